@@ -1,0 +1,22 @@
+# The webapp: a Flask app under gunicorn on port 5000.
+# The base image is an argument so a private registry or the offline stand-in can replace it.
+ARG PYTHON_IMAGE=python:3.12-slim
+FROM ${PYTHON_IMAGE}
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+
+WORKDIR /app
+
+# Requirements first: a code-only change reuses this layer instead of re-running pip.
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin webapp
+COPY app/ ./app/
+
+USER 10001
+EXPOSE 5000
+HEALTHCHECK --interval=2s --timeout=2s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5000/healthz', timeout=1)"]
+CMD ["gunicorn", "--config", "python:app.gunicorn_conf", "app:create_app()"]

@@ -1,0 +1,33 @@
+"""The webapp: a page with the api's message and the visits recorded in PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from app.api_client import ApiClient
+from app.config import Settings, load_settings
+from app.startup import wait_in_background
+from app.views import bp
+from app.visits import VisitStore, create_db_engine
+
+
+def create_app(settings: Settings | None = None, *, wait_for_database: bool = True) -> Flask:
+    """Build the Flask application (the application-factory pattern).
+
+    The database wait runs in the background so that /healthz answers at once;
+    requests that need the database answer "database unavailable" until it is there.
+    """
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    store = VisitStore(create_db_engine(settings))
+    app.extensions["settings"] = settings
+    app.extensions["visit_store"] = store
+    app.extensions["api_client"] = ApiClient(settings)
+    app.register_blueprint(bp)
+    if wait_for_database:
+        wait_in_background(store.ensure_schema, settings)
+    return app

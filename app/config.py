@@ -1,0 +1,131 @@
+"""The webapp's settings: read from the environment, validated, in one place.
+
+A bad value raises ConfigError naming the variable, so the process stops at
+start with a message a person can act on instead of failing on a later request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: URL
+    api_url: str
+    api_connect_timeout: float
+    api_read_timeout: float
+    db_connect_timeout: int
+    db_startup_deadline: float
+    db_retry_initial_delay: float
+    db_retry_max_delay: float
+    visits_page_size: int
+
+    @property
+    def database_description(self) -> str:
+        """Where the database is, without the password: safe for logs and pages."""
+        return self.database_url.render_as_string(hide_password=True)
+
+
+class _Reader:
+    """Typed access to an environment mapping; every error names its variable."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+
+    def text(self, name: str, default: str | None = None) -> str:
+        """NAME, or the contents of the file named by NAME_FILE (Docker secrets)."""
+        value = self.environ.get(name)
+        file_name = self.environ.get(f"{name}_FILE")
+        if value and file_name:
+            raise ConfigError(f"{name} and {name}_FILE are both set; set only one")
+        if file_name:
+            try:
+                return Path(file_name).read_text(encoding="utf-8").rstrip("\r\n")
+            except OSError as error:
+                raise ConfigError(f"{name}_FILE={file_name} cannot be read: {error.strerror}") from error
+        if value:
+            return value
+        if default is None:
+            raise ConfigError(f"{name} is not set")
+        return default
+
+    def number(self, name: str, default: float, *, minimum: float, maximum: float) -> float:
+        raw = self.environ.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not a number") from None
+        if not minimum <= value <= maximum:
+            raise ConfigError(f"{name}={raw!r} is out of range: expected {minimum:g} to {maximum:g}")
+        return value
+
+    def integer(self, name: str, default: int, *, minimum: int, maximum: int) -> int:
+        value = self.number(name, default, minimum=minimum, maximum=maximum)
+        if value != int(value):
+            raise ConfigError(f"{name}={self.environ[name]!r} is not a whole number")
+        return int(value)
+
+
+def _database_url(read: _Reader) -> URL:
+    if read.environ.get("DATABASE_URL") or read.environ.get("DATABASE_URL_FILE"):
+        raw = read.text("DATABASE_URL")
+        try:
+            url = make_url(raw)
+        except ArgumentError:
+            raise ConfigError("DATABASE_URL is not a database URL (expected postgresql://user:password@host/db)") from None
+        if url.get_backend_name() != "postgresql":
+            raise ConfigError(f"DATABASE_URL must use postgresql://, not {url.drivername}://")
+        return url.set(drivername="postgresql+psycopg2")
+    # The tutorial's form: the postgres image's variables plus a host.
+    return URL.create(
+        "postgresql+psycopg2",
+        username=read.text("POSTGRES_USER", "postgres"),
+        password=read.text("POSTGRES_PASSWORD"),
+        host=read.text("POSTGRES_HOST", "db"),
+        port=read.integer("POSTGRES_PORT", 5432, minimum=1, maximum=65535),
+        database=read.text("POSTGRES_DB", read.text("POSTGRES_USER", "postgres")),
+    )
+
+
+def _api_url(read: _Reader) -> str:
+    url = read.text("API_URL", "http://api:5001")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"API_URL={url!r} is not an http(s) URL with a host")
+    return url
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every setting; raise ConfigError on the first bad one."""
+    read = _Reader(os.environ if environ is None else environ)
+    initial_delay = read.number("DB_RETRY_INITIAL_DELAY", 0.1, minimum=0.01, maximum=60)
+    max_delay = read.number("DB_RETRY_MAX_DELAY", 2.0, minimum=0.01, maximum=300)
+    if max_delay < initial_delay:
+        raise ConfigError(
+            f"DB_RETRY_MAX_DELAY={max_delay:g} is below DB_RETRY_INITIAL_DELAY={initial_delay:g}"
+        )
+    return Settings(
+        database_url=_database_url(read),
+        api_url=_api_url(read),
+        api_connect_timeout=read.number("API_CONNECT_TIMEOUT", 1.0, minimum=0.01, maximum=60),
+        api_read_timeout=read.number("API_READ_TIMEOUT", 2.0, minimum=0.01, maximum=300),
+        db_connect_timeout=read.integer("DB_CONNECT_TIMEOUT", 2, minimum=1, maximum=60),
+        db_startup_deadline=read.number("DB_STARTUP_DEADLINE", 30.0, minimum=0, maximum=3600),
+        db_retry_initial_delay=initial_delay,
+        db_retry_max_delay=max_delay,
+        visits_page_size=read.integer("VISITS_PAGE_SIZE", 20, minimum=1, maximum=1000),
+    )

@@ -1,0 +1,89 @@
+"""HTTP routes: the page, a JSON view of visits, liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.api_client import ApiClient
+from app.config import Settings
+from app.startup import describe_error
+from app.visits import VisitPage, VisitStore
+
+bp = Blueprint("webapp", __name__)
+
+MAX_VISITS_LIMIT = 1000
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.extensions["settings"]
+    return settings
+
+
+def _store() -> VisitStore:
+    store: VisitStore = current_app.extensions["visit_store"]
+    return store
+
+
+def _api() -> ApiClient:
+    client: ApiClient = current_app.extensions["api_client"]
+    return client
+
+
+def _unavailable(error: SQLAlchemyError) -> str:
+    current_app.logger.warning("database unavailable: %s", describe_error(error))
+    return f"database unavailable: {describe_error(error)}"
+
+
+def _page_as_json(page: VisitPage) -> dict[str, Any]:
+    return {
+        "total": page.total,
+        "visits": [{"id": v.id, "visited_at": v.visited_at.isoformat()} for v in page.latest],
+    }
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """Records this visit, then shows the api's message and the newest visits."""
+    api_reply = _api().fetch_message()
+    page: VisitPage | None = None
+    db_error: str | None = None
+    try:
+        _store().record_visit()
+        page = _store().latest(_settings().visits_page_size)
+    except SQLAlchemyError as error:
+        db_error = _unavailable(error)
+    html = render_template("index.html", api=api_reply, page=page, db_error=db_error)
+    return html, 200 if db_error is None else 503
+
+
+@bp.get("/visits.json")
+def visits_json() -> ResponseReturnValue:
+    raw_limit = request.args.get("limit", str(_settings().visits_page_size))
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_VISITS_LIMIT:
+        return jsonify(error=f"limit must be a whole number from 1 to {MAX_VISITS_LIMIT}"), 400
+    try:
+        page = _store().latest(int(raw_limit))
+    except SQLAlchemyError as error:
+        return jsonify(error=_unavailable(error)), 503
+    return jsonify(_page_as_json(page))
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """Liveness: the process answers. No I/O, so a slow database never fails it."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz() -> ResponseReturnValue:
+    """Readiness: the database answers and the table exists."""
+    try:
+        _store().ensure_schema()
+        _store().ping()
+    except SQLAlchemyError as error:
+        return jsonify(status="unavailable", reason=_unavailable(error)), 503
+    return jsonify(status="ready")

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Makes sure the base images the Dockerfiles and tests use are on this engine.
+#
+# With a registry: the official images (python:3.12-slim, postgres:17-alpine) are
+# pulled. Without one: stand-ins are built from Debian packages (debootstrap, then
+# `docker import`, then the Dockerfiles in scripts/offline/), and their names are
+# written to .env, the file Compose and the test suite both read. This is the same
+# place a user would name images from a private registry.
+#
+#   OFFLINE=1   build the stand-ins even if a registry answers
+#   OFFLINE=0   never build them; fail if the official images cannot be had
+#
+# Idempotent: an image already present (with the same build recipe) is kept.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+offline_dir="$root/scripts/offline"
+env_file="$root/.env"
+
+OFFICIAL_PYTHON_IMAGE=python:3.12-slim
+OFFICIAL_POSTGRES_IMAGE=postgres:17-alpine
+DEBIAN_SUITE=${DEBIAN_SUITE:-bookworm}
+DEBIAN_BASE_IMAGE=offline/debian:$DEBIAN_SUITE
+OFFLINE_PYTHON_IMAGE=offline/python:3-$DEBIAN_SUITE
+OFFLINE_POSTGRES_IMAGE=offline/postgres:15-$DEBIAN_SUITE
+RECIPE_LABEL=org.example.offline-recipe
+HOST_CA_BUNDLE=${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+
+say() { printf 'ensure-images: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+image_present() { docker image inspect "$1" >/dev/null 2>&1; }
+have_or_pull() { image_present "$1" || docker pull -q "$1" >/dev/null 2>&1; }
+
+# The Debian mirror this machine's apt uses, so the stand-ins use the same one.
+debian_mirror() {
+  local uri
+  uri=$(grep -hsoE '^URIs:[[:space:]]*[^[:space:]]+/debian/?$' /etc/apt/sources.list.d/*.sources | head -n 1 | awk '{print $2}')
+  [ -n "$uri" ] || uri=$(grep -hsoE '^deb[[:space:]]+[^[:space:]]+/debian/?[[:space:]]' /etc/apt/sources.list | head -n 1 | awk '{print $2}')
+  echo "${uri:-http://deb.debian.org/debian}"
+}
+
+recipe_hash() { cat "$offline_dir"/* "$HOST_CA_BUNDLE" | sha256sum | cut -c1-16; }
+
+image_is_current() {
+  image_present "$1" &&
+    [ "$(docker image inspect -f "{{ index .Config.Labels \"$RECIPE_LABEL\" }}" "$1")" = "$2" ]
+}
+
+build_debian_base() {
+  image_present "$DEBIAN_BASE_IMAGE" && return 0
+  command -v debootstrap >/dev/null || {
+    say "installing debootstrap"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  }
+  local rootfs
+  rootfs=$(mktemp -d /var/tmp/offline-rootfs.XXXXXX)
+  say "debootstrap $DEBIAN_SUITE (about 30 s)"
+  if ! debootstrap --variant=minbase "$DEBIAN_SUITE" "$rootfs" "$(debian_mirror)" >"$rootfs.log" 2>&1; then
+    tail -n 20 "$rootfs.log" >&2
+    rm -rf "$rootfs"
+    die "debootstrap failed (log: $rootfs.log)"
+  fi
+  rm -rf "$rootfs.log" "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  tar -C "$rootfs" -c . | docker import - "$DEBIAN_BASE_IMAGE" >/dev/null
+  rm -rf "$rootfs"
+}
+
+build_stand_in() {
+  local image=$1 dockerfile=$2 hash
+  hash=$(recipe_hash)
+  image_is_current "$image" "$hash" && return 0
+  build_debian_base
+  say "building $image"
+  local context
+  context=$(mktemp -d)
+  cp "$offline_dir"/* "$HOST_CA_BUNDLE" "$context/"
+  DOCKER_BUILDKIT=0 docker build -q -t "$image" -f "$context/$dockerfile" \
+    --build-arg "BASE_IMAGE=$DEBIAN_BASE_IMAGE" --label "$RECIPE_LABEL=$hash" "$context" >/dev/null ||
+    { rm -rf "$context"; die "building $image failed"; }
+  rm -rf "$context"
+}
+
+# set_env_var NAME VALUE: writes NAME=VALUE into .env, keeping its other lines.
+set_env_var() {
+  touch "$env_file"
+  grep -v "^$1=" "$env_file" >"$env_file.tmp" || true
+  printf '%s=%s\n' "$1" "$2" >>"$env_file.tmp"
+  mv "$env_file.tmp" "$env_file"
+}
+
+"$root/scripts/ensure-engine.sh"
+
+mode=${OFFLINE:-auto}
+case "$mode" in auto|0|1) ;; *) die "OFFLINE must be 0, 1 or unset, not '$mode'" ;; esac
+
+if [ "$mode" != 1 ] && have_or_pull "$OFFICIAL_PYTHON_IMAGE" && have_or_pull "$OFFICIAL_POSTGRES_IMAGE"; then
+  say "using the official images"
+  set_env_var PYTHON_IMAGE "$OFFICIAL_PYTHON_IMAGE"
+  set_env_var POSTGRES_IMAGE "$OFFICIAL_POSTGRES_IMAGE"
+  exit 0
+fi
+[ "$mode" != 0 ] || die "OFFLINE=0 but $OFFICIAL_PYTHON_IMAGE or $OFFICIAL_POSTGRES_IMAGE cannot be pulled"
+
+say "no registry answers: using stand-in images built from Debian packages"
+[ -r "$HOST_CA_BUNDLE" ] || die "HOST_CA_BUNDLE=$HOST_CA_BUNDLE cannot be read (pip inside the images needs it)"
+build_stand_in "$OFFLINE_PYTHON_IMAGE" python.Dockerfile
+build_stand_in "$OFFLINE_POSTGRES_IMAGE" postgres.Dockerfile
+set_env_var PYTHON_IMAGE "$OFFLINE_PYTHON_IMAGE"
+set_env_var POSTGRES_IMAGE "$OFFLINE_POSTGRES_IMAGE"
+# Ryuk, testcontainers' reaper, is pulled from a registry; the suite cleans up itself.
+set_env_var TESTCONTAINERS_RYUK_DISABLED true
+say "images: $OFFLINE_PYTHON_IMAGE, $OFFLINE_POSTGRES_IMAGE (written to .env)"
