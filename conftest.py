@@ -1,0 +1,117 @@
+"""Session fixtures of the specification: engine, images, networks, databases.
+
+Container scenarios need a Docker engine and the base images: `make test` (or
+scripts/ensure-images.sh) provides both. Without them a scenario fails with the
+reason; it is never skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.environment import ROOT, Images, load_environment
+
+# Before testcontainers is imported: it reads its settings once, at import time.
+load_environment()
+
+import docker  # noqa: E402
+from docker.errors import DockerException  # noqa: E402
+from testcontainers.community.postgres import PostgresContainer  # noqa: E402
+from testcontainers.core.image import DockerImage  # noqa: E402
+from testcontainers.core.network import Network  # noqa: E402
+
+from tests.support import cleanup  # noqa: E402
+from tests.support.diagnostics import Diagnostics, container_logs, scenario_diagnostics  # noqa: E402
+
+DB_USER = "webapp"
+DB_PASSWORD = "webapp-secret"
+DB_NAME = "visits"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """A failed scenario's report carries the logs of its containers, read while they still run."""
+    report: pytest.TestReport = yield
+    collected = item.stash.get(scenario_diagnostics, None)
+    if report.failed and report.when == "call" and collected is not None and collected.sources:
+        report.sections.append(("containers", collected.render()))
+    return report
+
+
+@pytest.fixture
+def diagnostics(request: pytest.FixtureRequest) -> Diagnostics:
+    """Register logs to show if the scenario fails."""
+    collected = Diagnostics()
+    request.node.stash[scenario_diagnostics] = collected
+    return collected
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[docker.DockerClient]:
+    """The engine; at session end, anything this session left on it is removed."""
+    try:
+        client = docker.from_env()
+        client.ping()
+    except DockerException as error:
+        pytest.fail(
+            f"no Docker engine answers ({error}). Start one with scripts/ensure-engine.sh, "
+            "or run the suite with `make test`, which does.",
+            pytrace=False,
+        )
+    yield client
+    removed = cleanup.sweep(client)
+    if any(removed.values()):
+        print(f"\nsession cleanup removed leftovers: {removed}")
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def images(docker_client: docker.DockerClient) -> Images:
+    names = Images.from_environment()
+    missing = [name for name in (names.python, names.postgres) if not docker_client.images.list(name=name)]
+    if missing:
+        pytest.fail(
+            f"base images missing: {', '.join(missing)}. Run scripts/ensure-images.sh "
+            "(it pulls them, or builds offline stand-ins and names them in .env).",
+            pytrace=False,
+        )
+    return names
+
+
+def _build(path: str, tag: str, base_image: str) -> DockerImage:
+    # clean_up=False: the images outlive the session, so the next run starts from the build cache.
+    return DockerImage(path=path, tag=tag, clean_up=False, buildargs={"PYTHON_IMAGE": base_image}).build()
+
+
+@pytest.fixture(scope="session")
+def webapp_image(images: Images) -> DockerImage:
+    """The webapp image, built once per session from the root Dockerfile."""
+    return _build(str(ROOT), images.webapp, images.python)
+
+
+@pytest.fixture(scope="session")
+def api_image(images: Images) -> DockerImage:
+    """The api image, built once per session from api/Dockerfile."""
+    return _build(str(ROOT / "api"), images.api, images.python)
+
+
+@pytest.fixture
+def network(docker_client: docker.DockerClient) -> Iterator[Network]:
+    """A user-defined network: containers on it find each other by name."""
+    with Network() as net:
+        yield net
+
+
+@pytest.fixture
+def postgres(images: Images, network: Network, diagnostics: Diagnostics) -> Iterator[PostgresContainer]:
+    """PostgreSQL on `network`, reachable there as "db"."""
+    container = (
+        PostgresContainer(images.postgres, username=DB_USER, password=DB_PASSWORD, dbname=DB_NAME)
+        .with_network(network)
+        .with_network_aliases("db")
+    )
+    with container:
+        diagnostics.watch("db logs", container_logs(container))
+        yield container

@@ -1,0 +1,1 @@
+"""Helpers for the specification: environment, cleanup, waiting, Compose."""

@@ -1,0 +1,78 @@
+"""DockerCompose with a project name of its own, so stacks never collide."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from testcontainers.compose import DockerCompose
+
+from tests.support.cleanup import COMPOSE_PROJECT_PREFIX
+
+_counter = itertools.count(1)
+
+
+class ComposeCommandFailed(RuntimeError):
+    def __init__(self, cmd: str | list[str], result: subprocess.CompletedProcess[bytes]) -> None:
+        command = cmd if isinstance(cmd, str) else " ".join(cmd)
+        super().__init__(
+            f"`{command}` exited {result.returncode}\n"
+            f"stdout:\n{result.stdout.decode(errors='replace')}\nstderr:\n{result.stderr.decode(errors='replace')}"
+        )
+        self.result = result
+
+
+def unique_project_name() -> str:
+    return f"{COMPOSE_PROJECT_PREFIX}-{next(_counter)}"
+
+
+@dataclass
+class ProjectCompose(DockerCompose):
+    """testcontainers' DockerCompose, run as `docker compose -p <unique name>`.
+
+    DockerCompose has no project-name option; without one every stack from this
+    folder would be the same project, and parallel runs would tear down each other.
+    """
+
+    project_name: str = field(default_factory=unique_project_name)
+    # Variables for this stack only (e.g. WEBAPP_PORT), on top of the process's own.
+    environment: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def compose_command_property(self) -> list[str]:
+        binary, subcommand, *options = DockerCompose.compose_command_property.func(self)  # type: ignore[attr-defined]
+        return [binary, subcommand, "-p", self.project_name, *options]
+
+    def _run_command(
+        self, cmd: str | list[str], context: str | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
+        result = subprocess.run(
+            cmd,
+            capture_output=True,
+            cwd=context or str(self.context),
+            env={**os.environ, **self.environment},
+            check=False,
+        )
+        if result.returncode != 0:
+            raise ComposeCommandFailed(cmd, result)
+        return result
+
+    def published_port(self, service: str, container_port: int) -> int:
+        """The host port Compose published for a service's container port."""
+        result = self._run_command([*self.compose_command_property, "port", service, str(container_port)])
+        # stdout only: Compose writes warnings to stderr.
+        host_and_port = result.stdout.decode().strip().splitlines()[-1]
+        return int(host_and_port.rsplit(":", 1)[1])
+
+    def url(self, service: str, container_port: int, path: str = "/") -> str:
+        # 127.0.0.1, not get_service_host(): that answers 0.0.0.0.
+        return f"http://127.0.0.1:{self.published_port(service, container_port)}{path}"
+
+    def diagnostics(self) -> str:
+        """`docker compose ps` and the logs: what a person needs when a scenario fails."""
+        ps = self._run_command([*self.compose_command_property, "ps", "-a"]).stdout.decode()
+        logs, _ = self.get_logs()
+        return f"$ docker compose -p {self.project_name} ps -a\n{ps}\n$ docker compose logs\n{logs}"

@@ -1,0 +1,57 @@
+"""The test suite's view of its environment, set up before testcontainers is imported.
+
+Image names come from the same variables Compose reads (PYTHON_IMAGE, POSTGRES_IMAGE),
+taken from the process environment or else from the project's .env file, which
+scripts/ensure-images.sh writes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+ROOT = Path(__file__).resolve().parents[2]
+
+OFFICIAL_PYTHON_IMAGE = "python:3.12-slim"
+OFFICIAL_POSTGRES_IMAGE = "postgres:17-alpine"
+WEBAPP_IMAGE = "docker-tutorial/webapp:dev"
+API_IMAGE = "docker-tutorial/api:dev"
+
+# Settings testcontainers reads once, at import time.
+TESTCONTAINERS_DEFAULTS = {
+    # This machine may carry a /.dockerenv: without this, testcontainers would
+    # connect through the bridge gateway instead of the published ports on localhost.
+    "TESTCONTAINERS_CONNECTION_MODE": "docker_host",
+    # Poll readiness every 0.1 s (default 1 s) for up to 60 s.
+    "TC_POOLING_INTERVAL": "0.1",
+    "TC_MAX_TRIES": "600",
+}
+
+
+def load_environment() -> None:
+    """Fill os.environ from .env and testcontainers' defaults; explicit variables win."""
+    env_file = ROOT / ".env"
+    if env_file.exists():
+        for key, value in dotenv_values(env_file).items():
+            if value is not None:
+                os.environ.setdefault(key, value)
+    for key, value in TESTCONTAINERS_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+@dataclass(frozen=True)
+class Images:
+    python: str
+    postgres: str
+    webapp: str = WEBAPP_IMAGE
+    api: str = API_IMAGE
+
+    @classmethod
+    def from_environment(cls) -> Images:
+        return cls(
+            python=os.environ.get("PYTHON_IMAGE", OFFICIAL_PYTHON_IMAGE),
+            postgres=os.environ.get("POSTGRES_IMAGE", OFFICIAL_POSTGRES_IMAGE),
+        )

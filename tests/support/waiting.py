@@ -1,0 +1,58 @@
+"""Waiting on a condition with a deadline: the suite's only way to synchronise."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import requests
+
+T = TypeVar("T")
+
+POLL_INTERVAL = 0.1
+
+
+class ConditionTimeout(AssertionError):
+    pass
+
+
+def wait_until(
+    probe: Callable[[], T | None],
+    *,
+    timeout: float,
+    what: str,
+    interval: float = POLL_INTERVAL,
+) -> T:
+    """Call `probe` until it returns something other than None or False; fail after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while True:
+        try:
+            result = probe()
+            if result is not None and result is not False:
+                return result
+        except Exception as error:  # the condition may raise while it is not yet true
+            last_error = error
+        if time.monotonic() >= deadline:
+            detail = f" (last error: {last_error!r})" if last_error else ""
+            raise ConditionTimeout(f"timed out after {timeout:g}s waiting for {what}{detail}")
+        time.sleep(interval)
+
+
+def wait_for_http(
+    url: str,
+    *,
+    timeout: float = 60,
+    status: int = 200,
+    contains: str | None = None,
+) -> requests.Response:
+    """GET `url` until it answers `status` (and contains `contains`); return that response."""
+
+    def probe() -> requests.Response | None:
+        response = requests.get(url, timeout=5)
+        if response.status_code == status and (contains is None or contains in response.text):
+            return response
+        return None
+
+    return wait_until(probe, timeout=timeout, what=f"{url} to answer {status}")

@@ -1,0 +1,83 @@
+"""Configuration: every setting comes from the environment, and a bad one is named."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.config import ConfigError, load_settings
+from tests.support.environment import ROOT
+
+BASE = {"POSTGRES_PASSWORD": "secret"}
+
+
+def test_defaults_follow_the_tutorial() -> None:
+    settings = load_settings(BASE)
+    assert settings.database_url.host == "db"
+    assert settings.database_url.username == "postgres"
+    assert settings.database_url.database == "postgres"
+    assert settings.api_url == "http://api:5001"
+
+
+def test_the_tutorial_variables_build_the_database_url() -> None:
+    settings = load_settings(
+        {"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "pw", "POSTGRES_DB": "visits", "POSTGRES_HOST": "pg"}
+    )
+    assert settings.database_url.render_as_string(hide_password=False) == "postgresql+psycopg2://app:pw@pg:5432/visits"
+
+
+def test_database_url_wins_and_keeps_its_password_out_of_descriptions() -> None:
+    settings = load_settings({"DATABASE_URL": "postgresql://u:hunter2@h:6543/d"})
+    assert settings.database_url.port == 6543
+    assert "hunter2" not in settings.database_description
+
+
+def test_secrets_can_come_from_files(tmp_path: Path) -> None:
+    secret = tmp_path / "password"
+    secret.write_text("from-a-file\n")
+    settings = load_settings({"POSTGRES_PASSWORD_FILE": str(secret)})
+    assert settings.database_url.password == "from-a-file"
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({}, "POSTGRES_PASSWORD"),
+        ({**BASE, "POSTGRES_PASSWORD_FILE": "/nonexistent"}, "POSTGRES_PASSWORD"),
+        ({"POSTGRES_PASSWORD_FILE": "/nonexistent/secret"}, "POSTGRES_PASSWORD_FILE"),
+        ({"DATABASE_URL": "mysql://u:p@h/d"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        ({**BASE, "POSTGRES_PORT": "99999"}, "POSTGRES_PORT"),
+        ({**BASE, "API_URL": "api:5001"}, "API_URL"),
+        ({**BASE, "API_CONNECT_TIMEOUT": "soon"}, "API_CONNECT_TIMEOUT"),
+        ({**BASE, "API_READ_TIMEOUT": "-1"}, "API_READ_TIMEOUT"),
+        ({**BASE, "DB_CONNECT_TIMEOUT": "1.5"}, "DB_CONNECT_TIMEOUT"),
+        ({**BASE, "DB_STARTUP_DEADLINE": "forever"}, "DB_STARTUP_DEADLINE"),
+        ({**BASE, "DB_RETRY_INITIAL_DELAY": "5", "DB_RETRY_MAX_DELAY": "1"}, "DB_RETRY_MAX_DELAY"),
+        ({**BASE, "VISITS_PAGE_SIZE": "0"}, "VISITS_PAGE_SIZE"),
+    ],
+)
+def test_a_bad_setting_is_named(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        load_settings(environ)
+
+
+def test_the_server_refuses_to_start_with_a_bad_setting_and_names_it() -> None:
+    """gunicorn stops at start, before serving anything, with the variable in its message."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "DATABASE_URL"))}
+    environ.update(POSTGRES_PASSWORD="x", API_CONNECT_TIMEOUT="soon")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    result = subprocess.run(
+        [str(gunicorn), "--config", "python:app.gunicorn_conf", "--bind", "127.0.0.1:0", "app:create_app()"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "configuration error: API_CONNECT_TIMEOUT='soon' is not a number" in result.stderr
