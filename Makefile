@@ -1,0 +1,40 @@
+# One command runs the system, one command tests it. Both work on a fresh machine:
+# they start a Docker engine if none answers and build offline base images if no
+# registry can be reached (see scripts/).
+VENV ?= .venv
+PYTHON ?= python3
+PYTEST_ARGS ?=
+
+.PHONY: up down logs test unit engine images venv clean
+
+up: images ## build and start webapp, api and db; returns when all are healthy
+	docker compose up --build --wait
+	@echo "The webapp is up: http://localhost:$${WEBAPP_PORT:-8080}"
+
+down: ## stop and remove the stack (data goes too, unless you used compose.volume.yml)
+	docker compose down
+
+logs:
+	docker compose logs --follow
+
+test: venv images ## the whole specification: unit tests and container scenarios
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+unit: venv ## only the tests that need no Docker engine
+	$(VENV)/bin/python -m pytest -m "not container" $(PYTEST_ARGS)
+
+engine:
+	scripts/ensure-engine.sh
+
+images:
+	scripts/ensure-images.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.txt api/requirements.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache reports

@@ -1,0 +1,11 @@
+"""Every scenario in this folder starts real containers."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/containers/" in item.nodeid:
+            item.add_marker(pytest.mark.container)
