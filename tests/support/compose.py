@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -60,11 +61,29 @@ class ProjectCompose(DockerCompose):
             raise ComposeCommandFailed(cmd, result)
         return result
 
+    def compose(self, *args: str) -> str:
+        """Run `docker compose -p <project> <args>`; return its stdout (warnings go to stderr)."""
+        return self._run_command([*self.compose_command_property, *args]).stdout.decode()
+
+    def up(self) -> None:
+        self.compose("up", "--wait", "--detach")
+
+    def down(self, *, volumes: bool) -> None:
+        """`docker compose down`, with `--volumes` only when asked: the default of
+        DockerCompose.stop() would hide what happens to data without it."""
+        self.compose("down", *(["--volumes"] if volumes else []))
+
+    def container_id(self, service: str) -> str:
+        return self.compose("ps", "--all", "--quiet", service).strip()
+
+    def ps(self) -> dict[str, dict[str, object]]:
+        """`docker compose ps --all --format json`, by service."""
+        entries = [json.loads(line) for line in self.compose("ps", "--all", "--format", "json").splitlines() if line]
+        return {entry["Service"]: entry for entry in entries}
+
     def published_port(self, service: str, container_port: int) -> int:
         """The host port Compose published for a service's container port."""
-        result = self._run_command([*self.compose_command_property, "port", service, str(container_port)])
-        # stdout only: Compose writes warnings to stderr.
-        host_and_port = result.stdout.decode().strip().splitlines()[-1]
+        host_and_port = self.compose("port", service, str(container_port)).strip().splitlines()[-1]
         return int(host_and_port.rsplit(":", 1)[1])
 
     def url(self, service: str, container_port: int, path: str = "/") -> str:
@@ -73,6 +92,6 @@ class ProjectCompose(DockerCompose):
 
     def diagnostics(self) -> str:
         """`docker compose ps` and the logs: what a person needs when a scenario fails."""
-        ps = self._run_command([*self.compose_command_property, "ps", "-a"]).stdout.decode()
-        logs, _ = self.get_logs()
+        ps = self.compose("ps", "--all")
+        logs = self.compose("logs", "--no-color")
         return f"$ docker compose -p {self.project_name} ps -a\n{ps}\n$ docker compose logs\n{logs}"

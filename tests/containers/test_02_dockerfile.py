@@ -1,0 +1,97 @@
+"""Chapter 2. The Dockerfile and the build context: each instruction leaves its mark on
+the image, and .dockerignore decides what the build may see at all."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.image import DockerImage
+
+from tests.support.containers import exec_output
+from tests.support.diagnostics import Diagnostics
+from tests.support.environment import ROOT, Images
+
+
+@pytest.mark.parametrize(
+    ("image_fixture", "port", "command"),
+    [
+        ("webapp_image", "5000/tcp", ["gunicorn", "--config", "python:app.gunicorn_conf", "app:create_app()"]),
+        ("api_image", "5001/tcp", ["gunicorn", "--config", "gunicorn_conf.py", "service:create_app()"]),
+    ],
+)
+def test_image_metadata_matches_the_dockerfile(
+    request: pytest.FixtureRequest, image_fixture: str, port: str, command: list[str]
+) -> None:
+    """The image exposes its port, works in /app as a non-root user, has a health check,
+    and starts gunicorn in exec form (no shell between Docker and the server, so SIGTERM reaches it)."""
+    image: DockerImage = request.getfixturevalue(image_fixture)
+    config = image.get_wrapped_image().attrs["Config"]
+
+    assert port in config["ExposedPorts"]
+    assert config["WorkingDir"] == "/app"
+    assert config["User"] not in ("", "root", "0")
+    assert config["Healthcheck"]["Test"][0] == "CMD"
+    assert config["Cmd"] == command
+    assert config["Entrypoint"] is None or config["Entrypoint"] == []
+
+
+def test_each_instruction_has_its_effect_in_a_running_container(webapp_image: DockerImage) -> None:
+    """WORKDIR sets the working directory, COPY brought the code, RUN pip installed the
+    pinned requirements, USER makes the process non-root."""
+    with DockerContainer(str(webapp_image)) as container:
+        assert exec_output(container, "pwd") == (0, "/app")
+        assert exec_output(container, "test", "-f", "/app/app/__init__.py")[0] == 0
+        assert exec_output(container, "id", "-u") == (0, "10001")
+        pinned = dict(
+            line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line
+        )
+        code, versions = exec_output(
+            container,
+            "python",
+            "-c",
+            "import importlib.metadata as m, sys; print(' '.join(f'{n}=={m.version(n)}' for n in sys.argv[1:]))",
+            *pinned,
+        )
+        assert code == 0
+        assert versions.split() == [f"{name}=={version}" for name, version in pinned.items()]
+
+
+def test_requirements_live_in_the_image_not_on_the_host(webapp_image: DockerImage) -> None:
+    """The packages the webapp imports were installed by the image's own pip, inside the image."""
+    with DockerContainer(str(webapp_image)) as container:
+        code, location = exec_output(container, "python", "-c", "import flask; print(flask.__file__)")
+        assert code == 0
+        assert location.startswith(("/usr/local/lib/", "/opt/venv/lib/"))
+        code, _ = exec_output(container, "test", "-e", str(ROOT))
+        assert code != 0, "the host's project folder is not in the container"
+
+
+def test_dockerignore_keeps_local_clutter_out_of_the_build_context(
+    images: Images, tmp_path: Path, diagnostics: Diagnostics
+) -> None:
+    """A local virtual environment, caches, .git and .env, present in the project folder,
+    never reach the daemon: a probe image that copies the whole build context has none of them."""
+    context = tmp_path / "context"
+    shutil.copytree(ROOT / "app", context / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / ".dockerignore", context / ".dockerignore")
+    shutil.copy(ROOT / "requirements.txt", context / "requirements.txt")
+    clutter = [".venv/bin/python", "venv/lib/site.py", "app/__pycache__/views.cpython-311.pyc", ".git/HEAD", ".env"]
+    for path in clutter:
+        (context / path).parent.mkdir(parents=True, exist_ok=True)
+        (context / path).write_text("should not be in the image\n")
+    (context / "probe.Dockerfile").write_text("ARG PYTHON_IMAGE\nFROM ${PYTHON_IMAGE}\nCOPY . /context\n")
+
+    with DockerImage(
+        path=context, dockerfile_path="probe.Dockerfile", buildargs={"PYTHON_IMAGE": images.python}
+    ) as probe, DockerContainer(str(probe.short_id)).with_command(["sleep", "300"]) as container:
+        code, listing = exec_output(container, "find", "/context", "-mindepth", "1")
+        diagnostics.watch("context in the probe image", lambda: listing)
+
+        assert code == 0
+        copied = {line.removeprefix("/context/") for line in listing.splitlines()}
+        assert "app/views.py" in copied and "requirements.txt" in copied
+        kept_out = [".venv", "venv", ".git", ".env", "app/__pycache__"]
+        assert not [entry for entry in copied for out in kept_out if entry == out or entry.startswith(f"{out}/")]

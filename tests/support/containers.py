@@ -1,0 +1,53 @@
+"""The project's containers, built from testcontainers' DockerContainer."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Sequence
+
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.image import DockerImage
+from testcontainers.core.network import Network
+from testcontainers.core.wait_strategies import HttpWaitStrategy
+
+WEBAPP_PORT = 5000
+API_PORT = 5001
+
+
+def webapp_container(image: DockerImage, network: Network | None = None, **environment: str) -> DockerContainer:
+    """A webapp publishing port 5000 on a host port Docker picks; waits until /healthz answers."""
+    container = DockerContainer(str(image)).with_exposed_ports(WEBAPP_PORT).with_envs(**environment)
+    if network is not None:
+        container = container.with_network(network)
+    return container.waiting_for(HttpWaitStrategy(WEBAPP_PORT, "/healthz").for_status_code(200))
+
+
+def api_container(
+    image: DockerImage, network: Network | None = None, *, aliases: Sequence[str] = ("api",), publish: bool = True
+) -> DockerContainer:
+    container = DockerContainer(str(image))
+    if network is not None:
+        container = container.with_network(network).with_network_aliases(*aliases)
+    if publish:
+        container = container.with_exposed_ports(API_PORT).waiting_for(
+            HttpWaitStrategy(API_PORT, "/healthz").for_status_code(200)
+        )
+    return container
+
+
+def url(container: DockerContainer, port: int, path: str = "/") -> str:
+    return f"http://{container.get_container_host_ip()}:{container.get_exposed_port(port)}{path}"
+
+
+def exec_output(container: DockerContainer, *command: str) -> tuple[int, str]:
+    """Run a command inside the container; its exit code and combined output."""
+    result = container.exec(list(command))
+    return result.exit_code, result.output.decode(errors="replace").strip()
+
+
+def free_host_port() -> int:
+    """A host port free right now (for scenarios where the port itself is the subject)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
