@@ -1,0 +1,56 @@
+"""Chapter 4. Rebuild and rerun: a container runs the image it was started from; a code
+change reaches users only through a new image and a new container."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import requests
+from testcontainers.core.image import DockerImage
+
+from tests.support.containers import API_PORT, api_container, url
+from tests.support.environment import ROOT, Images
+
+OLD = "Hello from the API container!"
+NEW = "Hello from the rebuilt API container!"
+
+
+def _cached_steps(build: DockerImage) -> dict[str, bool]:
+    """Each build step of the classic builder, and whether it came from the cache."""
+    lines = "".join(entry.get("stream", "") for entry in build.get_logs()).splitlines()
+    steps: dict[str, bool] = {}
+    current = None
+    for line in lines:
+        if line.startswith("Step "):
+            current = line.split(" : ", 1)[1]
+            steps[current] = False
+        elif current and line.strip() == "---> Using cache":
+            steps[current] = True
+    return steps
+
+
+def test_a_code_change_needs_a_rebuild_and_a_new_container(images: Images, tmp_path: Path) -> None:
+    """After editing the code, the running container still serves the old code; the
+    rebuilt image serves the new; the rebuild reused the dependency layer, since
+    requirements.txt is copied and installed before the code."""
+    context = tmp_path / "api"
+    shutil.copytree(ROOT / "api", context, ignore=shutil.ignore_patterns("__pycache__"))
+    tag = f"docker-tutorial/rebuild-test:{tmp_path.name.lower()}"
+    build_args = {"PYTHON_IMAGE": images.python}
+
+    # The first build is the project's api image again, from cache: removing it would
+    # conflict with the images that share it, so only the rebuilt one is removed.
+    first = DockerImage(path=context, tag=tag, buildargs=build_args, clean_up=False)
+    with first, api_container(first) as old:
+        service = context / "service.py"
+        service.write_text(service.read_text().replace(OLD, NEW))
+
+        with DockerImage(path=context, tag=tag, buildargs=build_args) as second, api_container(second) as new:
+            assert requests.get(url(old, API_PORT), timeout=5).text == OLD
+            assert requests.get(url(new, API_PORT), timeout=5).text == NEW
+
+            steps = _cached_steps(second)
+            assert steps["RUN pip install --no-cache-dir -r requirements.txt"] is True
+            assert steps["COPY service.py gunicorn_conf.py ./"] is False
+            assert second.short_id != first.short_id
