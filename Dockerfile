@@ -17,6 +17,6 @@ COPY app/ ./app/
 
 USER 10001
 EXPOSE 5000
-HEALTHCHECK --interval=2s --timeout=2s --start-period=20s --retries=3 \
+HEALTHCHECK --interval=1s --timeout=2s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5000/healthz', timeout=1)"]
 CMD ["gunicorn", "--config", "python:app.gunicorn_conf", "app:create_app()"]

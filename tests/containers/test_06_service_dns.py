@@ -1,0 +1,105 @@
+"""Chapter 6. Finding services by name: on a user-defined network Docker's DNS answers a
+service's name; on the default bridge it does not; an unpublished service is reachable
+only from its network."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+from testcontainers.community.postgres import PostgresContainer
+from testcontainers.core.image import DockerImage
+from testcontainers.core.network import Network
+
+from conftest import DB_NAME, DB_PASSWORD, DB_USER
+from tests.support.compose import ProjectCompose
+from tests.support.containers import WEBAPP_PORT, api_container, exec_output, url, webapp_container
+from tests.support.diagnostics import Diagnostics, container_logs
+from tests.support.environment import ROOT
+
+API_MESSAGE = "Hello from the API container!"
+DB_ENV = {"POSTGRES_HOST": "db", "POSTGRES_USER": DB_USER, "POSTGRES_PASSWORD": DB_PASSWORD, "POSTGRES_DB": DB_NAME}
+
+
+@pytest.fixture(scope="module")
+def stack(webapp_image: DockerImage, api_image: DockerImage) -> Iterator[ProjectCompose]:
+    """The Compose stack, shared by the scenarios that only look at it."""
+    with ProjectCompose(context=ROOT, environment={"WEBAPP_PORT": "0"}) as compose:
+        yield compose
+
+
+def test_in_compose_the_webapp_reaches_the_api_by_its_service_name(stack: ProjectCompose) -> None:
+    """Inside the webapp container, http://api:5001 answers: Compose's network resolves "api"."""
+    webapp = stack.get_container("webapp")
+    out, _, code = stack.exec_in_container(
+        ["python", "-c", "import urllib.request; print(urllib.request.urlopen('http://api:5001/', timeout=2).read().decode())"],
+        service_name=webapp.Service,
+    )
+    assert code == 0
+    assert out.strip() == API_MESSAGE
+
+
+def test_the_api_publishes_no_port(stack: ProjectCompose, docker_client: object) -> None:
+    """Only the webapp is published; the api has no host port, so the host cannot reach it."""
+    api = docker_client.containers.get(stack.container_id("api"))  # type: ignore[attr-defined]
+    assert not api.attrs["HostConfig"]["PortBindings"]
+    assert all(port is None for port in api.attrs["NetworkSettings"]["Ports"].values())
+    assert stack.ps()["api"]["Publishers"] in (None, []) or all(
+        p["PublishedPort"] == 0 for p in stack.ps()["api"]["Publishers"]
+    )
+
+
+def test_a_network_alias_names_a_container_on_a_user_defined_network(
+    webapp_image: DockerImage, api_image: DockerImage, network: Network, diagnostics: Diagnostics
+) -> None:
+    """With plain containers: the api joins a user-defined network with the alias "api",
+    and the webapp on the same network fetches its message by that name."""
+    with api_container(api_image, network, publish=False), webapp_container(webapp_image, network, **DB_ENV) as webapp:
+        diagnostics.watch("webapp logs", container_logs(webapp))
+        page = requests.get(url(webapp, WEBAPP_PORT), timeout=10).text
+
+        assert f'<p class="api-message">{API_MESSAGE}</p>' in page
+
+
+def test_on_the_default_bridge_names_do_not_resolve(
+    webapp_image: DockerImage, api_image: DockerImage, diagnostics: Diagnostics
+) -> None:
+    """Two containers on Docker's default bridge, with no network in common by name: the
+    webapp cannot resolve the api container's name and says the api is unreachable."""
+    with api_container(api_image, publish=False) as api:
+        api_name = api.get_wrapped_container().name
+        with webapp_container(webapp_image, API_URL=f"http://{api_name}:5001", **DB_ENV) as webapp:
+            diagnostics.watch("webapp logs", container_logs(webapp))
+            code, _ = exec_output(webapp, "getent", "hosts", api_name)
+            page = requests.get(url(webapp, WEBAPP_PORT), timeout=10).text
+
+            assert code != 0
+            assert f"API unavailable: the api at http://{api_name}:5001 is unreachable" in page
+
+
+def test_with_the_api_stopped_the_page_says_so_quickly_and_still_renders(
+    webapp_image: DockerImage,
+    api_image: DockerImage,
+    network: Network,
+    postgres: PostgresContainer,
+    diagnostics: Diagnostics,
+) -> None:
+    """Stopping the api makes the page say the api is unreachable, within the api timeout,
+    while the visits are still listed."""
+    with api_container(api_image, network, publish=False) as api, webapp_container(
+        webapp_image, network, **DB_ENV
+    ) as webapp:
+        diagnostics.watch("webapp logs", container_logs(webapp))
+        assert API_MESSAGE in requests.get(url(webapp, WEBAPP_PORT), timeout=10).text
+
+        api.get_wrapped_container().stop(timeout=5)
+        started = time.monotonic()
+        response = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
+        elapsed = time.monotonic() - started
+
+        assert response.status_code == 200
+        assert "API unavailable: the api at http://api:5001 is unreachable" in response.text
+        assert '<li data-visit-id="2">' in response.text
+        assert elapsed < 3.0
