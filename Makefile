@@ -11,8 +11,8 @@ up: images ## build and start webapp, api and db; returns when all are healthy
 	docker compose up --build --wait
 	@echo "The webapp is up: http://localhost:$${WEBAPP_PORT:-8080}"
 
-down: ## stop and remove the stack (data goes too, unless you used compose.volume.yml)
-	docker compose down
+down: ## stop and remove the stack with its data (--volumes: no orphaned anonymous volume is left)
+	docker compose down --volumes
 
 logs:
 	docker compose logs --follow

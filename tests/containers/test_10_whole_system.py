@@ -1,4 +1,5 @@
-"""The whole system from docker-compose.yml: webapp, api and db together."""
+"""Chapter 10. The whole system: webapp, api and db together from docker-compose.yml,
+as `make up` starts them."""
 
 from __future__ import annotations
 

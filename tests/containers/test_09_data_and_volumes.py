@@ -1,0 +1,105 @@
+"""Chapter 9. Data and volumes, the tutorial's closing question: where do the visits go?
+A container's data lives as long as the container (or a volume); `docker compose down`
+removes the containers, so without a named volume the visits are gone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import docker
+import pytest
+import requests
+
+from tests.support.compose import ProjectCompose
+from tests.support.diagnostics import Diagnostics
+from tests.support.environment import ROOT
+
+DATA_DIR = "/var/lib/postgresql/data"
+
+
+def _visit(stack: ProjectCompose) -> None:
+    assert requests.get(stack.url("webapp", 5000), timeout=10).status_code == 200
+
+
+def _total(stack: ProjectCompose) -> int:
+    total: int = requests.get(stack.url("webapp", 5000, "/visits.json"), timeout=10).json()["total"]
+    return total
+
+
+def _data_volume(client: docker.DockerClient, stack: ProjectCompose) -> str:
+    """The volume mounted at the database's data directory."""
+    db = client.containers.get(stack.container_id("db"))
+    (name,) = [m["Name"] for m in db.attrs["Mounts"] if m["Destination"] == DATA_DIR]
+    return str(name)
+
+
+@pytest.fixture
+def stack_factory(diagnostics: Diagnostics) -> Iterator[type[ProjectCompose]]:
+    """Stacks made here are taken down with their volumes at the end, whatever happened."""
+    made: list[ProjectCompose] = []
+
+    def make(*files: str) -> ProjectCompose:
+        stack = ProjectCompose(context=ROOT, compose_file_name=list(files), environment={"WEBAPP_PORT": "0"})
+        diagnostics.watch(f"docker compose {stack.project_name}", stack.diagnostics)
+        made.append(stack)
+        return stack
+
+    yield make  # type: ignore[misc]
+    for stack in made:
+        stack.down(volumes=True)
+
+
+def test_visits_survive_stop_and_start(stack_factory: type[ProjectCompose]) -> None:
+    """`docker compose stop` then `start` keeps the containers, and with them the data."""
+    stack = stack_factory("docker-compose.yml")  # type: ignore[call-arg]
+    stack.up()
+    _visit(stack)
+    _visit(stack)
+
+    stack.compose("stop")
+    stack.up()
+
+    assert _total(stack) == 2
+
+
+def test_without_a_volume_down_loses_the_visits(
+    stack_factory: type[ProjectCompose], docker_client: docker.DockerClient
+) -> None:
+    """After `down` and `up` the visits are gone. The data was not deleted: it stays in the
+    anonymous volume the postgres image declares, which `down` leaves behind orphaned and
+    the next `up` does not reattach. (The test removes it; `down -v` would have.)"""
+    stack = stack_factory("docker-compose.yml")  # type: ignore[call-arg]
+    stack.up()
+    _visit(stack)
+    orphan = _data_volume(docker_client, stack)
+
+    stack.down(volumes=False)
+    try:
+        assert docker_client.volumes.get(orphan) is not None  # still on disk, attached to nothing
+        stack.up()
+
+        assert _total(stack) == 0
+        assert _data_volume(docker_client, stack) != orphan
+    finally:
+        docker_client.volumes.get(orphan).remove(force=True)
+
+
+def test_with_a_named_volume_visits_survive_down_and_down_v_removes_them(
+    stack_factory: type[ProjectCompose], docker_client: docker.DockerClient
+) -> None:
+    """With compose.volume.yml the data directory is the named volume `db-data`: the visits
+    survive `down` and `up`; `down -v` removes the volume, and the next `up` starts empty."""
+    stack = stack_factory("docker-compose.yml", "compose.volume.yml")  # type: ignore[call-arg]
+    stack.up()
+    _visit(stack)
+    _visit(stack)
+    assert _data_volume(docker_client, stack) == f"{stack.project_name}_db-data"
+
+    stack.down(volumes=False)
+    stack.up()
+    assert _total(stack) == 2
+
+    stack.down(volumes=True)
+    assert docker_client.volumes.list(filters={"name": f"{stack.project_name}_db-data"}) == []
+    stack.up()
+    assert _total(stack) == 0
