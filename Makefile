@@ -5,7 +5,7 @@ VENV ?= .venv
 PYTHON ?= python3
 PYTEST_ARGS ?=
 
-.PHONY: up down logs test unit engine images venv clean
+.PHONY: up down logs test unit spec spec-results engine images venv clean
 
 up: images ## build and start webapp, api and db; returns when all are healthy
 	docker compose up --build --wait
@@ -18,10 +18,17 @@ logs:
 	docker compose logs --follow
 
 test: venv images ## the whole specification: unit tests and container scenarios
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	mkdir -p reports
+	$(VENV)/bin/python -m pytest --junitxml=reports/junit.xml $(PYTEST_ARGS)
 
 unit: venv ## only the tests that need no Docker engine
 	$(VENV)/bin/python -m pytest -m "not container" $(PYTEST_ARGS)
+
+spec: venv ## rewrite docs/SPECIFICATION.md from the tests' docstrings
+	$(VENV)/bin/python -m tests.support.specification
+
+spec-results: venv ## the specification with each scenario's result from the last `make test`
+	$(VENV)/bin/python -m tests.support.specification --results reports/junit.xml
 
 engine:
 	scripts/ensure-engine.sh

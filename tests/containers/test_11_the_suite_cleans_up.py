@@ -1,0 +1,64 @@
+"""Chapter 11. The suite cleans up after itself: whatever a scenario starts is removed by the
+end of its session, even when the scenario fails without stopping anything."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import docker
+
+from tests.support.environment import ROOT
+
+LEAKY_SCENARIO = '''
+import os
+from pathlib import Path
+
+from testcontainers.community.postgres import PostgresContainer
+from testcontainers.core.labels import SESSION_ID
+from testcontainers.core.network import Network
+
+from tests.support.compose import ProjectCompose
+
+
+def test_fails_and_leaves_everything_running(docker_client, images):
+    record = Path(os.environ["LEAK_RECORD"])
+    network = Network().create()
+    database = PostgresContainer(images.postgres).with_network(network).start()
+    stack = ProjectCompose(context=os.environ["PROJECT_ROOT"], services=["api"], environment={"WEBAPP_PORT": "0"})
+    stack.up()
+    volumes = [m["Name"] for m in database.get_wrapped_container().attrs["Mounts"]]
+    record.write_text("\\n".join([SESSION_ID, stack.project_name, *volumes]))
+    raise AssertionError("fails on purpose, stopping nothing")
+'''
+
+
+def test_a_failed_scenario_leaves_nothing_behind(tmp_path: Path, docker_client: docker.DockerClient) -> None:
+    """A scenario that starts a network, a PostgreSQL container (with its anonymous volume)
+    and a Compose stack, then fails without stopping them: once its session ends, none of
+    them is on the engine."""
+    scenario = tmp_path / "test_leaky.py"
+    scenario.write_text(LEAKY_SCENARIO)
+    record = tmp_path / "leaked.txt"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "-q", str(scenario)],
+        cwd=ROOT,
+        env={**os.environ, "LEAK_RECORD": str(record), "PROJECT_ROOT": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "fails on purpose" in result.stdout
+    session_id, project, *volumes = record.read_text().splitlines()
+
+    session = {"label": f"org.testcontainers.session-id={session_id}"}
+    stack = {"label": f"com.docker.compose.project={project}"}
+    assert docker_client.containers.list(all=True, filters=session) == []
+    assert docker_client.containers.list(all=True, filters=stack) == []
+    assert docker_client.networks.list(filters=session) == []
+    assert docker_client.networks.list(filters=stack) == []
+    assert volumes and all(docker_client.volumes.list(filters={"name": name}) == [] for name in volumes)
+    assert "session cleanup removed leftovers" in result.stdout

@@ -1,0 +1,122 @@
+"""The specification as a document: every scenario by chapter, with its one-line statement.
+
+    python -m tests.support.specification            # write docs/SPECIFICATION.md
+    python -m tests.support.specification --check    # fail if docs/SPECIFICATION.md is stale
+    python -m tests.support.specification --results reports/junit.xml   # print, with results
+
+Chapters are the test modules (their docstrings), scenarios are the test functions
+(their docstrings), read with `ast` so that no engine is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.environment import ROOT
+
+DOCUMENT = ROOT / "docs" / "SPECIFICATION.md"
+SECTIONS = [
+    ("With real containers", ROOT / "tests" / "containers"),
+    ("Without an engine", ROOT / "tests" / "unit"),
+]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    module: str
+    name: str
+    statement: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    path: Path
+    title: str
+    summary: str
+    scenarios: list[Scenario]
+
+
+def _one_paragraph(text: str) -> str:
+    return " ".join(text.split())
+
+
+def read_chapter(path: Path) -> Chapter:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    doc = _one_paragraph(ast.get_docstring(tree) or path.stem)
+    title, _, summary = doc.partition(": ")
+    summary = summary[:1].upper() + summary[1:]
+    module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    scenarios = [
+        Scenario(module, node.name, _one_paragraph(ast.get_docstring(node) or node.name.replace("_", " ")))
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+    ]
+    return Chapter(path, title.rstrip("."), summary, scenarios)
+
+
+def read_results(junit: Path) -> dict[tuple[str, str], str]:
+    """(module, function) -> passed / failed / skipped, parametrized cases folded together."""
+    results: dict[tuple[str, str], str] = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        key = (case.get("classname", ""), case.get("name", "").split("[")[0])
+        if case.find("failure") is not None or case.find("error") is not None:
+            outcome = "failed"
+        elif case.find("skipped") is not None:
+            outcome = "skipped"
+        else:
+            outcome = "passed"
+        if results.get(key) != "failed":
+            results[key] = outcome if results.get(key) in (None, "passed") else results[key]
+    return results
+
+
+def render(results: dict[tuple[str, str], str] | None = None) -> str:
+    marks = {"passed": "✅", "failed": "❌", "skipped": "⏭️"}
+    lines = [
+        "# Specification",
+        "",
+        "How containers, images, ports, networks, Compose and volumes behave, each claim",
+        "proven by a scenario in `tests/`. Generated from the tests' docstrings by",
+        "`make spec`; do not edit by hand.",
+    ]
+    for section, folder in SECTIONS:
+        lines += ["", f"## {section}"]
+        for path in sorted(folder.glob("test_*.py")):
+            chapter = read_chapter(path)
+            lines += ["", f"### {chapter.title}", ""]
+            if chapter.summary:
+                lines += [chapter.summary, ""]
+            for scenario in chapter.scenarios:
+                mark = ""
+                if results is not None:
+                    mark = marks.get(results.get((scenario.module, scenario.name), ""), "❔") + " "
+                lines.append(f"- {mark}**{scenario.name.removeprefix('test_').replace('_', ' ')}** — {scenario.statement}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--check", action="store_true", help="fail if the document is out of date")
+    parser.add_argument("--results", type=Path, help="a JUnit XML report: print the specification with results")
+    args = parser.parse_args(argv)
+    if args.results:
+        sys.stdout.write(render(read_results(args.results)))
+        return 0
+    text = render()
+    if args.check:
+        if not DOCUMENT.exists() or DOCUMENT.read_text(encoding="utf-8") != text:
+            print(f"{DOCUMENT.relative_to(ROOT)} is out of date: run `make spec`", file=sys.stderr)
+            return 1
+        return 0
+    DOCUMENT.write_text(text, encoding="utf-8")
+    print(f"wrote {DOCUMENT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
