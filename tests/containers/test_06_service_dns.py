@@ -46,9 +46,7 @@ def test_the_api_publishes_no_port(stack: ProjectCompose, docker_client: object)
     api = docker_client.containers.get(stack.container_id("api"))  # type: ignore[attr-defined]
     assert not api.attrs["HostConfig"]["PortBindings"]
     assert all(port is None for port in api.attrs["NetworkSettings"]["Ports"].values())
-    assert stack.ps()["api"]["Publishers"] in (None, []) or all(
-        p["PublishedPort"] == 0 for p in stack.ps()["api"]["Publishers"]
-    )
+    assert all(publisher["PublishedPort"] == 0 for publisher in stack.ps()["api"]["Publishers"] or [])
 
 
 def test_a_network_alias_names_a_container_on_a_user_defined_network(
