@@ -7,12 +7,13 @@ ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 
 WORKDIR /app
+# The user the server runs as: no root inside the container.
+RUN useradd --no-log-init --system --uid 10001 --no-create-home --shell /usr/sbin/nologin webapp
 
 # Requirements first: a code-only change reuses this layer instead of re-running pip.
 COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 
-RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin webapp
 COPY app/ ./app/
 
 USER 10001

@@ -4,8 +4,9 @@
 VENV ?= .venv
 PYTHON ?= python3
 PYTEST_ARGS ?=
+TOX_ARGS ?=
 
-.PHONY: up down logs test unit spec spec-results engine images venv clean
+.PHONY: up down logs test unit lint type tox lock spec spec-results engine images venv clean
 
 up: images ## build and start webapp, api and db; returns when all are healthy
 	docker compose up --build --wait
@@ -24,6 +25,18 @@ test: venv images ## the whole specification: unit tests and container scenarios
 unit: venv ## only the tests that need no Docker engine
 	$(VENV)/bin/python -m pytest -m "not container" $(PYTEST_ARGS)
 
+lint: venv ## ruff, hadolint, docker compose config, workflow schema
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/lint.sh
+
+type: venv ## mypy --strict
+	$(VENV)/bin/mypy
+
+tox: venv images ## the whole matrix: Python 3.10 to 3.13, lint, type
+	PYENV_VERSION=$${PYENV_VERSION:-3.11.7:3.10.13:3.12.1:3.13.0} $(VENV)/bin/tox $(TOX_ARGS)
+
+lock: venv ## refresh the lock files (exact versions and hashes) from the *.in files
+	UV=$(VENV)/bin/uv scripts/lock.sh
+
 spec: venv ## rewrite docs/SPECIFICATION.md from the tests' docstrings
 	$(VENV)/bin/python -m tests.support.specification
 
@@ -38,9 +51,9 @@ images:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml requirements.txt api/requirements.txt
+$(VENV)/.installed: requirements-dev.txt requirements-tools.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q -e '.[test]'
+	$(VENV)/bin/python -m pip install -q -r requirements-dev.txt -r requirements-tools.txt
 	touch $@
 
 clean:

@@ -30,7 +30,9 @@ class ApiClient:
             response = self.session.get(self.url, timeout=self.timeout)
             response.raise_for_status()
         except requests.Timeout:
-            return ApiReply(None, f"the api at {self.url} did not answer within {self.timeout[0]:g}s/{self.timeout[1]:g}s")
+            return ApiReply(
+                None, f"the api at {self.url} did not answer within {self.timeout[0]:g}s/{self.timeout[1]:g}s"
+            )
         except requests.ConnectionError:
             return ApiReply(None, f"the api at {self.url} is unreachable")
         except requests.HTTPError as error:

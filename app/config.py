@@ -86,7 +86,9 @@ def _database_url(read: _Reader) -> URL:
         try:
             url = make_url(raw)
         except ArgumentError:
-            raise ConfigError("DATABASE_URL is not a database URL (expected postgresql://user:password@host/db)") from None
+            raise ConfigError(
+                "DATABASE_URL is not a database URL (expected postgresql://user:password@host/db)"
+            ) from None
         if url.get_backend_name() != "postgresql":
             raise ConfigError(f"DATABASE_URL must use postgresql://, not {url.drivername}://")
         return url.set(drivername="postgresql+psycopg2")
@@ -115,9 +117,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     initial_delay = read.number("DB_RETRY_INITIAL_DELAY", 0.1, minimum=0.01, maximum=60)
     max_delay = read.number("DB_RETRY_MAX_DELAY", 2.0, minimum=0.01, maximum=300)
     if max_delay < initial_delay:
-        raise ConfigError(
-            f"DB_RETRY_MAX_DELAY={max_delay:g} is below DB_RETRY_INITIAL_DELAY={initial_delay:g}"
-        )
+        raise ConfigError(f"DB_RETRY_MAX_DELAY={max_delay:g} is below DB_RETRY_INITIAL_DELAY={initial_delay:g}")
     return Settings(
         database_url=_database_url(read),
         api_url=_api_url(read),

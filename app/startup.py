@@ -7,8 +7,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 from sqlalchemy.exc import SQLAlchemyError
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from app.config import Settings
 
@@ -63,7 +63,8 @@ def wait_for_database(
         retrying(prepare)
     except SQLAlchemyError as error:
         log.error(
-            "database still unavailable after %.1fs (deadline %gs): %s; serving 'database unavailable' until it answers",
+            "database still unavailable after %.1fs (deadline %gs): %s; "
+            "serving 'database unavailable' until it answers",
             time.monotonic() - started,
             settings.db_startup_deadline,
             describe_error(error),
@@ -75,8 +76,6 @@ def wait_for_database(
 
 def wait_in_background(prepare: Callable[[], None], settings: Settings) -> threading.Thread:
     """Wait for the database without blocking the server: /healthz answers meanwhile."""
-    thread = threading.Thread(
-        target=wait_for_database, args=(prepare, settings), name="wait-for-database", daemon=True
-    )
+    thread = threading.Thread(target=wait_for_database, args=(prepare, settings), name="wait-for-database", daemon=True)
     thread.start()
     return thread

@@ -8,6 +8,8 @@ FROM ${BASE_IMAGE}
 
 ENV PG_MAJOR=15
 # No default cluster: the entrypoint creates one in PGDATA on first start.
+# Versions are the suite's current ones (pinning them would break on every security update).
+# hadolint ignore=DL3008
 RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d \
  && chmod +x /usr/sbin/policy-rc.d \
  && mkdir -p /etc/postgresql-common/createcluster.d \

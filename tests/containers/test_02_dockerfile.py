@@ -45,9 +45,7 @@ def test_each_instruction_has_its_effect_in_a_running_container(webapp_image: Do
         assert exec_output(container, "pwd") == (0, "/app")
         assert exec_output(container, "test", "-f", "/app/app/__init__.py")[0] == 0
         assert exec_output(container, "id", "-u") == (0, "10001")
-        pinned = dict(
-            line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line
-        )
+        pinned = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line)
         code, versions = exec_output(
             container,
             "python",
@@ -84,14 +82,18 @@ def test_dockerignore_keeps_local_clutter_out_of_the_build_context(
         (context / path).write_text("should not be in the image\n")
     (context / "probe.Dockerfile").write_text("ARG PYTHON_IMAGE\nFROM ${PYTHON_IMAGE}\nCOPY . /context\n")
 
-    with DockerImage(
-        path=context, dockerfile_path="probe.Dockerfile", buildargs={"PYTHON_IMAGE": images.python}
-    ) as probe, DockerContainer(str(probe.short_id)).with_command(["sleep", "300"]) as container:
+    with (
+        DockerImage(
+            path=context, dockerfile_path="probe.Dockerfile", buildargs={"PYTHON_IMAGE": images.python}
+        ) as probe,
+        DockerContainer(str(probe.short_id)).with_command(["sleep", "300"]) as container,
+    ):
         code, listing = exec_output(container, "find", "/context", "-mindepth", "1")
         diagnostics.watch("context in the probe image", lambda: listing)
 
         assert code == 0
         copied = {line.removeprefix("/context/") for line in listing.splitlines()}
-        assert "app/views.py" in copied and "requirements.txt" in copied
+        assert "app/views.py" in copied
+        assert "requirements.txt" in copied
         kept_out = [".venv", "venv", ".git", ".env", "app/__pycache__"]
         assert not [entry for entry in copied for out in kept_out if entry == out or entry.startswith(f"{out}/")]

@@ -57,7 +57,9 @@ def test_a_server_bound_to_127_0_0_1_inside_cannot_be_reached_through_the_mappin
     loopback_only = (
         DockerContainer(str(api_image))
         .with_exposed_ports(API_PORT)
-        .with_command(["gunicorn", "--config", "gunicorn_conf.py", "--bind", f"127.0.0.1:{API_PORT}", "service:create_app()"])
+        .with_command(
+            ["gunicorn", "--config", "gunicorn_conf.py", "--bind", f"127.0.0.1:{API_PORT}", "service:create_app()"]
+        )
     )
     with loopback_only as api:
         wait_until(

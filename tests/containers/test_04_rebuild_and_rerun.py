@@ -51,6 +51,6 @@ def test_a_code_change_needs_a_rebuild_and_a_new_container(images: Images, tmp_p
             assert requests.get(url(new, API_PORT), timeout=5).text == NEW
 
             steps = _cached_steps(second)
-            assert steps["RUN pip install --no-cache-dir -r requirements.txt"] is True
+            assert steps["RUN pip install --no-cache-dir --require-hashes -r requirements.txt"] is True
             assert steps["COPY service.py gunicorn_conf.py ./"] is False
             assert second.short_id != first.short_id

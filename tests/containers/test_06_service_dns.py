@@ -34,7 +34,11 @@ def test_in_compose_the_webapp_reaches_the_api_by_its_service_name(stack: Projec
     """Inside the webapp container, http://api:5001 answers: Compose's network resolves "api"."""
     webapp = stack.get_container("webapp")
     out, _, code = stack.exec_in_container(
-        ["python", "-c", "import urllib.request; print(urllib.request.urlopen('http://api:5001/', timeout=2).read().decode())"],
+        [
+            "python",
+            "-c",
+            "import urllib.request; print(urllib.request.urlopen('http://api:5001/', timeout=2).read().decode())",
+        ],
         service_name=webapp.Service,
     )
     assert code == 0
@@ -86,9 +90,10 @@ def test_with_the_api_stopped_the_page_says_so_quickly_and_still_renders(
 ) -> None:
     """Stopping the api makes the page say the api is unreachable, within the api timeout,
     while the visits are still listed."""
-    with api_container(api_image, network, publish=False) as api, webapp_container(
-        webapp_image, network, **DB_ENV
-    ) as webapp:
+    with (
+        api_container(api_image, network, publish=False) as api,
+        webapp_container(webapp_image, network, **DB_ENV) as webapp,
+    ):
         diagnostics.watch("webapp logs", container_logs(webapp))
         assert API_MESSAGE in requests.get(url(webapp, WEBAPP_PORT), timeout=10).text
 

@@ -31,9 +31,13 @@ def test_each_visit_is_a_row_listed_newest_first(
 
         engine = sqlalchemy.create_engine(postgres.get_connection_url())
         with engine.connect() as db:
-            rows = db.execute(sqlalchemy.text("SELECT id FROM visits ORDER BY visited_at DESC, id DESC")).scalars().all()
+            rows = (
+                db.execute(sqlalchemy.text("SELECT id FROM visits ORDER BY visited_at DESC, id DESC")).scalars().all()
+            )
             sessions = db.execute(
-                sqlalchemy.text("SELECT DISTINCT usename, datname FROM pg_stat_activity WHERE application_name = 'webapp'")
+                sqlalchemy.text(
+                    "SELECT DISTINCT usename, datname FROM pg_stat_activity WHERE application_name = 'webapp'"
+                )
             ).all()
         engine.dispose()
 
@@ -55,7 +59,8 @@ def test_a_wrong_password_is_reported_not_crash_looped(
         page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
 
         assert 'password authentication failed for user "webapp"' in ready.json()["reason"]
-        assert page.status_code == 503 and "Database unavailable." in page.text
+        assert page.status_code == 503
+        assert "Database unavailable." in page.text
         state = webapp.get_wrapped_container()
         state.reload()
         assert state.status == "running"

@@ -43,7 +43,8 @@ def test_a_webapp_started_before_the_database_works_once_it_is_up(
             page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
             recovered_in = time.monotonic() - ready_at
 
-            assert page.status_code == 200 and '<li data-visit-id="1">' in page.text
+            assert page.status_code == 200
+            assert '<li data-visit-id="1">' in page.text
             assert recovered_in < 5
             assert "database not ready (attempt 1," in _logs(webapp)
             webapp.get_wrapped_container().reload()
@@ -83,7 +84,8 @@ def test_a_database_restart_under_a_running_webapp(
         database.stop(timeout=10)
         started = time.monotonic()
         outage = requests.get(page_url, timeout=10)
-        assert outage.status_code == 503 and "Database unavailable." in outage.text
+        assert outage.status_code == 503
+        assert "Database unavailable." in outage.text
         assert time.monotonic() - started < 5
 
         database.start()

@@ -12,7 +12,7 @@ import docker
 
 from tests.support.environment import ROOT
 
-LEAKY_SCENARIO = '''
+LEAKY_SCENARIO = """
 import os
 from pathlib import Path
 
@@ -32,7 +32,7 @@ def test_fails_and_leaves_everything_running(docker_client, images):
     volumes = [m["Name"] for m in database.get_wrapped_container().attrs["Mounts"]]
     record.write_text("\\n".join([SESSION_ID, stack.project_name, *volumes]))
     raise AssertionError("fails on purpose, stopping nothing")
-'''
+"""
 
 
 def test_a_failed_scenario_leaves_nothing_behind(tmp_path: Path, docker_client: docker.DockerClient) -> None:
@@ -60,5 +60,6 @@ def test_a_failed_scenario_leaves_nothing_behind(tmp_path: Path, docker_client: 
     assert docker_client.containers.list(all=True, filters=stack) == []
     assert docker_client.networks.list(filters=session) == []
     assert docker_client.networks.list(filters=stack) == []
-    assert volumes and all(docker_client.volumes.list(filters={"name": name}) == [] for name in volumes)
+    assert volumes
+    assert all(docker_client.volumes.list(filters={"name": name}) == [] for name in volumes)
     assert "session cleanup removed leftovers" in result.stdout

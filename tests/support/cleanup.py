@@ -9,6 +9,8 @@ interrupted scenario left, with the anonymous volumes of its containers.
 
 from __future__ import annotations
 
+import contextlib
+
 import docker
 from docker.errors import APIError, NotFound
 from testcontainers.core.labels import LABEL_SESSION_ID, SESSION_ID
@@ -27,28 +29,23 @@ def _ours(labels: dict[str, str] | None) -> bool:
 def leftovers(client: docker.DockerClient) -> dict[str, list[str]]:
     """Names of this session's containers, networks and volumes still on the engine."""
     return {
-        "containers": [c.name for c in client.containers.list(all=True) if _ours(c.labels)],
-        "networks": [n.name for n in client.networks.list() if _ours(n.attrs.get("Labels"))],
-        "volumes": [v.name for v in client.volumes.list() if _ours(v.attrs.get("Labels"))],
+        "containers": [str(c.name) for c in client.containers.list(all=True) if _ours(c.labels)],
+        "networks": [str(n.name) for n in client.networks.list() if _ours(n.attrs.get("Labels"))],
+        "volumes": [str(v.name) for v in client.volumes.list() if _ours(v.attrs.get("Labels"))],
     }
 
 
 def sweep(client: docker.DockerClient) -> dict[str, list[str]]:
     """Remove this session's leftovers; return what was removed."""
     removed = leftovers(client)
+    # Containers first (with their anonymous volumes): networks and volumes in use cannot go.
     for name in removed["containers"]:
-        try:
+        with contextlib.suppress(NotFound, APIError):
             client.containers.get(name).remove(force=True, v=True)
-        except (NotFound, APIError):
-            pass
     for name in removed["networks"]:
-        try:
+        with contextlib.suppress(NotFound, APIError):
             client.networks.get(name).remove()
-        except (NotFound, APIError):
-            pass
     for name in removed["volumes"]:
-        try:
+        with contextlib.suppress(NotFound, APIError):
             client.volumes.get(name).remove(force=True)
-        except (NotFound, APIError):
-            pass
     return removed

@@ -16,7 +16,7 @@ from tests.support.cleanup import COMPOSE_PROJECT_PREFIX
 _counter = itertools.count(1)
 
 
-class ComposeCommandFailed(RuntimeError):
+class ComposeCommandError(RuntimeError):
     def __init__(self, cmd: str | list[str], result: subprocess.CompletedProcess[bytes]) -> None:
         command = cmd if isinstance(cmd, str) else " ".join(cmd)
         super().__init__(
@@ -47,9 +47,7 @@ class ProjectCompose(DockerCompose):
         binary, subcommand, *options = DockerCompose.compose_command_property.func(self)  # type: ignore[attr-defined]
         return [binary, subcommand, "-p", self.project_name, *options]
 
-    def _run_command(
-        self, cmd: str | list[str], context: str | None = None
-    ) -> subprocess.CompletedProcess[bytes]:
+    def _run_command(self, cmd: str | list[str], context: str | None = None) -> subprocess.CompletedProcess[bytes]:
         result = subprocess.run(
             cmd,
             capture_output=True,
@@ -58,7 +56,7 @@ class ProjectCompose(DockerCompose):
             check=False,
         )
         if result.returncode != 0:
-            raise ComposeCommandFailed(cmd, result)
+            raise ComposeCommandError(cmd, result)
         return result
 
     def compose(self, *args: str) -> str:

@@ -42,6 +42,7 @@ def url(container: DockerContainer, port: int, path: str = "/") -> str:
 def exec_output(container: DockerContainer, *command: str) -> tuple[int, str]:
     """Run a command inside the container; its exit code and combined output."""
     result = container.exec(list(command))
+    assert result.exit_code is not None  # exec waits for the command to end
     return result.exit_code, result.output.decode(errors="replace").strip()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
+from testcontainers.core.container import DockerContainer
 
 
 class Diagnostics:
@@ -28,11 +28,11 @@ class Diagnostics:
         return "\n".join(sections)
 
 
-def container_logs(container: object) -> Callable[[], str]:
+def container_logs(container: DockerContainer) -> Callable[[], str]:
     """The stdout and stderr of a testcontainers DockerContainer."""
 
     def read() -> str:
-        stdout, stderr = container.get_logs()  # type: ignore[attr-defined]
+        stdout, stderr = container.get_logs()
         return (stdout + stderr).decode(errors="replace")
 
     return read

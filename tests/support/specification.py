@@ -62,7 +62,7 @@ def read_chapter(path: Path) -> Chapter:
 def read_results(junit: Path) -> dict[tuple[str, str], str]:
     """(module, function) -> passed / failed / skipped, parametrized cases folded together."""
     results: dict[tuple[str, str], str] = {}
-    for case in ET.parse(junit).getroot().iter("testcase"):
+    for case in ET.parse(junit).getroot().iter("testcase"):  # noqa: S314 (pytest's own report)
         key = (case.get("classname", ""), case.get("name", "").split("[")[0])
         if case.find("failure") is not None or case.find("error") is not None:
             outcome = "failed"
@@ -95,7 +95,9 @@ def render(results: dict[tuple[str, str], str] | None = None) -> str:
                 mark = ""
                 if results is not None:
                     mark = marks.get(results.get((scenario.module, scenario.name), ""), "❔") + " "
-                lines.append(f"- {mark}**{scenario.name.removeprefix('test_').replace('_', ' ')}** — {scenario.statement}")
+                lines.append(
+                    f"- {mark}**{scenario.name.removeprefix('test_').replace('_', ' ')}** — {scenario.statement}"
+                )
     return "\n".join(lines) + "\n"
 
 

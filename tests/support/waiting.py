@@ -13,7 +13,7 @@ T = TypeVar("T")
 POLL_INTERVAL = 0.1
 
 
-class ConditionTimeout(AssertionError):
+class ConditionTimeoutError(AssertionError):
     pass
 
 
@@ -36,7 +36,7 @@ def wait_until(
             last_error = error
         if time.monotonic() >= deadline:
             detail = f" (last error: {last_error!r})" if last_error else ""
-            raise ConditionTimeout(f"timed out after {timeout:g}s waiting for {what}{detail}")
+            raise ConditionTimeoutError(f"timed out after {timeout:g}s waiting for {what}{detail}")
         time.sleep(interval)
 
 

@@ -26,7 +26,7 @@ def http_server() -> Iterator[Callable[[int, str], str]]:
 
     def start(status: int, body: str) -> str:
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            def do_GET(self) -> None:
                 payload = body.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain; charset=utf-8")

@@ -55,14 +55,16 @@ def test_the_page_renders_with_the_database_down(client: FlaskClient) -> None:
 def test_visits_json_reports_the_outage_as_json(client: FlaskClient) -> None:
     response = client.get("/visits.json")
     assert response.status_code == 503
-    assert response.json is not None and "database unavailable" in response.json["error"]
+    assert response.json is not None
+    assert "database unavailable" in response.json["error"]
 
 
 @pytest.mark.parametrize("limit", ["0", "abc", "-1", "1001"])
 def test_visits_json_rejects_a_bad_limit(client: FlaskClient, limit: str) -> None:
     response = client.get(f"/visits.json?limit={limit}")
     assert response.status_code == 400
-    assert response.json is not None and "limit" in response.json["error"]
+    assert response.json is not None
+    assert "limit" in response.json["error"]
 
 
 def test_an_unreachable_api_is_said_plainly(closed_port: int) -> None:

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Lints code, Dockerfiles, Compose files and the CI workflow; fails on the first kind
+# that has a finding (all kinds run, so one run shows everything).
+# Run from the project's root, or pass another root (the tests plant mistakes in a copy).
+set -uo pipefail
+cd "${1:-$(dirname "$0")/..}"
+status=0
+run() { echo "+ $*"; "$@" || status=1; }
+
+run ruff check .
+run ruff format --check .
+run hadolint --failure-threshold warning Dockerfile api/Dockerfile scripts/offline/*.Dockerfile
+# hadolint cannot see through `FROM ${ARG}`: the ARG defaults must carry a tag that is not latest.
+unpinned_base_image_defaults() {
+  ! grep -nE '^ARG [A-Z_]*IMAGE=([^:]*|.*:latest)$' Dockerfile api/Dockerfile
+}
+run unpinned_base_image_defaults
+# Every combination of Compose files the README documents.
+run docker compose -f docker-compose.yml config --quiet
+run docker compose -f docker-compose.yml -f compose.volume.yml config --quiet
+if compgen -G ".github/workflows/*.yml" >/dev/null; then
+  run check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+fi
+exit $status
