@@ -32,7 +32,7 @@ type: venv ## mypy --strict
 	$(VENV)/bin/mypy
 
 tox: venv images ## the whole matrix: Python 3.10 to 3.13, lint, type
-	PYENV_VERSION=$${PYENV_VERSION:-3.11.7:3.10.13:3.12.1:3.13.0} $(VENV)/bin/tox $(TOX_ARGS)
+	PATH="$$(scripts/pyenv-path.sh)$$PATH" $(VENV)/bin/tox $(TOX_ARGS)
 
 lock: venv ## refresh the lock files (exact versions and hashes) from the *.in files
 	UV=$(VENV)/bin/uv scripts/lock.sh

@@ -45,7 +45,11 @@ def test_each_instruction_has_its_effect_in_a_running_container(webapp_image: Do
         assert exec_output(container, "pwd") == (0, "/app")
         assert exec_output(container, "test", "-f", "/app/app/__init__.py")[0] == 0
         assert exec_output(container, "id", "-u") == (0, "10001")
-        pinned = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line)
+        pinned = dict(
+            line.split("==")
+            for line in (ROOT / "requirements.in").read_text().splitlines()
+            if "==" in line and not line.startswith("#")
+        )
         code, versions = exec_output(
             container,
             "python",
