@@ -23,11 +23,8 @@ from testcontainers.core.image import DockerImage  # noqa: E402
 from testcontainers.core.network import Network  # noqa: E402
 
 from tests.support import cleanup  # noqa: E402
+from tests.support.containers import postgres_container  # noqa: E402
 from tests.support.diagnostics import Diagnostics, container_logs, scenario_diagnostics  # noqa: E402
-
-DB_USER = "webapp"
-DB_PASSWORD = "webapp-secret"
-DB_NAME = "visits"
 
 
 @pytest.hookimpl(wrapper=True)
@@ -107,11 +104,7 @@ def network(docker_client: docker.DockerClient) -> Iterator[Network]:
 @pytest.fixture
 def postgres(images: Images, network: Network, diagnostics: Diagnostics) -> Iterator[PostgresContainer]:
     """PostgreSQL on `network`, reachable there as "db"."""
-    container = (
-        PostgresContainer(images.postgres, username=DB_USER, password=DB_PASSWORD, dbname=DB_NAME)
-        .with_network(network)
-        .with_network_aliases("db")
-    )
+    container = postgres_container(images, network)
     with container:
         diagnostics.watch("db logs", container_logs(container))
         yield container

@@ -13,14 +13,12 @@ from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
 
-from conftest import DB_NAME, DB_PASSWORD, DB_USER
 from tests.support.compose import ProjectCompose
-from tests.support.containers import WEBAPP_PORT, api_container, exec_output, url, webapp_container
+from tests.support.containers import DB_ENV, WEBAPP_PORT, api_container, exec_output, url, webapp_container
 from tests.support.diagnostics import Diagnostics, container_logs
 from tests.support.environment import ROOT
 
 API_MESSAGE = "Hello from the API container!"
-DB_ENV = {"POSTGRES_HOST": "db", "POSTGRES_USER": DB_USER, "POSTGRES_PASSWORD": DB_PASSWORD, "POSTGRES_DB": DB_NAME}
 
 
 @pytest.fixture(scope="module")

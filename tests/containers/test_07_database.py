@@ -9,12 +9,9 @@ from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
 
-from conftest import DB_NAME, DB_PASSWORD, DB_USER
-from tests.support.containers import WEBAPP_PORT, url, webapp_container
+from tests.support.containers import DB_ENV, DB_NAME, DB_USER, WEBAPP_PORT, url, webapp_container
 from tests.support.diagnostics import Diagnostics, container_logs
 from tests.support.waiting import wait_for_http
-
-DB_ENV = {"POSTGRES_HOST": "db", "POSTGRES_USER": DB_USER, "POSTGRES_DB": DB_NAME}
 
 
 def test_each_visit_is_a_row_listed_newest_first(
@@ -22,7 +19,7 @@ def test_each_visit_is_a_row_listed_newest_first(
 ) -> None:
     """Three page views make three rows in the database the webapp was given, written by
     the user it was given; the JSON view lists them newest first."""
-    with webapp_container(webapp_image, network, POSTGRES_PASSWORD=DB_PASSWORD, **DB_ENV) as webapp:
+    with webapp_container(webapp_image, network, **DB_ENV) as webapp:
         diagnostics.watch("webapp logs", container_logs(webapp))
         for _ in range(3):
             assert requests.get(url(webapp, WEBAPP_PORT), timeout=10).status_code == 200

@@ -10,13 +10,10 @@ from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
 
-from conftest import DB_NAME, DB_PASSWORD, DB_USER
-from tests.support.containers import WEBAPP_PORT, url, webapp_container
+from tests.support.containers import DB_ENV, WEBAPP_PORT, postgres_container, url, webapp_container
 from tests.support.diagnostics import Diagnostics, container_logs
 from tests.support.environment import Images
 from tests.support.waiting import wait_for_http, wait_until
-
-DB_ENV = {"POSTGRES_HOST": "db", "POSTGRES_USER": DB_USER, "POSTGRES_PASSWORD": DB_PASSWORD, "POSTGRES_DB": DB_NAME}
 
 
 def _logs(container: object) -> str:
@@ -32,12 +29,7 @@ def test_a_webapp_started_before_the_database_works_once_it_is_up(
         diagnostics.watch("webapp logs", container_logs(webapp))
         assert requests.get(url(webapp, WEBAPP_PORT, "/readyz"), timeout=10).status_code == 503
 
-        database = (
-            PostgresContainer(images.postgres, username=DB_USER, password=DB_PASSWORD, dbname=DB_NAME)
-            .with_network(network)
-            .with_network_aliases("db")
-        )
-        with database:
+        with postgres_container(images, network):
             ready_at = time.monotonic()
             wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=10)
             page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)

@@ -5,13 +5,32 @@ from __future__ import annotations
 import socket
 from collections.abc import Sequence
 
+from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import HttpWaitStrategy
 
+from tests.support.environment import Images
+
 WEBAPP_PORT = 5000
 API_PORT = 5001
+
+DB_USER = "webapp"
+DB_PASSWORD = "webapp-secret"
+DB_NAME = "visits"
+# What a webapp container needs to reach `postgres_container` by its alias "db".
+DB_ENV = {"POSTGRES_HOST": "db", "POSTGRES_USER": DB_USER, "POSTGRES_PASSWORD": DB_PASSWORD, "POSTGRES_DB": DB_NAME}
+
+
+def postgres_container(images: Images, network: Network) -> PostgresContainer:
+    """PostgreSQL on `network`, reachable there as "db", with the suite's credentials."""
+    container: PostgresContainer = (
+        PostgresContainer(images.postgres, username=DB_USER, password=DB_PASSWORD, dbname=DB_NAME)
+        .with_network(network)
+        .with_network_aliases("db")
+    )
+    return container
 
 
 def webapp_container(image: DockerImage, network: Network | None = None, **environment: str) -> DockerContainer:
