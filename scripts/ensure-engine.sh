@@ -29,10 +29,21 @@ install_engine() {
     docker.io iptables ca-certificates >/dev/null
 }
 
+# A process that lives and is not a zombie (a killed daemon stays one until reaped).
+alive() { [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]; }
+
+dockerd_running() {
+  local pid
+  for pid in $(pgrep -x dockerd); do
+    alive "$pid" && return 0
+  done
+  return 1
+}
+
 remove_stale_pid_files() {
   local pidfile
   for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
-    if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    if [ -f "$pidfile" ] && ! alive "$(cat "$pidfile")"; then
       say "removing stale $pidfile"
       as_root rm -f "$pidfile"
     fi
@@ -41,7 +52,7 @@ remove_stale_pid_files() {
 
 start_engine() {
   command -v dockerd >/dev/null || install_engine
-  if pgrep -x dockerd >/dev/null; then
+  if dockerd_running; then
     say "dockerd runs but does not answer yet; waiting"
   else
     remove_stale_pid_files
@@ -54,7 +65,7 @@ start_engine() {
       tail -n 20 "$DOCKERD_LOG" >&2 || true
       die "dockerd did not answer within ${ENGINE_WAIT_SECONDS}s (see $DOCKERD_LOG)"
     fi
-    if ! pgrep -x dockerd >/dev/null; then
+    if ! dockerd_running; then
       tail -n 20 "$DOCKERD_LOG" >&2 || true
       die "dockerd exited (see $DOCKERD_LOG)"
     fi
