@@ -3,14 +3,21 @@ is given, stores each visit as a row, and reports a wrong password instead of cr
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
+import pytest
 import requests
 import sqlalchemy
 from testcontainers.community.postgres import PostgresContainer
+from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
+from testcontainers.core.wait_strategies import ExecWaitStrategy
 
 from tests.support.containers import DB_ENV, DB_NAME, DB_USER, WEBAPP_PORT, url, webapp_container
 from tests.support.diagnostics import Diagnostics, container_logs
+from tests.support.environment import Images
 from tests.support.waiting import wait_for_http
 
 
@@ -62,3 +69,38 @@ def test_a_wrong_password_is_reported_not_crash_looped(
         state.reload()
         assert state.status == "running"
         assert state.attrs["RestartCount"] == 0
+
+
+def test_the_database_image_reads_its_password_from_a_file_and_stops_fast(images: Images, tmp_path: Path) -> None:
+    """The postgres image's contract, as the official image keeps it: POSTGRES_PASSWORD_FILE
+    names a file (a Docker secret) holding the password; `docker stop` is a fast shutdown
+    (STOPSIGNAL SIGINT) that ends cleanly instead of waiting for clients."""
+    secret = tmp_path / "db-password"
+    secret.write_text("from-a-secret-file\n")
+    secret.chmod(0o644)
+    database = (
+        DockerContainer(images.postgres)
+        .with_envs(POSTGRES_USER="owner", POSTGRES_DB="store", POSTGRES_PASSWORD_FILE="/run/secrets/db-password")
+        .with_volume_mapping(str(secret), "/run/secrets/db-password", "ro")
+        .with_exposed_ports(5432)
+        .waiting_for(ExecWaitStrategy(["pg_isready", "-h", "127.0.0.1", "-U", "owner", "-d", "store"]))
+    )
+    with database:
+        host, port = database.get_container_host_ip(), database.get_exposed_port(5432)
+        engine = sqlalchemy.create_engine(f"postgresql+psycopg2://owner:from-a-secret-file@{host}:{port}/store")
+        with engine.connect() as db:
+            assert db.execute(sqlalchemy.text("SELECT current_user, current_database()")).one() == ("owner", "store")
+        engine.dispose()
+        wrong = sqlalchemy.create_engine(f"postgresql+psycopg2://owner:guess@{host}:{port}/store")
+        with pytest.raises(sqlalchemy.exc.OperationalError, match="password authentication failed"):
+            wrong.connect()
+        wrong.dispose()
+
+        wrapped = database.get_wrapped_container()
+        started = time.monotonic()
+        wrapped.stop(timeout=10)
+        elapsed = time.monotonic() - started
+        wrapped.reload()
+
+        assert wrapped.attrs["State"]["ExitCode"] == 0
+        assert elapsed < 3

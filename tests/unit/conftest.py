@@ -20,13 +20,19 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def http_server() -> Iterator[Callable[[int, str], str]]:
-    """Start a tiny HTTP server answering every GET with (status, body); returns its URL."""
-    servers: list[ThreadingHTTPServer] = []
+def http_server() -> Iterator[Callable[..., str]]:
+    """Start a tiny HTTP server answering every GET with (status, body); returns its URL.
 
-    def start(status: int, body: str) -> str:
+    With hang=True it holds each request until the test ends: a server too slow to answer.
+    """
+    servers: list[ThreadingHTTPServer] = []
+    released = threading.Event()
+
+    def start(status: int, body: str, *, hang: bool = False) -> str:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if hang:
+                    released.wait(timeout=30)
                 payload = body.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain; charset=utf-8")
@@ -43,6 +49,7 @@ def http_server() -> Iterator[Callable[[int, str], str]]:
         return f"http://127.0.0.1:{server.server_address[1]}"
 
     yield start
+    released.set()
     for server in servers:
         server.shutdown()
         server.server_close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -24,7 +25,7 @@ def _client(db_port: int, api_url: str) -> FlaskClient:
 
 
 @pytest.fixture
-def client(closed_port: int, http_server: Callable[[int, str], str]) -> FlaskClient:
+def client(closed_port: int, http_server: Callable[..., str]) -> FlaskClient:
     return _client(closed_port, http_server(200, "Hello from the API container!"))
 
 
@@ -72,12 +73,25 @@ def test_an_unreachable_api_is_said_plainly(closed_port: int) -> None:
     assert f"API unavailable: the api at http://127.0.0.1:{closed_port} is unreachable" in page
 
 
-def test_an_api_error_status_is_said_plainly(closed_port: int, http_server: Callable[[int, str], str]) -> None:
+def test_an_api_error_status_is_said_plainly(closed_port: int, http_server: Callable[..., str]) -> None:
     page = _client(closed_port, http_server(500, "boom")).get("/").get_data(as_text=True)
     assert "answered 500" in page
 
 
-def test_the_api_message_is_html_escaped(closed_port: int, http_server: Callable[[int, str], str]) -> None:
+def test_the_api_message_is_html_escaped(closed_port: int, http_server: Callable[..., str]) -> None:
     page = _client(closed_port, http_server(200, "<script>alert(1)</script>")).get("/").get_data(as_text=True)
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_slow_api_is_said_plainly_within_the_read_timeout(closed_port: int, http_server: Callable[..., str]) -> None:
+    """The api accepts the connection but never answers: after API_READ_TIMEOUT the page
+    renders anyway and says the api did not answer in time."""
+    client = _client(closed_port, http_server(200, "too late", hang=True))
+    started = time.monotonic()
+    page = client.get("/").get_data(as_text=True)
+    elapsed = time.monotonic() - started
+
+    assert "did not answer within 0.5s/0.5s" in page
+    assert "too late" not in page
+    assert 0.5 <= elapsed < 2
