@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,11 @@ def test_dockerignore_keeps_local_clutter_out_of_the_build_context(
     for path in clutter:
         (context / path).parent.mkdir(parents=True, exist_ok=True)
         (context / path).write_text("should not be in the image\n")
-    (context / "probe.Dockerfile").write_text("ARG PYTHON_IMAGE\nFROM ${PYTHON_IMAGE}\nCOPY . /context\n")
+    # The label makes the probe image this run's own: another run's identical probe would
+    # otherwise be the same image, removed under that run's container.
+    (context / "probe.Dockerfile").write_text(
+        f"ARG PYTHON_IMAGE\nFROM ${{PYTHON_IMAGE}}\nLABEL probe-run={uuid.uuid4().hex}\nCOPY . /context\n"
+    )
 
     with (
         DockerImage(

@@ -4,6 +4,7 @@ change reaches users only through a new image and a new container."""
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 
 import requests
@@ -13,7 +14,6 @@ from tests.support.containers import API_PORT, api_container, url
 from tests.support.environment import ROOT, Images
 
 OLD = "Hello from the API container!"
-NEW = "Hello from the rebuilt API container!"
 
 
 def _cached_steps(build: DockerImage) -> dict[str, bool]:
@@ -34,9 +34,13 @@ def test_a_code_change_needs_a_rebuild_and_a_new_container(images: Images, tmp_p
     """After editing the code, the running container still serves the old code; the
     rebuilt image serves the new; the rebuild reused the dependency layer, since
     requirements.txt is copied and installed before the code."""
+    # Unique per run: a change another run already built would come from the shared cache,
+    # and a shared tag could be moved by another run between build and start.
+    run = uuid.uuid4().hex[:12]
+    new = f"Hello from the rebuilt API container! ({run})"
     context = tmp_path / "api"
     shutil.copytree(ROOT / "api", context, ignore=shutil.ignore_patterns("__pycache__"))
-    tag = f"docker-tutorial/rebuild-test:{tmp_path.name.lower()}"
+    tag = f"docker-tutorial/rebuild-test:{run}"
     build_args = {"PYTHON_IMAGE": images.python}
 
     # The first build is the project's api image again, from cache: removing it would
@@ -44,11 +48,11 @@ def test_a_code_change_needs_a_rebuild_and_a_new_container(images: Images, tmp_p
     first = DockerImage(path=context, tag=tag, buildargs=build_args, clean_up=False)
     with first, api_container(first) as old:
         service = context / "service.py"
-        service.write_text(service.read_text().replace(OLD, NEW))
+        service.write_text(service.read_text().replace(OLD, new))
 
-        with DockerImage(path=context, tag=tag, buildargs=build_args) as second, api_container(second) as new:
+        with DockerImage(path=context, tag=tag, buildargs=build_args) as second, api_container(second) as rebuilt:
             assert requests.get(url(old, API_PORT), timeout=5).text == OLD
-            assert requests.get(url(new, API_PORT), timeout=5).text == NEW
+            assert requests.get(url(rebuilt, API_PORT), timeout=5).text == new
 
             steps = _cached_steps(second)
             assert steps["RUN pip install --no-cache-dir --require-hashes -r requirements.txt"] is True
