@@ -52,7 +52,7 @@ def read_chapter(path: Path) -> Chapter:
     summary = summary[:1].upper() + summary[1:]
     module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
     scenarios = [
-        Scenario(module, node.name, _one_paragraph(ast.get_docstring(node) or node.name.replace("_", " ")))
+        Scenario(module, node.name, _one_paragraph(ast.get_docstring(node) or ""))
         for node in tree.body
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
     ]
@@ -95,9 +95,9 @@ def render(results: dict[tuple[str, str], str] | None = None) -> str:
                 mark = ""
                 if results is not None:
                     mark = marks.get(results.get((scenario.module, scenario.name), ""), "❔") + " "
-                lines.append(
-                    f"- {mark}**{scenario.name.removeprefix('test_').replace('_', ' ')}** — {scenario.statement}"
-                )
+                title = scenario.name.removeprefix("test_").replace("_", " ")
+                statement = f" — {scenario.statement}" if scenario.statement else ""
+                lines.append(f"- {mark}**{title}**{statement}")
     return "\n".join(lines) + "\n"
 
 
