@@ -4,7 +4,6 @@ the image, and .dockerignore decides what the build may see at all."""
 from __future__ import annotations
 
 import shutil
-import time
 import uuid
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
 
-from tests.support.containers import DB_ENV, api_container, exec_output, webapp_container
+from tests.support.containers import DB_ENV, api_container, exec_output, timed_stop, webapp_container
 from tests.support.diagnostics import Diagnostics
 from tests.support.environment import ROOT, Images
 
@@ -116,11 +115,7 @@ def test_docker_stop_is_quick_and_clean(request: pytest.FixtureRequest, image_fi
     image: DockerImage = request.getfixturevalue(image_fixture)
     server = webapp_container(image, **DB_ENV) if image_fixture == "webapp_image" else api_container(image)
     with server as container:
-        wrapped = container.get_wrapped_container()
-        started = time.monotonic()
-        wrapped.stop(timeout=10)
-        elapsed = time.monotonic() - started
-        wrapped.reload()
+        elapsed, exit_code = timed_stop(container)
 
-        assert wrapped.attrs["State"]["ExitCode"] == 0
+        assert exit_code == 0
         assert elapsed < 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Sequence
 
 from testcontainers.community.postgres import PostgresContainer
@@ -71,3 +72,13 @@ def free_host_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+def timed_stop(container: DockerContainer) -> tuple[float, int]:
+    """`docker stop` with Docker's default 10 s grace period: seconds taken and exit code."""
+    wrapped = container.get_wrapped_container()
+    started = time.monotonic()
+    wrapped.stop(timeout=10)
+    elapsed = time.monotonic() - started
+    wrapped.reload()
+    return elapsed, int(wrapped.attrs["State"]["ExitCode"])
