@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import docker
 import pytest
 
 
@@ -9,3 +10,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/containers/" in item.nodeid:
             item.add_marker(pytest.mark.container)
+
+
+@pytest.fixture(autouse=True)
+def _engine(docker_client: docker.DockerClient) -> None:
+    """Each scenario checks the engine first, and so enrols in the session-end sweep."""

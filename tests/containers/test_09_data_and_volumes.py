@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import docker
 import pytest
 import requests
+from testcontainers.core.image import DockerImage
 
 from tests.support.compose import ProjectCompose
 from tests.support.diagnostics import Diagnostics
@@ -34,7 +35,9 @@ def _data_volume(client: docker.DockerClient, stack: ProjectCompose) -> str:
 
 
 @pytest.fixture
-def stack_factory(diagnostics: Diagnostics) -> Iterator[type[ProjectCompose]]:
+def stack_factory(
+    diagnostics: Diagnostics, webapp_image: DockerImage, api_image: DockerImage
+) -> Iterator[type[ProjectCompose]]:
     """Stacks made here are taken down with their volumes at the end, whatever happened."""
     made: list[ProjectCompose] = []
 
