@@ -4,7 +4,7 @@ removes the containers, so without a named volume the visits are gone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import docker
 import pytest
@@ -37,7 +37,7 @@ def _data_volume(client: docker.DockerClient, stack: ProjectCompose) -> str:
 @pytest.fixture
 def stack_factory(
     diagnostics: Diagnostics, webapp_image: DockerImage, api_image: DockerImage
-) -> Iterator[type[ProjectCompose]]:
+) -> Iterator[Callable[..., ProjectCompose]]:
     """Stacks made here are taken down with their volumes at the end, whatever happened."""
     made: list[ProjectCompose] = []
 
@@ -47,14 +47,14 @@ def stack_factory(
         made.append(stack)
         return stack
 
-    yield make  # type: ignore[misc]
+    yield make
     for stack in made:
         stack.down(volumes=True)
 
 
-def test_visits_survive_stop_and_start(stack_factory: type[ProjectCompose]) -> None:
+def test_visits_survive_stop_and_start(stack_factory: Callable[..., ProjectCompose]) -> None:
     """`docker compose stop` then `start` keeps the containers, and with them the data."""
-    stack = stack_factory("docker-compose.yml")  # type: ignore[call-arg]
+    stack = stack_factory("docker-compose.yml")
     stack.up()
     _visit(stack)
     _visit(stack)
@@ -66,12 +66,12 @@ def test_visits_survive_stop_and_start(stack_factory: type[ProjectCompose]) -> N
 
 
 def test_without_a_volume_down_loses_the_visits(
-    stack_factory: type[ProjectCompose], docker_client: docker.DockerClient
+    stack_factory: Callable[..., ProjectCompose], docker_client: docker.DockerClient
 ) -> None:
     """After `down` and `up` the visits are gone. The data was not deleted: it stays in the
     anonymous volume the postgres image declares, which `down` leaves behind orphaned and
     the next `up` does not reattach. (The test removes it; `down -v` would have.)"""
-    stack = stack_factory("docker-compose.yml")  # type: ignore[call-arg]
+    stack = stack_factory("docker-compose.yml")
     stack.up()
     _visit(stack)
     orphan = _data_volume(docker_client, stack)
@@ -88,11 +88,11 @@ def test_without_a_volume_down_loses_the_visits(
 
 
 def test_with_a_named_volume_visits_survive_down_and_down_v_removes_them(
-    stack_factory: type[ProjectCompose], docker_client: docker.DockerClient
+    stack_factory: Callable[..., ProjectCompose], docker_client: docker.DockerClient
 ) -> None:
     """With compose.volume.yml the data directory is the named volume `db-data`: the visits
     survive `down` and `up`; `down -v` removes the volume, and the next `up` starts empty."""
-    stack = stack_factory("docker-compose.yml", "compose.volume.yml")  # type: ignore[call-arg]
+    stack = stack_factory("docker-compose.yml", "compose.volume.yml")
     stack.up()
     _visit(stack)
     _visit(stack)
