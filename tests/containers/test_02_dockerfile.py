@@ -110,12 +110,14 @@ def test_dockerignore_keeps_local_clutter_out_of_the_build_context(
 
 @pytest.mark.parametrize("image_fixture", ["webapp_image", "api_image"])
 def test_docker_stop_is_quick_and_clean(request: pytest.FixtureRequest, image_fixture: str) -> None:
-    """The exec-form CMD makes gunicorn PID 1, which handles SIGTERM: `docker stop` ends in
-    well under Docker's 10 s grace period, with exit code 0 (not 137, a kill)."""
+    """The exec-form CMD makes gunicorn PID 1, which handles SIGTERM: `docker stop` ends
+    within gunicorn's 5 s graceful timeout, under Docker's 10 s grace period, with exit
+    code 0 (not 137, a kill). Idle, it takes well under a second."""
     image: DockerImage = request.getfixturevalue(image_fixture)
     server = webapp_container(image, **DB_ENV) if image_fixture == "webapp_image" else api_container(image)
     with server as container:
         elapsed, exit_code = timed_stop(container)
 
         assert exit_code == 0
-        assert elapsed < 3
+        # graceful_timeout (5 s) bounds it; a worker caught mid-request under load may use it all.
+        assert elapsed < 6.5
