@@ -70,7 +70,7 @@ def wait_for_database(
             describe_error(error),
         )
         return False
-    log.info("database ready after %.2fs", time.monotonic() - started)
+    log.info("database at %s ready after %.2fs", settings.database_description, time.monotonic() - started)
     return True
 
 

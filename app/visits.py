@@ -68,10 +68,6 @@ class VisitStore:
         self.engine = engine
         self._schema_ready = threading.Event()
 
-    @property
-    def schema_ready(self) -> bool:
-        return self._schema_ready.is_set()
-
     def ensure_schema(self) -> None:
         """Create the table unless an earlier call did; raises while the database is down."""
         if self._schema_ready.is_set():

@@ -45,13 +45,12 @@ def wait_for_http(
     *,
     timeout: float = 60,
     status: int = 200,
-    contains: str | None = None,
 ) -> requests.Response:
-    """GET `url` until it answers `status` (and contains `contains`); return that response."""
+    """GET `url` until it answers `status`; return that response."""
 
     def probe() -> requests.Response | None:
         response = requests.get(url, timeout=5)
-        if response.status_code == status and (contains is None or contains in response.text):
+        if response.status_code == status:
             return response
         return None
 

@@ -40,6 +40,7 @@ def test_it_retries_until_the_database_answers(caplog: pytest.LogCaptureFixture)
     assert len(failures) == 3
     assert all("Connection refused" in line for line in failures)
     assert failures[0].startswith("database not ready (attempt 1,")
+    assert "database at postgresql+psycopg2://postgres:***@db:5432/postgres ready after" in caplog.text
 
 
 def test_it_gives_up_at_the_deadline_instead_of_hanging(caplog: pytest.LogCaptureFixture) -> None:
