@@ -5,12 +5,14 @@ VENV ?= .venv
 PYTHON ?= python3
 PYTEST_ARGS ?=
 TOX_ARGS ?=
+MUTATE_ARGS ?=
+SOAK_ARGS ?=
 
-.PHONY: up down logs test unit lint type tox lock spec spec-results engine images venv clean
+.PHONY: up down logs test unit mutate soak lint type tox lock spec spec-results engine images venv clean
 
 up: images ## build and start webapp, api and db; returns when all are healthy
 	docker compose up --build --wait
-	@echo "The webapp is up: http://localhost:$${WEBAPP_PORT:-8080}"
+	@echo "The webapp is up: http://localhost:$$(docker compose port webapp 5000 | cut -d: -f2)"
 
 down: ## stop and remove the stack with its data (--volumes: no orphaned anonymous volume is left)
 	docker compose down --volumes
@@ -24,6 +26,12 @@ test: venv images ## the whole specification: unit tests and container scenarios
 
 unit: venv ## only the tests that need no Docker engine
 	$(VENV)/bin/python -m pytest -m "not container" $(PYTEST_ARGS)
+
+mutate: venv images ## plant each catalogued mistake in a scratch copy; fail if any survives the scenarios named for it
+	$(VENV)/bin/python -m tests.mutations.run $(MUTATE_ARGS)
+
+soak: venv images ## run the whole suite many times; a table of the scenarios that ever failed
+	$(VENV)/bin/python -m tests.support.soak $(SOAK_ARGS)
 
 lint: venv ## ruff, hadolint, docker compose config, workflow schema
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/lint.sh

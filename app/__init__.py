@@ -20,7 +20,7 @@ def create_app(settings: Settings | None = None, *, wait_for_database: bool = Tr
     requests that need the database answer "database unavailable" until it is there.
     """
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
     settings = settings or load_settings()
     app = Flask(__name__)
     store = VisitStore(create_db_engine(settings))

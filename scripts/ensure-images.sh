@@ -9,6 +9,8 @@
 #
 #   OFFLINE=1   build the stand-ins even if a registry answers
 #   OFFLINE=0   never build them; fail if the official images cannot be had
+#   OFFLINE_PYTHON_IMAGE, OFFLINE_POSTGRES_IMAGE   other names for the stand-ins
+#               (the planted-mistake runner builds mutated recipes under their own names)
 #
 # Idempotent: an image already present (with the same build recipe) is kept.
 set -euo pipefail
@@ -21,8 +23,8 @@ OFFICIAL_PYTHON_IMAGE=python:3.12-slim
 OFFICIAL_POSTGRES_IMAGE=postgres:17-alpine
 DEBIAN_SUITE=${DEBIAN_SUITE:-bookworm}
 DEBIAN_BASE_IMAGE=offline/debian:$DEBIAN_SUITE
-OFFLINE_PYTHON_IMAGE=offline/python:3-$DEBIAN_SUITE
-OFFLINE_POSTGRES_IMAGE=offline/postgres:15-$DEBIAN_SUITE
+OFFLINE_PYTHON_IMAGE=${OFFLINE_PYTHON_IMAGE:-offline/python:3-$DEBIAN_SUITE}
+OFFLINE_POSTGRES_IMAGE=${OFFLINE_POSTGRES_IMAGE:-offline/postgres:15-$DEBIAN_SUITE}
 RECIPE_LABEL=org.example.offline-recipe
 HOST_CA_BUNDLE=${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 
@@ -40,7 +42,8 @@ debian_mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
-recipe_hash() { cat "$offline_dir"/* "$HOST_CA_BUNDLE" | sha256sum | cut -c1-16; }
+# recipe_hash FILE...: what a stand-in is built from; a change to it means a rebuild.
+recipe_hash() { cat "$@" | sha256sum | cut -c1-16; }
 
 image_is_current() {
   image_present "$1" &&
@@ -66,9 +69,10 @@ build_debian_base() {
   rm -rf "$rootfs"
 }
 
+# build_stand_in IMAGE DOCKERFILE [FILE...]: FILEs are what the Dockerfile copies in.
 build_stand_in() {
   local image=$1 dockerfile=$2 hash
-  hash=$(recipe_hash)
+  hash=$(recipe_hash "$offline_dir/$dockerfile" "${@:3}")
   image_is_current "$image" "$hash" && return 0
   build_debian_base
   say "building $image"
@@ -104,8 +108,8 @@ fi
 
 say "no registry answers: using stand-in images built from Debian packages"
 [ -r "$HOST_CA_BUNDLE" ] || die "HOST_CA_BUNDLE=$HOST_CA_BUNDLE cannot be read (pip inside the images needs it)"
-build_stand_in "$OFFLINE_PYTHON_IMAGE" python.Dockerfile
-build_stand_in "$OFFLINE_POSTGRES_IMAGE" postgres.Dockerfile
+build_stand_in "$OFFLINE_PYTHON_IMAGE" python.Dockerfile "$HOST_CA_BUNDLE"
+build_stand_in "$OFFLINE_POSTGRES_IMAGE" postgres.Dockerfile "$offline_dir/docker-entrypoint.sh"
 set_env_var PYTHON_IMAGE "$OFFLINE_PYTHON_IMAGE"
 set_env_var POSTGRES_IMAGE "$OFFLINE_POSTGRES_IMAGE"
 # Ryuk, testcontainers' reaper, is pulled from a registry; the suite cleans up itself.

@@ -5,15 +5,28 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import requests
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
+from testcontainers.core.network import Network
 
-from tests.support.containers import DB_ENV, api_container, exec_output, timed_stop, webapp_container
+from tests.support.containers import (
+    DB_ENV,
+    WEBAPP_PORT,
+    api_container,
+    exec_output,
+    timed_stop,
+    unanswering_host,
+    url,
+    webapp_container,
+)
 from tests.support.diagnostics import Diagnostics
 from tests.support.environment import ROOT, Images
+from tests.support.waiting import wait_until
 
 
 @pytest.mark.parametrize(
@@ -39,10 +52,16 @@ def test_image_metadata_matches_the_dockerfile(
     assert config["Entrypoint"] is None or config["Entrypoint"] == []
 
 
+def _idle(image: DockerImage) -> DockerContainer:
+    """A container of the image that only sleeps: without the server's settings, gunicorn
+    would exit at once, and take a command run in the container with it."""
+    return DockerContainer(str(image)).with_command(["sleep", "300"])
+
+
 def test_each_instruction_has_its_effect_in_a_running_container(webapp_image: DockerImage) -> None:
     """WORKDIR sets the working directory, COPY brought the code, RUN pip installed the
     pinned requirements, USER makes the process non-root."""
-    with DockerContainer(str(webapp_image)) as container:
+    with _idle(webapp_image) as container:
         assert exec_output(container, "pwd") == (0, "/app")
         assert exec_output(container, "test", "-f", "/app/app/__init__.py")[0] == 0
         assert exec_output(container, "id", "-u") == (0, "10001")
@@ -64,7 +83,7 @@ def test_each_instruction_has_its_effect_in_a_running_container(webapp_image: Do
 
 def test_requirements_live_in_the_image_not_on_the_host(webapp_image: DockerImage) -> None:
     """The packages the webapp imports were installed by the image's own pip, inside the image."""
-    with DockerContainer(str(webapp_image)) as container:
+    with _idle(webapp_image) as container:
         code, location = exec_output(container, "python", "-c", "import flask; print(flask.__file__)")
         assert code == 0
         assert location.startswith(("/usr/local/lib/", "/opt/venv/lib/"))
@@ -121,3 +140,34 @@ def test_docker_stop_is_quick_and_clean(request: pytest.FixtureRequest, image_fi
         assert exit_code == 0
         # graceful_timeout (5 s) bounds it; a worker caught mid-request under load may use it all.
         assert elapsed < 6.5
+
+
+def test_docker_stop_ends_cleanly_even_with_a_request_hanging(
+    webapp_image: DockerImage, images: Images, network: Network
+) -> None:
+    """A request stuck on an api that never answers (API_CONNECT_TIMEOUT=60) does not hold
+    the container: `docker stop` gives in-flight requests gunicorn's 5 s graceful timeout,
+    then ends with exit code 0, before Docker's 10 s grace period would kill it (137)."""
+    with (
+        unanswering_host(images, network, "api", 5001),
+        webapp_container(webapp_image, network, API_CONNECT_TIMEOUT="60", **DB_ENV) as webapp,
+    ):
+        page = url(webapp, WEBAPP_PORT)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            hanging = pool.submit(requests.get, page, timeout=30)
+            wait_until(lambda: _connections_open(webapp) > 0, timeout=10, what="a request to be in flight")
+
+            elapsed, exit_code = timed_stop(webapp)
+
+            with pytest.raises(requests.ConnectionError):
+                hanging.result()
+        assert exit_code == 0
+        assert 5 <= elapsed < 9
+
+
+def _connections_open(webapp: DockerContainer) -> int:
+    """Connections the webapp holds open: a request in flight shows as one on port 5000."""
+    code, listing = exec_output(webapp, "cat", "/proc/net/tcp")
+    assert code == 0
+    established = [line.split() for line in listing.splitlines()[1:]]
+    return sum(1 for fields in established if fields[1].endswith(":1388") and fields[3] == "01")

@@ -58,3 +58,26 @@ def test_a_code_change_needs_a_rebuild_and_a_new_container(images: Images, tmp_p
             assert steps["RUN pip install --no-cache-dir --require-hashes -r requirements.txt"] is True
             assert steps["COPY service.py gunicorn_conf.py ./"] is False
             assert second.short_id != first.short_id
+
+
+def test_a_code_only_change_to_the_webapp_rebuilds_without_pip(
+    images: Images, webapp_image: DockerImage, tmp_path: Path
+) -> None:
+    """The root Dockerfile copies requirements.txt and installs it before it copies app/:
+    after a change to the webapp's code alone, the rebuild takes the pip layer from the
+    cache and only the code layer is new."""
+    context = tmp_path / "webapp"
+    context.mkdir()
+    for name in ("Dockerfile", ".dockerignore", "requirements.txt"):
+        shutil.copy(ROOT / name, context / name)
+    shutil.copytree(ROOT / "app", context / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    views = context / "app" / "views.py"
+    views.write_text(views.read_text() + f"\n# changed by the rebuild scenario {uuid.uuid4().hex}\n")
+
+    tag = f"docker-tutorial/rebuild-test:{uuid.uuid4().hex[:12]}"
+    with DockerImage(path=context, tag=tag, buildargs={"PYTHON_IMAGE": images.python}) as rebuilt:
+        steps = _cached_steps(rebuilt)
+
+        assert steps["RUN pip install --no-cache-dir --require-hashes -r requirements.txt"] is True
+        assert steps["COPY app/ ./app/"] is False
+        assert rebuilt.short_id != webapp_image.short_id

@@ -3,6 +3,9 @@ them, `ps` and `logs` show them, `down` removes them with their network."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import docker
 import requests
 
@@ -10,6 +13,7 @@ from tests.support.compose import ProjectCompose
 from tests.support.containers import free_host_port
 from tests.support.diagnostics import Diagnostics
 from tests.support.environment import ROOT
+from tests.support.events import EventRecorder
 
 
 def test_up_ps_logs_and_down(docker_client: docker.DockerClient, diagnostics: Diagnostics) -> None:
@@ -35,5 +39,68 @@ def test_up_ps_logs_and_down(docker_client: docker.DockerClient, diagnostics: Di
         project = {"label": f"com.docker.compose.project={stack.project_name}"}
         assert docker_client.containers.list(all=True, filters=project) == []
         assert docker_client.networks.list(names=[f"{stack.project_name}_default"]) == []
+    finally:
+        stack.down(volumes=True)
+
+
+def test_by_default_the_webapp_is_published_on_host_port_8080() -> None:
+    """The tutorial's mapping `8080:5000` is the default: the configuration Compose resolves
+    when WEBAPP_PORT is not set publishes container port 5000 on host port 8080. (Read from
+    `docker compose config`, so the suite never needs the host's port 8080 free.)"""
+    config = ProjectCompose(context=ROOT, environment={"WEBAPP_PORT": ""}, env_file="/dev/null").get_config()
+
+    ports = config["services"]["webapp"]["ports"]
+
+    assert [(port["published"], port["target"]) for port in ports] == [("8080", 5000)]
+
+
+def test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy(
+    docker_client: docker.DockerClient, diagnostics: Diagnostics
+) -> None:
+    """`depends_on` with `condition: service_healthy`: the engine's own event stream shows
+    the webapp container starting only after both the db and the api reported healthy,
+    not merely running."""
+    stack = ProjectCompose(context=ROOT, environment={"WEBAPP_PORT": "0"})
+    diagnostics.watch("docker compose", stack.diagnostics)
+    project = {"label": f"com.docker.compose.project={stack.project_name}"}
+    with EventRecorder(docker_client, project) as events:
+        try:
+            stack.up()
+        finally:
+            events.stop()
+            stack.down(volumes=True)
+
+    webapp_started = events.first("webapp", "start")
+    assert webapp_started > events.first("db", "health_status: healthy")
+    assert webapp_started > events.first("api", "health_status: healthy")
+
+
+def test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing(
+    docker_client: docker.DockerClient, diagnostics: Diagnostics
+) -> None:
+    """The README's own commands: `make up` returns only once every service is healthy and
+    the page answers; `make down`
+    removes the stack's containers, its network and the database's anonymous volume, so
+    nothing is left orphaned."""
+    stack = ProjectCompose(context=ROOT, environment={"WEBAPP_PORT": "0"})
+    diagnostics.watch("docker compose", stack.diagnostics)
+    make_env = {**os.environ, "COMPOSE_PROJECT_NAME": stack.project_name, "WEBAPP_PORT": "0"}
+    try:
+        subprocess.run(["make", "up"], cwd=ROOT, env=make_env, check=True, capture_output=True, timeout=150)
+
+        assert {service: entry["Health"] for service, entry in stack.ps().items()} == dict.fromkeys(
+            ("webapp", "api", "db"), "healthy"
+        )
+        assert requests.get(stack.url("webapp", 5000), timeout=10).status_code == 200
+        db = docker_client.containers.get(stack.container_id("db"))
+        volumes = [mount["Name"] for mount in db.attrs["Mounts"] if mount["Type"] == "volume"]
+
+        subprocess.run(["make", "down"], cwd=ROOT, env=make_env, check=True, capture_output=True, timeout=60)
+
+        project = {"label": f"com.docker.compose.project={stack.project_name}"}
+        assert docker_client.containers.list(all=True, filters=project) == []
+        assert docker_client.networks.list(filters=project) == []
+        assert volumes
+        assert [name for name in volumes if docker_client.volumes.list(filters={"name": name})] == []
     finally:
         stack.down(volumes=True)

@@ -14,9 +14,18 @@ from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
 
 from tests.support.compose import ProjectCompose
-from tests.support.containers import DB_ENV, WEBAPP_PORT, api_container, exec_output, url, webapp_container
+from tests.support.containers import (
+    DB_ENV,
+    WEBAPP_PORT,
+    api_container,
+    exec_output,
+    unanswering_host,
+    url,
+    webapp_container,
+)
 from tests.support.diagnostics import Diagnostics, container_logs
-from tests.support.environment import ROOT
+from tests.support.environment import ROOT, Images
+from tests.support.waiting import wait_for_http
 
 API_MESSAGE = "Hello from the API container!"
 
@@ -104,3 +113,30 @@ def test_with_the_api_stopped_the_page_says_so_quickly_and_still_renders(
         assert "API unavailable: the api at http://api:5001 is unreachable" in response.text
         assert '<li data-visit-id="2">' in response.text
         assert elapsed < 3.0
+
+
+def test_an_api_host_that_never_answers_costs_the_page_only_the_connect_timeout(
+    webapp_image: DockerImage,
+    images: Images,
+    network: Network,
+    postgres: PostgresContainer,
+    diagnostics: Diagnostics,
+) -> None:
+    """A host named "api" that drops every connection attempt (no answer, no refusal): with
+    the default API_CONNECT_TIMEOUT of 1 s the page answers in about a second, saying the
+    api did not answer, and still records and lists the visit."""
+    with (
+        unanswering_host(images, network, "api", 5001),
+        webapp_container(webapp_image, network, **DB_ENV) as webapp,
+    ):
+        diagnostics.watch("webapp logs", container_logs(webapp))
+        wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)
+
+        started = time.monotonic()
+        response = requests.get(url(webapp, WEBAPP_PORT), timeout=30)
+        elapsed = time.monotonic() - started
+
+        assert response.status_code == 200
+        assert "API unavailable: the api at http://api:5001 did not answer within 1s/2s" in response.text
+        assert '<li data-visit-id="1">' in response.text
+        assert 1.0 <= elapsed < 1.0 + 1.5

@@ -3,6 +3,7 @@ is given, stores each visit as a row, and reports a wrong password instead of cr
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,17 @@ from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import ExecWaitStrategy
 
-from tests.support.containers import DB_ENV, DB_NAME, DB_USER, WEBAPP_PORT, timed_stop, url, webapp_container
+from tests.support.containers import (
+    DB_ENV,
+    DB_NAME,
+    DB_USER,
+    WEBAPP_PORT,
+    server_starts,
+    timed_stop,
+    unanswering_host,
+    url,
+    webapp_container,
+)
 from tests.support.diagnostics import Diagnostics, container_logs
 from tests.support.environment import Images
 from tests.support.waiting import wait_for_http
@@ -67,13 +78,14 @@ def test_a_wrong_password_is_reported_not_crash_looped(
         state = webapp.get_wrapped_container()
         state.reload()
         assert state.status == "running"
-        assert state.attrs["RestartCount"] == 0
+        assert server_starts(webapp) == (1, 2)
 
 
 def test_the_database_image_reads_its_password_from_a_file_and_stops_fast(images: Images, tmp_path: Path) -> None:
     """The postgres image's contract, as the official image keeps it: POSTGRES_PASSWORD_FILE
     names a file (a Docker secret) holding the password; `docker stop` is a fast shutdown
-    (STOPSIGNAL SIGINT) that ends cleanly instead of waiting for clients."""
+    (STOPSIGNAL SIGINT) that ends cleanly at once, even with a client still connected,
+    instead of waiting for its clients to leave."""
     secret = tmp_path / "db-password"
     secret.write_text("from-a-secret-file\n")
     secret.chmod(0o644)
@@ -87,15 +99,38 @@ def test_the_database_image_reads_its_password_from_a_file_and_stops_fast(images
     with database:
         host, port = database.get_container_host_ip(), database.get_exposed_port(5432)
         engine = sqlalchemy.create_engine(f"postgresql+psycopg2://owner:from-a-secret-file@{host}:{port}/store")
-        with engine.connect() as db:
-            assert db.execute(sqlalchemy.text("SELECT current_user, current_database()")).one() == ("owner", "store")
-        engine.dispose()
+        client = engine.connect()
+        assert client.execute(sqlalchemy.text("SELECT current_user, current_database()")).one() == ("owner", "store")
         wrong = sqlalchemy.create_engine(f"postgresql+psycopg2://owner:guess@{host}:{port}/store")
         with pytest.raises(sqlalchemy.exc.OperationalError, match="password authentication failed"):
             wrong.connect()
         wrong.dispose()
 
-        elapsed, exit_code = timed_stop(database)
+        elapsed, exit_code = timed_stop(database)  # the client is still connected
+        client.invalidate()
+        engine.dispose()
 
         assert exit_code == 0
         assert elapsed < 3
+
+
+def test_a_database_host_that_never_answers_costs_a_request_only_the_connect_timeout(
+    webapp_image: DockerImage, images: Images, network: Network, diagnostics: Diagnostics
+) -> None:
+    """A host named "db" that drops every connection attempt (no answer, no refusal): with
+    the default DB_CONNECT_TIMEOUT of 2 s, a page answers "database unavailable" (503) in
+    about 2 s instead of waiting for the operating system to give up after minutes."""
+    with (
+        unanswering_host(images, network, "db", 5432),
+        webapp_container(webapp_image, network, **DB_ENV) as webapp,
+    ):
+        diagnostics.watch("webapp logs", container_logs(webapp))
+
+        started = time.monotonic()
+        page = requests.get(url(webapp, WEBAPP_PORT), timeout=30)
+        elapsed = time.monotonic() - started
+
+        assert page.status_code == 503
+        assert "Database unavailable." in page.text
+        assert "timeout expired" in page.text
+        assert elapsed < 2 + 2.5

@@ -3,54 +3,112 @@ database with a bounded retry, never hangs, and recovers by itself."""
 
 from __future__ import annotations
 
+import itertools
+import re
 import time
 
 import requests
 from testcontainers.community.postgres import PostgresContainer
+from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
+from testcontainers.core.wait_strategies import ExecWaitStrategy
 
-from tests.support.containers import DB_ENV, WEBAPP_PORT, postgres_container, url, webapp_container
+from tests.support.containers import (
+    DB_ENV,
+    DB_USER,
+    WEBAPP_PORT,
+    postgres_container,
+    server_starts,
+    url,
+    webapp_container,
+)
 from tests.support.diagnostics import Diagnostics, container_logs
 from tests.support.environment import Images
 from tests.support.waiting import wait_for_http, wait_until
 
+# Each gunicorn worker waits on its own; the log names the worker's pid.
+ATTEMPT = re.compile(r"\[(\d+)\] WARNING app.startup: database not ready \(attempt (\d+), ([\d.]+)s elapsed\)")
+GAVE_UP = re.compile(r"database still unavailable after ([\d.]+)s")
+READY = "database at "
 
-def _logs(container: object) -> str:
+
+def _logs(container: DockerContainer) -> str:
     return container_logs(container)()
 
 
-def test_a_webapp_started_before_the_database_works_once_it_is_up(
-    webapp_image: DockerImage, images: Images, network: Network, diagnostics: Diagnostics
-) -> None:
-    """The webapp starts first and logs each failed attempt; once PostgreSQL is ready the
-    page works within a few seconds, with no restart of the webapp."""
-    with webapp_container(webapp_image, network, **DB_ENV) as webapp:
-        diagnostics.watch("webapp logs", container_logs(webapp))
-        assert requests.get(url(webapp, WEBAPP_PORT, "/readyz"), timeout=10).status_code == 503
-
-        with postgres_container(images, network):
-            ready_at = time.monotonic()
-            wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=10)
-            page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
-            recovered_in = time.monotonic() - ready_at
-
-            assert page.status_code == 200
-            assert '<li data-visit-id="1">' in page.text
-            assert recovered_in < 5
-            assert "database not ready (attempt 1," in _logs(webapp)
-            webapp.get_wrapped_container().reload()
-            assert webapp.get_wrapped_container().attrs["RestartCount"] == 0
+def _attempt_times(container: DockerContainer) -> list[float]:
+    """Seconds since the retry began, at each failed attempt of one worker, as it logged them."""
+    by_worker: dict[str, list[float]] = {}
+    for pid, _, elapsed in ATTEMPT.findall(_logs(container)):
+        by_worker.setdefault(pid, []).append(float(elapsed))
+    return min(by_worker.values(), key=len, default=[])
 
 
-def test_with_no_database_it_answers_unavailable_within_its_deadline(
+def _page_requests(container: DockerContainer) -> list[str]:
+    """Access-log lines of requests that need the database (anything but /healthz)."""
+    return [line for line in _logs(container).splitlines() if '"GET /' in line and "/healthz" not in line]
+
+
+def test_the_retry_backs_off_exponentially_up_to_its_cap(
     webapp_image: DockerImage, network: Network, diagnostics: Diagnostics
 ) -> None:
-    """No database at all: after its startup deadline the webapp logs that it gave up, and
-    every request answers "database unavailable" at once instead of hanging."""
-    with webapp_container(webapp_image, network, DB_STARTUP_DEADLINE="2", **DB_ENV) as webapp:
+    """With no database yet, the webapp logs one line per failed attempt, and the pauses
+    between attempts double from DB_RETRY_INITIAL_DELAY (0.2 s) until they reach
+    DB_RETRY_MAX_DELAY (0.8 s), then stay there."""
+    settings = {"DB_RETRY_INITIAL_DELAY": "0.2", "DB_RETRY_MAX_DELAY": "0.8", **DB_ENV}
+    with webapp_container(webapp_image, network, **settings) as webapp:
         diagnostics.watch("webapp logs", container_logs(webapp))
-        wait_until(lambda: "database still unavailable after" in _logs(webapp), timeout=15, what="the retry to give up")
+        wait_until(lambda: len(_attempt_times(webapp)) >= 7, timeout=20, what="seven failed attempts")
+        times = _attempt_times(webapp)
+
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+        # 0.2, 0.4, 0.8, 0.8, ...: each attempt itself takes a few ms (the name "db" does not resolve).
+        assert gaps[0] < 0.45, gaps
+        assert gaps[1] >= gaps[0] + 0.1, gaps
+        assert gaps[2] >= 0.65, gaps
+        assert all(gap <= 0.8 + 0.35 for gap in gaps), gaps
+        assert all(gap >= 0.65 for gap in gaps[3:]), gaps
+
+
+def test_the_webapp_is_ready_within_a_backoff_step_of_the_database_and_before_any_request(
+    webapp_image: DockerImage, images: Images, network: Network, diagnostics: Diagnostics
+) -> None:
+    """The webapp starts first and retries in the background. Once PostgreSQL is ready, the
+    webapp logs that it reached the database within about one backoff step (the cap,
+    DB_RETRY_MAX_DELAY = 1 s), before any request has asked for a page; the first page
+    then works, with no restart of the webapp."""
+    settings = {"DB_RETRY_INITIAL_DELAY": "0.1", "DB_RETRY_MAX_DELAY": "1", **DB_ENV}
+    with webapp_container(webapp_image, network, **settings) as webapp:
+        diagnostics.watch("webapp logs", container_logs(webapp))
+        wait_until(lambda: len(_attempt_times(webapp)) >= 5, timeout=20, what="the retry to reach its cap")
+
+        with postgres_container(images, network):
+            database_ready_at = time.monotonic()
+            wait_until(lambda: READY in _logs(webapp), timeout=10, what="the webapp to reach the database")
+            reached_after = time.monotonic() - database_ready_at
+
+            assert reached_after < 1 + 1.0  # one capped step, and a margin for a loaded machine
+            assert _page_requests(webapp) == []
+            page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
+            assert page.status_code == 200
+            assert '<li data-visit-id="1">' in page.text
+            assert server_starts(webapp) == (1, 2)
+
+
+def test_with_no_database_it_gives_up_at_its_deadline_and_answers_unavailable_at_once(
+    webapp_image: DockerImage, network: Network, diagnostics: Diagnostics
+) -> None:
+    """No database at all and DB_STARTUP_DEADLINE=3: the webapp keeps trying for the whole 3 s,
+    gives up by about one backoff step later (and logs it), and then every request
+    answers "database unavailable" at once instead of hanging."""
+    settings = {"DB_STARTUP_DEADLINE": "3", "DB_RETRY_MAX_DELAY": "0.5", **DB_ENV}
+    with webapp_container(webapp_image, network, **settings) as webapp:
+        diagnostics.watch("webapp logs", container_logs(webapp))
+        gave_up = wait_until(lambda: GAVE_UP.search(_logs(webapp)), timeout=10, what="the retry to give up")
+
+        assert 3.0 <= float(gave_up.group(1)) < 3.0 + 0.5 + 0.5
+        assert _attempt_times(webapp)[-1] >= 2.5
 
         started = time.monotonic()
         page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
@@ -84,5 +142,26 @@ def test_a_database_restart_under_a_running_webapp(
         recovered = wait_for_http(page_url, timeout=30)
 
         assert '<li data-visit-id="1">' in recovered.text
-        webapp.get_wrapped_container().reload()
-        assert webapp.get_wrapped_container().attrs["RestartCount"] == 0
+        assert server_starts(webapp) == (1, 2)
+
+
+def test_after_a_database_restart_the_first_request_already_succeeds(
+    webapp_image: DockerImage, network: Network, postgres: PostgresContainer, diagnostics: Diagnostics
+) -> None:
+    """The pool's connections die with a database restart. Pooled connections are checked
+    before use (pre-ping), so once the database is back, the very first requests
+    succeed: none of them meets a dead connection."""
+    with webapp_container(webapp_image, network, **DB_ENV) as webapp:
+        diagnostics.watch("webapp logs", container_logs(webapp))
+        page_url = url(webapp, WEBAPP_PORT)
+        wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)
+        # A new connection each (no keep-alive), so both workers serve some and pool a connection.
+        for _ in range(12):
+            assert requests.get(page_url, timeout=10).status_code == 200
+
+        postgres.get_wrapped_container().restart(timeout=10)
+        ExecWaitStrategy(["pg_isready", "-h", "127.0.0.1", "-U", DB_USER]).wait_until_ready(postgres)
+
+        statuses = [requests.get(page_url, timeout=10).status_code for _ in range(12)]
+
+        assert statuses == [200] * 12

@@ -10,7 +10,7 @@ from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
-from testcontainers.core.wait_strategies import HttpWaitStrategy
+from testcontainers.core.wait_strategies import HttpWaitStrategy, LogMessageWaitStrategy
 
 from tests.support.environment import Images
 
@@ -82,3 +82,43 @@ def timed_stop(container: DockerContainer) -> tuple[float, int]:
     elapsed = time.monotonic() - started
     wrapped.reload()
     return elapsed, int(wrapped.attrs["State"]["ExitCode"])
+
+
+# A listener whose accept queue is full and never emptied: Linux then drops every new
+# SYN without an answer, as a host behind a firewall that drops packets does. A client
+# without a connect timeout waits for minutes; no refusal ever tells it to give up.
+_DROP_CONNECTIONS = """
+import signal, socket, sys
+port = int(sys.argv[1])
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+server = socket.socket()
+server.bind(("0.0.0.0", port))
+server.listen(0)
+fillers = [socket.socket() for _ in range(2)]
+for filler in fillers:
+    filler.setblocking(False)
+    filler.connect_ex(("127.0.0.1", port))
+print("dropping connections", flush=True)
+signal.sigwait({signal.SIGTERM, signal.SIGINT})
+"""
+
+
+def unanswering_host(images: Images, network: Network, alias: str, port: int) -> DockerContainer:
+    """A host named `alias` on `network` that neither accepts nor refuses connections to `port`."""
+    return (
+        DockerContainer(images.python)
+        .with_command(["python", "-c", _DROP_CONNECTIONS, str(port)])
+        .with_network(network)
+        .with_network_aliases(alias)
+        .waiting_for(LogMessageWaitStrategy("dropping connections"))
+    )
+
+
+def server_starts(container: DockerContainer) -> tuple[int, int]:
+    """How often gunicorn's master and its workers started, read from the container's log.
+
+    A crash loop shows as more than one master start or more worker boots than workers.
+    """
+    stdout, stderr = container.get_logs()
+    log = (stdout + stderr).decode(errors="replace")
+    return log.count("Starting gunicorn"), log.count("Booting worker with pid")

@@ -46,12 +46,14 @@ def load_environment() -> None:
 class Images:
     python: str
     postgres: str
-    webapp: str = WEBAPP_IMAGE
-    api: str = API_IMAGE
+    webapp: str
+    api: str
 
     @classmethod
     def from_environment(cls) -> Images:
         return cls(
             python=os.environ.get("PYTHON_IMAGE", OFFICIAL_PYTHON_IMAGE),
             postgres=os.environ.get("POSTGRES_IMAGE", OFFICIAL_POSTGRES_IMAGE),
+            webapp=os.environ.get("WEBAPP_IMAGE", WEBAPP_IMAGE),
+            api=os.environ.get("API_IMAGE", API_IMAGE),
         )

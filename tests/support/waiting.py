@@ -24,7 +24,11 @@ def wait_until(
     what: str,
     interval: float = POLL_INTERVAL,
 ) -> T:
-    """Call `probe` until it returns something other than None or False; fail after `timeout` s."""
+    """Call `probe` until it returns something other than None or False; fail after `timeout` s.
+
+    An exception from `probe` means "not yet" (a server still starting refuses
+    connections), except an AssertionError: a failed check is a result, never retried.
+    """
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while True:
@@ -32,6 +36,8 @@ def wait_until(
             result = probe()
             if result is not None and result is not False:
                 return result
+        except AssertionError:
+            raise
         except Exception as error:  # the condition may raise while it is not yet true
             last_error = error
         if time.monotonic() >= deadline:

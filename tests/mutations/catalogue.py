@@ -1,0 +1,375 @@
+"""The catalogue of planted mistakes: each a small wrong change to one file of the system,
+and the scenarios that must fail because of it.
+
+A claim of the specification counts only when a planted mistake proves it: `make mutate`
+applies each mistake in a scratch copy of the project, runs the scenarios named here, and
+fails when any mistake lives. To add one: copy an entry, make `find` a snippet that occurs
+exactly once in `file`, `replace` the wrong version of it, and name the scenarios
+(pytest node ids) that catch it. Write the mistake before you trust the scenario.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mistake:
+    name: str
+    file: str
+    find: str
+    replace: str
+    # The behaviour the mistake breaks, as a user would state it.
+    claim: str
+    # pytest node ids; the mistake is killed when at least one of them fails.
+    killers: tuple[str, ...] = ()
+    # Set for a change no behaviour can tell apart (an equivalent mutant): why it cannot be killed.
+    equivalent: str = ""
+
+
+CH02 = "tests/containers/test_02_dockerfile.py"
+CH03 = "tests/containers/test_03_port_mapping.py"
+CH04 = "tests/containers/test_04_rebuild_and_rerun.py"
+CH05 = "tests/containers/test_05_compose_basics.py"
+CH06 = "tests/containers/test_06_service_dns.py"
+CH07 = "tests/containers/test_07_database.py"
+CH08 = "tests/containers/test_08_retry_on_startup.py"
+CH09 = "tests/containers/test_09_data_and_volumes.py"
+CH10 = "tests/containers/test_10_whole_system.py"
+UNIT_VIEWS = "tests/unit/test_views.py"
+
+MISTAKES: tuple[Mistake, ...] = (
+    # --- docker-compose.yml, compose.volume.yml, Makefile: the README's promises ---
+    Mistake(
+        name="default-port-not-8080",
+        file="docker-compose.yml",
+        find='"${WEBAPP_PORT:-8080}:5000"',
+        replace='"${WEBAPP_PORT:-8081}:5000"',
+        claim="The tutorial's mapping: the webapp is published on host port 8080 by default.",
+        killers=(f"{CH05}::test_by_default_the_webapp_is_published_on_host_port_8080",),
+    ),
+    Mistake(
+        name="webapp-published-on-the-wrong-container-port",
+        file="docker-compose.yml",
+        find='"${WEBAPP_PORT:-8080}:5000"',
+        replace='"${WEBAPP_PORT:-8080}:8080"',
+        claim="The host port leads to the webapp's container port 5000.",
+        killers=(f"{CH05}::test_up_ps_logs_and_down",),
+    ),
+    Mistake(
+        name="webapp-starts-before-the-database-is-healthy",
+        file="docker-compose.yml",
+        find="      db:\n        condition: service_healthy\n",
+        replace="      db:\n        condition: service_started\n",
+        claim="The webapp starts only once the database reports healthy.",
+        killers=(f"{CH05}::test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy",),
+    ),
+    Mistake(
+        name="webapp-starts-before-the-api-is-healthy",
+        file="docker-compose.yml",
+        find="      api:\n        condition: service_healthy\n",
+        replace="      api:\n        condition: service_started\n",
+        claim="The webapp starts only once the api reports healthy.",
+        killers=(f"{CH05}::test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy",),
+    ),
+    Mistake(
+        name="api-publishes-its-port",
+        file="docker-compose.yml",
+        find='    expose:\n      - "5001"\n',
+        replace='    ports:\n      - "5001"\n',
+        claim="The api is reachable only inside the Compose network: it publishes no host port.",
+        killers=(f"{CH06}::test_the_api_publishes_no_port",),
+    ),
+    Mistake(
+        name="webapp-looks-for-the-api-elsewhere",
+        file="docker-compose.yml",
+        find="API_URL: http://api:5001",
+        replace="API_URL: http://localhost:5001",
+        claim="In Compose the webapp reaches the api by its service name.",
+        killers=(f"{CH10}::test_the_stack_comes_up_healthy_and_the_page_shows_the_api_message_and_a_visit",),
+    ),
+    Mistake(
+        name="named-volume-mounted-beside-the-data",
+        file="compose.volume.yml",
+        find="db-data:/var/lib/postgresql/data",
+        replace="db-data:/var/lib/postgresql/kept",
+        claim="With compose.volume.yml the visits survive `docker compose down`.",
+        killers=(f"{CH09}::test_with_a_named_volume_visits_survive_down_and_down_v_removes_them",),
+    ),
+    Mistake(
+        name="make-down-keeps-the-anonymous-volume",
+        file="Makefile",
+        find="docker compose down --volumes",
+        replace="docker compose down",
+        claim="`make down` leaves nothing behind: no orphaned anonymous volume.",
+        killers=(f"{CH05}::test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing",),
+    ),
+    Mistake(
+        name="make-up-returns-before-healthy",
+        file="Makefile",
+        find="docker compose up --build --wait",
+        replace="docker compose up --build --detach",
+        claim="`make up` returns only when every service is healthy.",
+        killers=(f"{CH05}::test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing",),
+    ),
+    # --- the Dockerfiles and the build context ---
+    Mistake(
+        name="webapp-code-copied-before-requirements",
+        file="Dockerfile",
+        find="COPY requirements.txt .\n",
+        replace="COPY app/ ./app/\nCOPY requirements.txt .\n",
+        claim="A code-only change to the webapp rebuilds without re-running pip.",
+        killers=(f"{CH04}::test_a_code_only_change_to_the_webapp_rebuilds_without_pip",),
+    ),
+    Mistake(
+        name="api-code-copied-before-requirements",
+        file="api/Dockerfile",
+        find="COPY requirements.txt .\n",
+        replace="COPY service.py gunicorn_conf.py ./\nCOPY requirements.txt .\n",
+        claim="A code-only change to the api rebuilds without re-running pip.",
+        killers=(f"{CH04}::test_a_code_change_needs_a_rebuild_and_a_new_container",),
+    ),
+    Mistake(
+        name="webapp-runs-as-root",
+        file="Dockerfile",
+        find="USER 10001\n",
+        replace="",
+        claim="The webapp's server runs as a non-root user.",
+        killers=(f"{CH02}::test_each_instruction_has_its_effect_in_a_running_container",),
+    ),
+    Mistake(
+        name="api-runs-as-root",
+        file="api/Dockerfile",
+        find="USER 10001\n",
+        replace="",
+        claim="The api's server runs as a non-root user.",
+        killers=(f"{CH02}::test_image_metadata_matches_the_dockerfile",),
+    ),
+    Mistake(
+        name="webapp-command-in-shell-form",
+        file="Dockerfile",
+        find='CMD ["gunicorn", "--config", "python:app.gunicorn_conf", "app:create_app()"]',
+        replace="CMD gunicorn --config python:app.gunicorn_conf 'app:create_app()'",
+        claim="`docker stop` reaches gunicorn (exec form, no shell as PID 1) and ends cleanly and fast.",
+        killers=(f"{CH02}::test_docker_stop_is_quick_and_clean",),
+    ),
+    Mistake(
+        name="webapp-without-a-health-check",
+        file="Dockerfile",
+        find="HEALTHCHECK --interval=1s",
+        replace="# HEALTHCHECK --interval=1s",
+        claim="The webapp image reports its health, which Compose's `--wait` relies on.",
+        killers=(f"{CH02}::test_image_metadata_matches_the_dockerfile",),
+    ),
+    Mistake(
+        name="dockerignore-lets-the-venv-in",
+        file=".dockerignore",
+        find=".venv\nvenv\n",
+        replace="venv\n",
+        claim="A local virtual environment never reaches the build context.",
+        killers=(f"{CH02}::test_dockerignore_keeps_local_clutter_out_of_the_build_context",),
+    ),
+    Mistake(
+        name="dockerignore-lets-git-in",
+        file=".dockerignore",
+        find=".git\n.github\n",
+        replace=".github\n",
+        claim=".git never reaches the build context.",
+        killers=(f"{CH02}::test_dockerignore_keeps_local_clutter_out_of_the_build_context",),
+    ),
+    Mistake(
+        name="dockerignore-lets-the-env-file-in",
+        file=".dockerignore",
+        find="\n.env\n",
+        replace="\n",
+        claim="The .env file (settings, perhaps secrets) never reaches the build context.",
+        killers=(f"{CH02}::test_dockerignore_keeps_local_clutter_out_of_the_build_context",),
+    ),
+    Mistake(
+        name="dockerignore-lets-caches-in",
+        file=".dockerignore",
+        find="**/__pycache__\n",
+        replace="",
+        claim="Python's bytecode caches never reach the build context.",
+        killers=(f"{CH02}::test_dockerignore_keeps_local_clutter_out_of_the_build_context",),
+    ),
+    # --- the servers ---
+    Mistake(
+        name="webapp-listens-on-loopback-only",
+        file="app/gunicorn_conf.py",
+        find='bind = "0.0.0.0:5000"',
+        replace='bind = "127.0.0.1:5000"',
+        claim="The webapp listens on all interfaces, so the published port reaches it.",
+        killers=(f"{CH10}::test_the_stack_comes_up_healthy_and_the_page_shows_the_api_message_and_a_visit",),
+    ),
+    Mistake(
+        name="api-listens-on-loopback-only",
+        file="api/gunicorn_conf.py",
+        find='bind = "0.0.0.0:5001"',
+        replace='bind = "127.0.0.1:5001"',
+        claim="The api listens on all interfaces, so other containers reach it.",
+        killers=(f"{CH03}::test_a_published_port_answers_on_the_host_port",),
+    ),
+    Mistake(
+        name="webapp-graceful-timeout-beyond-dockers",
+        file="app/gunicorn_conf.py",
+        find="graceful_timeout = 5\n",
+        replace="graceful_timeout = 30\n",
+        claim="`docker stop` ends cleanly before Docker's kill, even with a request hanging.",
+        killers=(f"{CH02}::test_docker_stop_ends_cleanly_even_with_a_request_hanging",),
+    ),
+    Mistake(
+        name="api-says-something-else",
+        file="api/service.py",
+        find='MESSAGE = "Hello from the API container!"',
+        replace='MESSAGE = "Hello from somewhere"',
+        claim="The page shows the api's own message.",
+        killers=(f"{CH10}::test_the_stack_comes_up_healthy_and_the_page_shows_the_api_message_and_a_visit",),
+    ),
+    # --- the webapp: database, retry, timeouts, answers ---
+    Mistake(
+        name="startup-retry-never-runs",
+        file="app/__init__.py",
+        find="        wait_in_background(store.ensure_schema, settings)\n",
+        replace="        pass\n",
+        claim="The webapp waits for the database in the background and is ready before any request.",
+        killers=(f"{CH08}::test_the_webapp_is_ready_within_a_backoff_step_of_the_database_and_before_any_request",),
+    ),
+    Mistake(
+        name="retry-without-backoff",
+        file="app/startup.py",
+        find="multiplier=settings.db_retry_initial_delay,",
+        replace="multiplier=0,",
+        claim="The pauses between attempts grow exponentially.",
+        killers=(f"{CH08}::test_the_retry_backs_off_exponentially_up_to_its_cap",),
+    ),
+    Mistake(
+        name="retry-without-a-cap",
+        file="app/startup.py",
+        find="max=settings.db_retry_max_delay,",
+        replace="max=settings.db_retry_max_delay * 100,",
+        claim="The pauses between attempts stop growing at DB_RETRY_MAX_DELAY.",
+        killers=(f"{CH08}::test_the_retry_backs_off_exponentially_up_to_its_cap",),
+    ),
+    Mistake(
+        name="retry-past-its-deadline",
+        file="app/startup.py",
+        find="stop=stop_after_delay(settings.db_startup_deadline),",
+        replace="stop=stop_after_delay(settings.db_startup_deadline * 10),",
+        claim="The retry gives up at DB_STARTUP_DEADLINE.",
+        killers=(f"{CH08}::test_with_no_database_it_gives_up_at_its_deadline_and_answers_unavailable_at_once",),
+    ),
+    Mistake(
+        name="retry-gives-up-at-once",
+        file="app/startup.py",
+        find="stop=stop_after_delay(settings.db_startup_deadline),",
+        replace="stop=stop_after_delay(0),",
+        claim="The retry keeps trying for the whole DB_STARTUP_DEADLINE.",
+        killers=(f"{CH08}::test_with_no_database_it_gives_up_at_its_deadline_and_answers_unavailable_at_once",),
+    ),
+    Mistake(
+        name="pooled-connections-not-checked",
+        file="app/visits.py",
+        find="pool_pre_ping=True,",
+        replace="pool_pre_ping=False,",
+        claim="After a database restart the first request already succeeds (pre-ping).",
+        killers=(f"{CH08}::test_after_a_database_restart_the_first_request_already_succeeds",),
+    ),
+    Mistake(
+        name="no-database-connect-timeout",
+        file="app/visits.py",
+        find='connect_args={"connect_timeout": settings.db_connect_timeout, "application_name": "webapp"},',
+        replace='connect_args={"application_name": "webapp"},',
+        claim="A database host that never answers costs a request only DB_CONNECT_TIMEOUT.",
+        killers=(f"{CH07}::test_a_database_host_that_never_answers_costs_a_request_only_the_connect_timeout",),
+    ),
+    Mistake(
+        name="database-connect-timeout-ten-times-longer",
+        file="app/config.py",
+        find='read.integer("DB_CONNECT_TIMEOUT", 2,',
+        replace='read.integer("DB_CONNECT_TIMEOUT", 20,',
+        claim="The default database connect timeout is 2 s.",
+        killers=(f"{CH07}::test_a_database_host_that_never_answers_costs_a_request_only_the_connect_timeout",),
+    ),
+    Mistake(
+        name="api-connect-timeout-ten-times-longer",
+        file="app/config.py",
+        find='read.number("API_CONNECT_TIMEOUT", 1.0,',
+        replace='read.number("API_CONNECT_TIMEOUT", 10.0,',
+        claim="The default api connect timeout is 1 s.",
+        killers=(f"{CH06}::test_an_api_host_that_never_answers_costs_the_page_only_the_connect_timeout",),
+    ),
+    Mistake(
+        name="api-called-without-a-timeout",
+        file="app/api_client.py",
+        find="self.session.get(self.url, timeout=self.timeout)",
+        replace="self.session.get(self.url)",
+        claim="An api that never answers cannot hold the page.",
+        killers=(f"{CH06}::test_an_api_host_that_never_answers_costs_the_page_only_the_connect_timeout",),
+    ),
+    Mistake(
+        name="api-read-timeout-ignored",
+        file="app/api_client.py",
+        find="self.timeout = (settings.api_connect_timeout, settings.api_read_timeout)",
+        replace="self.timeout = (settings.api_connect_timeout, 30.0)",
+        claim="A slow api costs the page at most API_READ_TIMEOUT.",
+        killers=(f"{UNIT_VIEWS}::test_a_slow_api_is_said_plainly_within_the_read_timeout",),
+    ),
+    Mistake(
+        name="webapp-connects-as-another-user",
+        file="app/config.py",
+        find='username=read.text("POSTGRES_USER", "postgres"),',
+        replace='username="postgres",',
+        claim="The webapp connects with the user it is given.",
+        killers=(f"{CH07}::test_each_visit_is_a_row_listed_newest_first",),
+    ),
+    Mistake(
+        name="visits-listed-oldest-first",
+        file="app/visits.py",
+        find="order_by(visits.c.id.desc())",
+        replace="order_by(visits.c.id)",
+        claim="Visits are listed newest first.",
+        killers=(f"{CH07}::test_each_visit_is_a_row_listed_newest_first",),
+    ),
+    Mistake(
+        name="readiness-ignores-the-database",
+        file="app/views.py",
+        find="        _store().ensure_schema()\n        _store().ping()\n",
+        replace="        pass\n",
+        claim="/readyz answers 503 while the database cannot be used.",
+        killers=(f"{CH07}::test_a_wrong_password_is_reported_not_crash_looped",),
+    ),
+    Mistake(
+        name="liveness-depends-on-the-database",
+        file="app/views.py",
+        find='    return jsonify(status="ok")',
+        replace='    _store().ping()\n    return jsonify(status="ok")',
+        claim="/healthz answers without the database, so a database outage never restarts the webapp.",
+        killers=(f"{UNIT_VIEWS}::test_healthz_answers_without_touching_the_database",),
+    ),
+    Mistake(
+        name="api-message-not-escaped",
+        file="app/templates/index.html",
+        find="{{ api.message }}",
+        replace="{{ api.message | safe }}",
+        claim="Everything on the page is HTML-escaped, the api's message included.",
+        killers=(f"{UNIT_VIEWS}::test_the_api_message_is_html_escaped",),
+    ),
+    # --- the offline stand-in for the postgres image ---
+    Mistake(
+        name="offline-postgres-ignores-the-password-file",
+        file="scripts/offline/docker-entrypoint.sh",
+        find='    value=$(<"${!file_var}")\n',
+        replace="    value=$default\n",
+        claim="The database image reads POSTGRES_PASSWORD_FILE, as the official image does.",
+        killers=(f"{CH07}::test_the_database_image_reads_its_password_from_a_file_and_stops_fast",),
+    ),
+    Mistake(
+        name="offline-postgres-smart-shutdown",
+        file="scripts/offline/postgres.Dockerfile",
+        find="STOPSIGNAL SIGINT\n",
+        replace="",
+        claim="`docker stop` of the database is a fast shutdown, even with clients connected.",
+        killers=(f"{CH07}::test_the_database_image_reads_its_password_from_a_file_and_stops_fast",),
+    ),
+)
