@@ -24,7 +24,8 @@ from testcontainers.core.network import Network  # noqa: E402
 
 from tests.support import cleanup  # noqa: E402
 from tests.support.containers import postgres_container  # noqa: E402
-from tests.support.diagnostics import Diagnostics, container_logs, scenario_diagnostics  # noqa: E402
+from tests.support import diagnostics as scenario_reports  # noqa: E402
+from tests.support.diagnostics import Diagnostics, scenario_diagnostics  # noqa: E402
 
 
 @pytest.hookimpl(wrapper=True)
@@ -37,10 +38,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def diagnostics(request: pytest.FixtureRequest) -> Diagnostics:
-    """Register logs to show if the scenario fails."""
-    collected = Diagnostics()
+    """What to show if the scenario fails; the suite's containers register their logs here."""
+    collected = scenario_reports.begin_scenario()
     request.node.stash[scenario_diagnostics] = collected
     return collected
 
@@ -102,9 +103,7 @@ def network(docker_client: docker.DockerClient) -> Iterator[Network]:
 
 
 @pytest.fixture
-def postgres(images: Images, network: Network, diagnostics: Diagnostics) -> Iterator[PostgresContainer]:
+def postgres(images: Images, network: Network) -> Iterator[PostgresContainer]:
     """PostgreSQL on `network`, reachable there as "db"."""
-    container = postgres_container(images, network)
-    with container:
-        diagnostics.watch("db logs", container_logs(container))
+    with postgres_container(images, network) as container:
         yield container

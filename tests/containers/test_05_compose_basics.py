@@ -11,17 +11,15 @@ import requests
 
 from tests.support.compose import ProjectCompose
 from tests.support.containers import free_host_port
-from tests.support.diagnostics import Diagnostics
 from tests.support.environment import ROOT
 from tests.support.events import EventRecorder
 
 
-def test_up_ps_logs_and_down(docker_client: docker.DockerClient, diagnostics: Diagnostics) -> None:
+def test_up_ps_logs_and_down(docker_client: docker.DockerClient) -> None:
     """`up` builds and starts the stack on the host port WEBAPP_PORT names; `ps` shows that
     mapping; `logs` shows the webapp's own output; `down` removes containers and network."""
     port = free_host_port()
     stack = ProjectCompose(context=ROOT, build=True, environment={"WEBAPP_PORT": str(port)})
-    diagnostics.watch("docker compose", stack.diagnostics)
     try:
         stack.compose("up", "--build", "--wait", "--detach")
 
@@ -54,14 +52,11 @@ def test_by_default_the_webapp_is_published_on_host_port_8080() -> None:
     assert [(port["published"], port["target"]) for port in ports] == [("8080", 5000)]
 
 
-def test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy(
-    docker_client: docker.DockerClient, diagnostics: Diagnostics
-) -> None:
+def test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy(docker_client: docker.DockerClient) -> None:
     """`depends_on` with `condition: service_healthy`: the engine's own event stream shows
     the webapp container starting only after both the db and the api reported healthy,
     not merely running."""
     stack = ProjectCompose(context=ROOT, environment={"WEBAPP_PORT": "0"})
-    diagnostics.watch("docker compose", stack.diagnostics)
     project = {"label": f"com.docker.compose.project={stack.project_name}"}
     with EventRecorder(docker_client, project) as events:
         try:
@@ -75,15 +70,12 @@ def test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy(
     assert webapp_started > events.first("api", "health_status: healthy")
 
 
-def test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing(
-    docker_client: docker.DockerClient, diagnostics: Diagnostics
-) -> None:
+def test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing(docker_client: docker.DockerClient) -> None:
     """The README's own commands: `make up` returns only once every service is healthy and
     the page answers; `make down`
     removes the stack's containers, its network and the database's anonymous volume, so
     nothing is left orphaned."""
     stack = ProjectCompose(context=ROOT, environment={"WEBAPP_PORT": "0"})
-    diagnostics.watch("docker compose", stack.diagnostics)
     make_env = {**os.environ, "COMPOSE_PROJECT_NAME": stack.project_name, "WEBAPP_PORT": "0"}
     try:
         subprocess.run(["make", "up"], cwd=ROOT, env=make_env, check=True, capture_output=True, timeout=150)

@@ -23,7 +23,6 @@ from tests.support.containers import (
     url,
     webapp_container,
 )
-from tests.support.diagnostics import Diagnostics, container_logs
 from tests.support.environment import ROOT, Images
 from tests.support.waiting import wait_for_http
 
@@ -61,26 +60,22 @@ def test_the_api_publishes_no_port(stack: ProjectCompose, docker_client: object)
 
 
 def test_a_network_alias_names_a_container_on_a_user_defined_network(
-    webapp_image: DockerImage, api_image: DockerImage, network: Network, diagnostics: Diagnostics
+    webapp_image: DockerImage, api_image: DockerImage, network: Network
 ) -> None:
     """With plain containers: the api joins a user-defined network with the alias "api",
     and the webapp on the same network fetches its message by that name."""
     with api_container(api_image, network, publish=False), webapp_container(webapp_image, network, **DB_ENV) as webapp:
-        diagnostics.watch("webapp logs", container_logs(webapp))
         page = requests.get(url(webapp, WEBAPP_PORT), timeout=10).text
 
         assert f'<p class="api-message">{API_MESSAGE}</p>' in page
 
 
-def test_on_the_default_bridge_names_do_not_resolve(
-    webapp_image: DockerImage, api_image: DockerImage, diagnostics: Diagnostics
-) -> None:
+def test_on_the_default_bridge_names_do_not_resolve(webapp_image: DockerImage, api_image: DockerImage) -> None:
     """Two containers on Docker's default bridge, with no network in common by name: the
     webapp cannot resolve the api container's name and says the api is unreachable."""
     with api_container(api_image, publish=False) as api:
         api_name = api.get_wrapped_container().name
         with webapp_container(webapp_image, API_URL=f"http://{api_name}:5001", **DB_ENV) as webapp:
-            diagnostics.watch("webapp logs", container_logs(webapp))
             code, _ = exec_output(webapp, "getent", "hosts", api_name)
             page = requests.get(url(webapp, WEBAPP_PORT), timeout=10).text
 
@@ -93,7 +88,6 @@ def test_with_the_api_stopped_the_page_says_so_quickly_and_still_renders(
     api_image: DockerImage,
     network: Network,
     postgres: PostgresContainer,
-    diagnostics: Diagnostics,
 ) -> None:
     """Stopping the api makes the page say the api is unreachable, within the api timeout,
     while the visits are still listed."""
@@ -101,7 +95,6 @@ def test_with_the_api_stopped_the_page_says_so_quickly_and_still_renders(
         api_container(api_image, network, publish=False) as api,
         webapp_container(webapp_image, network, **DB_ENV) as webapp,
     ):
-        diagnostics.watch("webapp logs", container_logs(webapp))
         assert API_MESSAGE in requests.get(url(webapp, WEBAPP_PORT), timeout=10).text
 
         api.get_wrapped_container().stop(timeout=5)
@@ -120,7 +113,6 @@ def test_an_api_host_that_never_answers_costs_the_page_only_the_connect_timeout(
     images: Images,
     network: Network,
     postgres: PostgresContainer,
-    diagnostics: Diagnostics,
 ) -> None:
     """A host named "api" that drops every connection attempt (no answer, no refusal): with
     the default API_CONNECT_TIMEOUT of 1 s the page answers in about a second, saying the
@@ -129,7 +121,6 @@ def test_an_api_host_that_never_answers_costs_the_page_only_the_connect_timeout(
         unanswering_host(images, network, "api", 5001),
         webapp_container(webapp_image, network, **DB_ENV) as webapp,
     ):
-        diagnostics.watch("webapp logs", container_logs(webapp))
         wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)
 
         started = time.monotonic()

@@ -26,18 +26,16 @@ from tests.support.containers import (
     url,
     webapp_container,
 )
-from tests.support.diagnostics import Diagnostics, container_logs
 from tests.support.environment import Images
 from tests.support.waiting import wait_for_http
 
 
 def test_each_visit_is_a_row_listed_newest_first(
-    webapp_image: DockerImage, network: Network, postgres: PostgresContainer, diagnostics: Diagnostics
+    webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
     """Three page views make three rows in the database the webapp was given, written by
     the user it was given; the JSON view lists them newest first."""
     with webapp_container(webapp_image, network, **DB_ENV) as webapp:
-        diagnostics.watch("webapp logs", container_logs(webapp))
         for _ in range(3):
             assert requests.get(url(webapp, WEBAPP_PORT), timeout=10).status_code == 200
 
@@ -61,14 +59,12 @@ def test_each_visit_is_a_row_listed_newest_first(
 
 
 def test_a_wrong_password_is_reported_not_crash_looped(
-    webapp_image: DockerImage, network: Network, postgres: PostgresContainer, diagnostics: Diagnostics
+    webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
     """With a wrong password the webapp keeps running (no restart) and says why it cannot
     reach the database: readiness answers 503 naming the failed authentication."""
     wrong = {**DB_ENV, "POSTGRES_PASSWORD": "not-the-password", "DB_STARTUP_DEADLINE": "1"}
     with webapp_container(webapp_image, network, **wrong) as webapp:
-        diagnostics.watch("webapp logs", container_logs(webapp))
-
         ready = wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), status=503, timeout=30)
         page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
 
@@ -115,7 +111,7 @@ def test_the_database_image_reads_its_password_from_a_file_and_stops_fast(images
 
 
 def test_a_database_host_that_never_answers_costs_a_request_only_the_connect_timeout(
-    webapp_image: DockerImage, images: Images, network: Network, diagnostics: Diagnostics
+    webapp_image: DockerImage, images: Images, network: Network
 ) -> None:
     """A host named "db" that drops every connection attempt (no answer, no refusal): with
     the default DB_CONNECT_TIMEOUT of 2 s, a page answers "database unavailable" (503) in
@@ -124,8 +120,6 @@ def test_a_database_host_that_never_answers_costs_a_request_only_the_connect_tim
         unanswering_host(images, network, "db", 5432),
         webapp_container(webapp_image, network, **DB_ENV) as webapp,
     ):
-        diagnostics.watch("webapp logs", container_logs(webapp))
-
         started = time.monotonic()
         page = requests.get(url(webapp, WEBAPP_PORT), timeout=30)
         elapsed = time.monotonic() - started

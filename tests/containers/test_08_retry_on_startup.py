@@ -23,7 +23,7 @@ from tests.support.containers import (
     url,
     webapp_container,
 )
-from tests.support.diagnostics import Diagnostics, container_logs
+from tests.support.diagnostics import container_logs
 from tests.support.environment import Images
 from tests.support.waiting import wait_for_http, wait_until
 
@@ -50,15 +50,12 @@ def _page_requests(container: DockerContainer) -> list[str]:
     return [line for line in _logs(container).splitlines() if '"GET /' in line and "/healthz" not in line]
 
 
-def test_the_retry_backs_off_exponentially_up_to_its_cap(
-    webapp_image: DockerImage, network: Network, diagnostics: Diagnostics
-) -> None:
+def test_the_retry_backs_off_exponentially_up_to_its_cap(webapp_image: DockerImage, network: Network) -> None:
     """With no database yet, the webapp logs one line per failed attempt, and the pauses
     between attempts double from DB_RETRY_INITIAL_DELAY (0.2 s) until they reach
     DB_RETRY_MAX_DELAY (0.8 s), then stay there."""
     settings = {"DB_RETRY_INITIAL_DELAY": "0.2", "DB_RETRY_MAX_DELAY": "0.8", **DB_ENV}
     with webapp_container(webapp_image, network, **settings) as webapp:
-        diagnostics.watch("webapp logs", container_logs(webapp))
         wait_until(lambda: len(_attempt_times(webapp)) >= 7, timeout=20, what="seven failed attempts")
         times = _attempt_times(webapp)
 
@@ -72,7 +69,7 @@ def test_the_retry_backs_off_exponentially_up_to_its_cap(
 
 
 def test_the_webapp_is_ready_within_a_backoff_step_of_the_database_and_before_any_request(
-    webapp_image: DockerImage, images: Images, network: Network, diagnostics: Diagnostics
+    webapp_image: DockerImage, images: Images, network: Network
 ) -> None:
     """The webapp starts first and retries in the background. Once PostgreSQL is ready, the
     webapp logs that it reached the database within about one backoff step (the cap,
@@ -80,7 +77,6 @@ def test_the_webapp_is_ready_within_a_backoff_step_of_the_database_and_before_an
     then works, with no restart of the webapp."""
     settings = {"DB_RETRY_INITIAL_DELAY": "0.1", "DB_RETRY_MAX_DELAY": "1", **DB_ENV}
     with webapp_container(webapp_image, network, **settings) as webapp:
-        diagnostics.watch("webapp logs", container_logs(webapp))
         wait_until(lambda: len(_attempt_times(webapp)) >= 5, timeout=20, what="the retry to reach its cap")
 
         with postgres_container(images, network):
@@ -97,14 +93,13 @@ def test_the_webapp_is_ready_within_a_backoff_step_of_the_database_and_before_an
 
 
 def test_with_no_database_it_gives_up_at_its_deadline_and_answers_unavailable_at_once(
-    webapp_image: DockerImage, network: Network, diagnostics: Diagnostics
+    webapp_image: DockerImage, network: Network
 ) -> None:
     """No database at all and DB_STARTUP_DEADLINE=3: the webapp keeps trying for the whole 3 s,
     gives up by about one backoff step later (and logs it), and then every request
     answers "database unavailable" at once instead of hanging."""
     settings = {"DB_STARTUP_DEADLINE": "3", "DB_RETRY_MAX_DELAY": "0.5", **DB_ENV}
     with webapp_container(webapp_image, network, **settings) as webapp:
-        diagnostics.watch("webapp logs", container_logs(webapp))
         gave_up = wait_until(lambda: GAVE_UP.search(_logs(webapp)), timeout=10, what="the retry to give up")
 
         assert 3.0 <= float(gave_up.group(1)) < 3.0 + 0.5 + 0.5
@@ -120,12 +115,11 @@ def test_with_no_database_it_gives_up_at_its_deadline_and_answers_unavailable_at
 
 
 def test_a_database_restart_under_a_running_webapp(
-    webapp_image: DockerImage, network: Network, postgres: PostgresContainer, diagnostics: Diagnostics
+    webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
     """While the database is stopped requests fail cleanly (503, quickly); once it is back
     they succeed again, the data intact, with no restart of the webapp."""
     with webapp_container(webapp_image, network, **DB_ENV) as webapp:
-        diagnostics.watch("webapp logs", container_logs(webapp))
         page_url = url(webapp, WEBAPP_PORT)
         wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)
         assert requests.get(page_url, timeout=10).status_code == 200
@@ -146,13 +140,12 @@ def test_a_database_restart_under_a_running_webapp(
 
 
 def test_after_a_database_restart_the_first_request_already_succeeds(
-    webapp_image: DockerImage, network: Network, postgres: PostgresContainer, diagnostics: Diagnostics
+    webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
     """The pool's connections die with a database restart. Pooled connections are checked
     before use (pre-ping), so once the database is back, the very first requests
     succeed: none of them meets a dead connection."""
     with webapp_container(webapp_image, network, **DB_ENV) as webapp:
-        diagnostics.watch("webapp logs", container_logs(webapp))
         page_url = url(webapp, WEBAPP_PORT)
         wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)
         # A new connection each (no keep-alive), so both workers serve some and pool a connection.

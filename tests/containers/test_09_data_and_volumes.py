@@ -12,7 +12,6 @@ import requests
 from testcontainers.core.image import DockerImage
 
 from tests.support.compose import ProjectCompose
-from tests.support.diagnostics import Diagnostics
 from tests.support.environment import ROOT
 
 DATA_DIR = "/var/lib/postgresql/data"
@@ -35,15 +34,12 @@ def _data_volume(client: docker.DockerClient, stack: ProjectCompose) -> str:
 
 
 @pytest.fixture
-def stack_factory(
-    diagnostics: Diagnostics, webapp_image: DockerImage, api_image: DockerImage
-) -> Iterator[Callable[..., ProjectCompose]]:
+def stack_factory(webapp_image: DockerImage, api_image: DockerImage) -> Iterator[Callable[..., ProjectCompose]]:
     """Stacks made here are taken down with their volumes at the end, whatever happened."""
     made: list[ProjectCompose] = []
 
     def make(*files: str) -> ProjectCompose:
         stack = ProjectCompose(context=ROOT, compose_file_name=list(files), environment={"WEBAPP_PORT": "0"})
-        diagnostics.watch(f"docker compose {stack.project_name}", stack.diagnostics)
         made.append(stack)
         return stack
 

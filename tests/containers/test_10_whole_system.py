@@ -3,31 +3,27 @@ as `make up` starts them."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
 import requests
 
 from tests.support.compose import ProjectCompose
-from tests.support.diagnostics import Diagnostics
 from tests.support.environment import ROOT, Images
 
 
 @pytest.fixture
-def stack(images: Images, diagnostics: Diagnostics) -> Iterator[ProjectCompose]:
+def stack(images: Images) -> Iterator[ProjectCompose]:
     """`docker compose up --build --wait` on a host port Docker picks (WEBAPP_PORT=0)."""
     compose = ProjectCompose(context=ROOT, build=True, wait=True, environment={"WEBAPP_PORT": "0"})
     with compose:
-        diagnostics.watch("docker compose", compose.diagnostics)
         yield compose
 
 
 def test_the_stack_comes_up_healthy_and_the_page_shows_the_api_message_and_a_visit(stack: ProjectCompose) -> None:
     """All three services report healthy; the page shows the api's message, fetched by
     service name over the Compose network, and the visit it just recorded in PostgreSQL."""
-    ps = stack._run_command([*stack.compose_command_property, "ps", "--format", "json"]).stdout.decode()
-    states = {entry["Service"]: entry["Health"] for entry in map(json.loads, ps.splitlines())}
+    states = {container.Service: container.Health for container in stack.get_containers()}
     assert states == {"webapp": "healthy", "api": "healthy", "db": "healthy"}
 
     page = requests.get(stack.url("webapp", 5000), timeout=10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -11,6 +12,7 @@ from functools import cached_property
 
 from testcontainers.compose import DockerCompose
 
+from tests.support import diagnostics
 from tests.support.cleanup import COMPOSE_PROJECT_PREFIX
 
 _counter = itertools.count(1)
@@ -63,13 +65,24 @@ class ProjectCompose(DockerCompose):
         """Run `docker compose -p <project> <args>`; return its stdout (warnings go to stderr)."""
         return self._run_command([*self.compose_command_property, *args]).stdout.decode()
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._last_diagnostics = "(the stack was never started)"
+        diagnostics.watch(f"docker compose -p {self.project_name}", self._diagnostics_or_last)
+
     def up(self) -> None:
         self.compose("up", "--wait", "--detach")
 
     def down(self, *, volumes: bool) -> None:
         """`docker compose down`, with `--volumes` only when asked: the default of
         DockerCompose.stop() would hide what happens to data without it."""
+        with contextlib.suppress(ComposeCommandError):
+            self._last_diagnostics = self.diagnostics()
         self.compose("down", *(["--volumes"] if volumes else []))
+
+    def stop(self, down: bool = True) -> None:
+        """What `with ProjectCompose(...)` does on exit: `down --volumes` (nothing left), state kept for the report."""
+        self.down(volumes=down)
 
     def container_id(self, service: str) -> str:
         return self.compose("ps", "--all", "--quiet", service).strip()
@@ -87,6 +100,10 @@ class ProjectCompose(DockerCompose):
     def url(self, service: str, container_port: int, path: str = "/") -> str:
         # 127.0.0.1, not get_service_host(): that answers 0.0.0.0.
         return f"http://127.0.0.1:{self.published_port(service, container_port)}{path}"
+
+    def _diagnostics_or_last(self) -> str:
+        """The stack's state now, or as it was just before its last `down`."""
+        return self.diagnostics() if self.compose("ps", "--all", "--quiet").strip() else self._last_diagnostics
 
     def diagnostics(self) -> str:
         """`docker compose ps` and the logs: what a person needs when a scenario fails."""

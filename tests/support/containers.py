@@ -12,6 +12,7 @@ from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import HttpWaitStrategy, LogMessageWaitStrategy
 
+from tests.support.diagnostics import LoggedContainer
 from tests.support.environment import Images
 
 WEBAPP_PORT = 5000
@@ -24,10 +25,14 @@ DB_NAME = "visits"
 DB_ENV = {"POSTGRES_HOST": "db", "POSTGRES_USER": DB_USER, "POSTGRES_PASSWORD": DB_PASSWORD, "POSTGRES_DB": DB_NAME}
 
 
+class LoggedPostgresContainer(LoggedContainer, PostgresContainer):
+    """testcontainers' PostgresContainer, with its logs in a failing scenario's report."""
+
+
 def postgres_container(images: Images, network: Network) -> PostgresContainer:
     """PostgreSQL on `network`, reachable there as "db", with the suite's credentials."""
     container: PostgresContainer = (
-        PostgresContainer(images.postgres, username=DB_USER, password=DB_PASSWORD, dbname=DB_NAME)
+        LoggedPostgresContainer(images.postgres, username=DB_USER, password=DB_PASSWORD, dbname=DB_NAME)
         .with_network(network)
         .with_network_aliases("db")
     )
@@ -36,7 +41,7 @@ def postgres_container(images: Images, network: Network) -> PostgresContainer:
 
 def webapp_container(image: DockerImage, network: Network | None = None, **environment: str) -> DockerContainer:
     """A webapp publishing port 5000 on a host port Docker picks; waits until /healthz answers."""
-    container = DockerContainer(str(image)).with_exposed_ports(WEBAPP_PORT).with_envs(**environment)
+    container = LoggedContainer(str(image)).with_exposed_ports(WEBAPP_PORT).with_envs(**environment)
     if network is not None:
         container = container.with_network(network)
     return container.waiting_for(HttpWaitStrategy(WEBAPP_PORT, "/healthz").for_status_code(200))
@@ -45,7 +50,7 @@ def webapp_container(image: DockerImage, network: Network | None = None, **envir
 def api_container(
     image: DockerImage, network: Network | None = None, *, aliases: Sequence[str] = ("api",), publish: bool = True
 ) -> DockerContainer:
-    container = DockerContainer(str(image))
+    container = LoggedContainer(str(image))
     if network is not None:
         container = container.with_network(network).with_network_aliases(*aliases)
     if publish:
@@ -106,7 +111,7 @@ signal.sigwait({signal.SIGTERM, signal.SIGINT})
 def unanswering_host(images: Images, network: Network, alias: str, port: int) -> DockerContainer:
     """A host named `alias` on `network` that neither accepts nor refuses connections to `port`."""
     return (
-        DockerContainer(images.python)
+        LoggedContainer(images.python)
         .with_command(["python", "-c", _DROP_CONNECTIONS, str(port)])
         .with_network(network)
         .with_network_aliases(alias)

@@ -1,8 +1,15 @@
-"""On a failed scenario, print what its containers said: logs and state."""
+"""On a failed scenario, print what its containers said: logs and state.
+
+Containers made by the suite's factories register themselves with the running
+scenario's Diagnostics when they start, and keep their last logs when they are
+removed, so a failing scenario's report carries them without asking.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from testcontainers.core.container import DockerContainer
@@ -28,6 +35,24 @@ class Diagnostics:
         return "\n".join(sections)
 
 
+scenario_diagnostics = pytest.StashKey[Diagnostics]()
+
+# The running scenario's Diagnostics (one scenario at a time per process, xdist included).
+_current: Diagnostics | None = None
+
+
+def begin_scenario() -> Diagnostics:
+    global _current
+    _current = Diagnostics()
+    return _current
+
+
+def watch(title: str, source: Callable[[], str]) -> None:
+    """Register a source with the running scenario, if any (helpers used outside a test have none)."""
+    if _current is not None:
+        _current.watch(title, source)
+
+
 def container_logs(container: DockerContainer) -> Callable[[], str]:
     """The stdout and stderr of a testcontainers DockerContainer."""
 
@@ -38,4 +63,28 @@ def container_logs(container: DockerContainer) -> Callable[[], str]:
     return read
 
 
-scenario_diagnostics = pytest.StashKey[Diagnostics]()
+class LoggedContainer(DockerContainer):
+    """A testcontainers container whose logs reach a failing scenario's report.
+
+    Registered at start (so a readiness timeout is explained too); the logs are read
+    once more just before removal, since a removed container has none to give.
+    """
+
+    _last_logs: str = "(no logs: the container never started)"
+
+    def start(self) -> Any:
+        read = container_logs(self)
+
+        def logs() -> str:
+            try:
+                return read()
+            except Exception:
+                return self._last_logs
+
+        watch(f"logs of {self.image}", logs)
+        return super().start()
+
+    def stop(self, force: bool = True, delete_volume: bool = True) -> None:
+        with contextlib.suppress(Exception):
+            self._last_logs = container_logs(self)()
+        super().stop(force, delete_volume)

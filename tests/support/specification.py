@@ -5,7 +5,8 @@
     python -m tests.support.specification --results reports/junit.xml   # print, with results
 
 Chapters are the test modules (their docstrings), scenarios are the test functions
-(their docstrings), read with `ast` so that no engine is needed.
+(their docstrings), read with `ast` so that no engine is needed. Under each scenario, the
+planted mistakes of tests/mutations/catalogue.py it kills; at the end, the catalogue itself.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.mutations.catalogue import MISTAKES, Mistake
 from tests.support.environment import ROOT
 
 DOCUMENT = ROOT / "docs" / "SPECIFICATION.md"
@@ -59,6 +61,31 @@ def read_chapter(path: Path) -> Chapter:
     return Chapter(path, title.rstrip("."), summary, scenarios)
 
 
+def scenario_id(path: Path, function: str) -> str:
+    """The scenario's pytest node id, as the catalogue names killers."""
+    return f"{path.relative_to(ROOT).as_posix()}::{function}"
+
+
+def killed_by(scenario: str, mistakes: tuple[Mistake, ...] = MISTAKES) -> list[str]:
+    """Names of the mistakes that name `scenario` among their killers ([params] ignored)."""
+    return [m.name for m in mistakes if scenario in (k.split("[")[0] for k in m.killers)]
+
+
+def render_mistakes(mistakes: tuple[Mistake, ...] = MISTAKES) -> list[str]:
+    lines = [
+        "",
+        "## Planted mistakes",
+        "",
+        "A scenario marked *kills* fails when that mistake is in the code: `make mutate` plants each",
+        "mistake in a scratch copy of the project and fails if the scenarios named for it still pass.",
+        "",
+    ]
+    for m in mistakes:
+        why = f" Equivalent, not planted: {m.equivalent}" if m.equivalent else ""
+        lines.append(f"- `{m.name}` in `{m.file}` — {m.claim}{why}")
+    return lines
+
+
 def read_results(junit: Path) -> dict[tuple[str, str], str]:
     """(module, function) -> passed / failed / skipped, parametrized cases folded together."""
     results: dict[tuple[str, str], str] = {}
@@ -98,6 +125,10 @@ def render(results: dict[tuple[str, str], str] | None = None) -> str:
                 title = scenario.name.removeprefix("test_").replace("_", " ")
                 statement = f" — {scenario.statement}" if scenario.statement else ""
                 lines.append(f"- {mark}**{title}**{statement}")
+                kills = killed_by(scenario_id(chapter.path, scenario.name))
+                if kills:
+                    lines.append("  - kills: " + ", ".join(f"`{name}`" for name in kills))
+    lines += render_mistakes()
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,752 @@
+"""Plant each catalogued mistake in a scratch copy of the project and run the scenarios named to catch it.
+
+    python -m tests.mutations.run                      # every mistake, each against its killers
+    python -m tests.mutations.run NAME [NAME ...]      # only these
+    python -m tests.mutations.run --list               # the catalogue
+    python -m tests.mutations.run --baseline --jobs 2  # killers must pass unmutated first; two at a time
+
+A mistake that no scenario notices is a claim the suite does not prove. The working tree is
+only read (its tracked and untracked, not ignored, files plus .env); the one thing written
+there is reports/mutation.md and reports/mutation.json. Each mutant builds its images under
+tags of its own (WEBAPP_IMAGE, API_IMAGE = ...:mutant-<name>), removed afterwards, so the
+tags the normal suite uses never move. A mistake in a base image's recipe (scripts/offline/)
+has the stand-in base images rebuilt from the mutant, under mutant names too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal, get_args
+
+import docker
+from docker.errors import APIError, DockerException, ImageNotFound
+from dotenv import dotenv_values
+
+from tests.mutations.catalogue import MISTAKES, Mistake
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORTS = ROOT / "reports"
+# Never copied, even where an ignore file forgets them.
+NEVER_COPIED = (".git", ".venv")
+PLANTED_MISTAKE = "PLANTED_MISTAKE"
+IMAGE_REPOSITORIES = {"WEBAPP_IMAGE": "docker-tutorial/webapp", "API_IMAGE": "docker-tutorial/api"}
+# The recipes of the offline base images (scripts/ensure-images.sh). The suite only uses these
+# images, never builds them: a mistake in a recipe needs the stand-ins rebuilt from the mutant.
+STAND_IN_RECIPES = "scripts/offline/"
+# variable the suite reads -> (variable ensure-images.sh builds under, repository)
+STAND_INS = {
+    "PYTHON_IMAGE": ("OFFLINE_PYTHON_IMAGE", "offline/python"),
+    "POSTGRES_IMAGE": ("OFFLINE_POSTGRES_IMAGE", "offline/postgres"),
+}
+EXIT_MEANINGS = {
+    2: "interrupted (a collection error, or stopped)",
+    3: "internal error",
+    4: "usage error (e.g. a killer id that names no test)",
+    5: "no tests collected",
+}
+# How long a timed-out pytest gets, after SIGINT, to tear down and sweep its containers.
+INTERRUPT_GRACE = 30.0
+TAIL_LINES = 30
+
+Outcome = Literal["killed", "survived", "error", "stale", "equivalent"]
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    file: str
+    outcome: Outcome
+    # Node ids of the failed tests, in the order pytest reported them.
+    killed_by: tuple[str, ...] = ()
+    # Only tests outside the mistake's killers failed (possible with --whole-suite).
+    by_other_tests: bool = False
+    seconds: float | None = None
+    # Why: the stale message, the equivalence, or pytest's exit and the tail of its output.
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Failure:
+    node: str
+    # "failure" (the test's own assertion) or "error" (in a fixture, e.g. an image that would not build).
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PytestRun:
+    exit_code: int | None  # None: timed out
+    failed: tuple[Failure, ...]
+    tail: str
+    seconds: float
+
+
+class StaleMistakeError(Exception):
+    """The catalogue entry no longer fits the file it plants into."""
+
+
+# --- the pure parts -------------------------------------------------------------------------------
+
+
+def apply_mistake(text: str, mistake: Mistake) -> str:
+    """`text` with the mistake planted; `find` must occur exactly once, or the entry is stale."""
+    if mistake.find == mistake.replace:
+        raise StaleMistakeError(f"`find` equals `replace`: the mistake changes nothing in {mistake.file}")
+    count = text.count(mistake.find) if mistake.find else 0
+    if count != 1:
+        raise StaleMistakeError(f"`find` occurs {count} times in {mistake.file}; it must occur exactly once")
+    return text.replace(mistake.find, mistake.replace)
+
+
+def select(mistakes: Sequence[Mistake], names: Sequence[str]) -> tuple[Mistake, ...]:
+    """The named mistakes in catalogue order (all when none are named); unknown names are an error."""
+    known = {m.name for m in mistakes}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"no such mistake: {', '.join(unknown)} (see --list)")
+    return tuple(m for m in mistakes if not names or m.name in names)
+
+
+def duplicate_names(mistakes: Iterable[Mistake]) -> list[str]:
+    """Names used twice: each mutant's tags and folder are named after it."""
+    names = [m.name for m in mistakes]
+    return sorted({n for n in names if names.count(n) > 1})
+
+
+def image_tag(name: str) -> str:
+    """A Docker tag for the mutant (tags allow [A-Za-z0-9_.-], at most 128 characters)."""
+    return "mutant-" + re.sub(r"[^A-Za-z0-9_.-]", "-", name)[:120]
+
+
+def mutant_environment(base: Mapping[str, str], name: str, *, planted: bool = True) -> dict[str, str]:
+    """The child's environment: image tags of its own, read by the suite and by Compose, and the name
+    of the mistake planted (PLANTED_MISTAKE), so that a test of the catalogue can tell its copy is mutated."""
+    tag = image_tag(name)
+    env = {**base, **{variable: f"{repository}:{tag}" for variable, repository in IMAGE_REPOSITORIES.items()}}
+    env.pop(PLANTED_MISTAKE, None)
+    return {**env, PLANTED_MISTAKE: name} if planted else env
+
+
+def rebuilds_stand_ins(mistake: Mistake) -> bool:
+    return mistake.file.startswith(STAND_IN_RECIPES)
+
+
+def stand_in_environment(name: str) -> dict[str, str]:
+    """For ensure-images.sh and the suite: stand-ins under the mutant's own names, built offline."""
+    tag = image_tag(name)
+    env = {"OFFLINE": "1"}
+    for variable, (offline_variable, repository) in STAND_INS.items():
+        env[variable] = env[offline_variable] = f"{repository}:{tag}"
+    return env
+
+
+def pytest_command(junit: Path, basetemp: Path, tests: Sequence[str], extra: Sequence[str] = ()) -> list[str]:
+    # xunit1 puts each test's file in the report, so node ids need no guessing.
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-x",
+        f"--junitxml={junit}",
+        "-o",
+        "junit_family=xunit1",
+        f"--basetemp={basetemp}",
+        *extra,
+        *tests,
+    ]
+
+
+def node_id(classname: str, name: str, file: str | None = None) -> str:
+    """The pytest node id of a JUnit testcase: `classname` is the module's dotted path, then its classes."""
+    if not classname:  # a collection error: `name` is the module's dotted path
+        return name.replace(".", "/") + ".py"
+    if file and file.endswith(".py"):
+        module = file[:-3].replace("/", ".")
+        if classname == module or classname.startswith(module + "."):
+            classes = classname[len(module) + 1 :].split(".") if classname != module else []
+            return "::".join([file, *classes, name])
+    # Without a usable file: classes are the parts that start with a capital (pytest collects Test*).
+    parts = classname.split(".")
+    split = next((i for i, part in enumerate(parts) if part[:1].isupper()), len(parts))
+    return "::".join(["/".join(parts[:split]) + ".py", *parts[split:], name])
+
+
+def failed_tests(junit_xml: str) -> tuple[Failure, ...]:
+    """The failed or errored testcases of a JUnit report, each once, in report order."""
+    failed: dict[str, Failure] = {}
+    for case in ET.fromstring(junit_xml).iter("testcase"):  # noqa: S314 (pytest's own report)
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is not None:
+            node = node_id(case.get("classname", ""), case.get("name", ""), case.get("file"))
+            message = (problem.get("message") or "").strip().splitlines()
+            failed.setdefault(node, Failure(node, problem.tag, message[0] if message else ""))
+    return tuple(failed.values())
+
+
+def matches(killer: str, node: str) -> bool:
+    """Whether `node` is the test `killer` names, or inside it: a killer without [params] covers all cases."""
+    killer = killer.removeprefix("./").rstrip("/")
+    return node == killer or node.startswith((killer + "[", killer + "::", killer + "/"))
+
+
+def classify(
+    mistake: Mistake, exit_code: int | None, failed: Sequence[Failure], tail: str, timeout: float | None = None
+) -> Result:
+    """The outcome of a pytest run on a mutant, from its exit code and failed tests (seconds left unset)."""
+    base = Result(mistake.name, mistake.file, "error")
+    if exit_code is None:
+        limit = f" of {timeout:g} s" if timeout else ""
+        return replace(base, detail=f"pytest ran past its timeout{limit} and was stopped\n{tail}")
+    if exit_code == 0:
+        last = next((line for line in reversed(tail.splitlines()) if line.strip()), "")
+        return replace(base, outcome="survived", detail=last.strip("= "))
+    if exit_code == 1:
+        by_killers = [f for f in failed if any(matches(k, f.node) for k in mistake.killers)]
+        if by_killers or failed:
+            first = (by_killers or failed)[0]
+            return replace(
+                base,
+                outcome="killed",
+                killed_by=tuple(f.node for f in by_killers or failed),
+                by_other_tests=not by_killers,
+                detail=f"{first.kind}: {first.message}",
+            )
+        return replace(base, detail=f"pytest exited 1 but its report names no failed test\n{tail}")
+    meaning = EXIT_MEANINGS.get(exit_code, "unexpected exit code")
+    return replace(base, detail=f"pytest exited {exit_code}: {meaning}\n{tail}")
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def outcome_text(result: Result) -> str:
+    if result.outcome in ("killed", "survived"):
+        return result.outcome
+    first_line = result.detail.splitlines()[0] if result.detail else ""
+    return f"{result.outcome}: {first_line}" if first_line else result.outcome
+
+
+def killed_by_text(result: Result) -> str:
+    if not result.killed_by:
+        return ""
+    text = f"`{result.killed_by[0]}`"
+    if len(result.killed_by) > 1:
+        text += f" (+{len(result.killed_by) - 1} more)"
+    if result.by_other_tests:
+        text += " (not one of its killers)"
+    return text
+
+
+def render_table(results: Sequence[Result]) -> str:
+    lines = ["| mistake | file | outcome | killed by | seconds |", "|---|---|---|---|---:|"]
+    for r in results:
+        seconds = "" if r.seconds is None else f"{r.seconds:.1f}"
+        cells = (f"`{r.name}`", f"`{r.file}`", outcome_text(r), killed_by_text(r), seconds)
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def counts(results: Sequence[Result]) -> dict[str, int]:
+    tally = {outcome: sum(r.outcome == outcome for r in results) for outcome in get_args(Outcome)}
+    tally["planted"] = len(results) - tally["equivalent"]
+    return tally
+
+
+def render_summary(results: Sequence[Result], wall_seconds: float) -> str:
+    c = counts(results)
+    return (
+        f"killed {c['killed']} of {c['planted']}; survived {c['survived']}; errors {c['error']}; "
+        f"stale {c['stale']}; equivalent {c['equivalent']}; wall time {wall_seconds:.1f} s"
+    )
+
+
+def render_details(results: Sequence[Result]) -> str:
+    """pytest's own words (the table has room for one line): what each kill asserted, so that a kill
+    by a broken environment rather than by the scenario's claim shows; the tail of each error."""
+    kills = [f"- `{r.name}`: {_cell(r.detail)}" for r in results if r.outcome == "killed"]
+    errors = [
+        f"### `{r.name}`\n\n```\n{r.detail.rstrip()}\n```\n"
+        for r in results
+        if r.outcome == "error" and "\n" in r.detail
+    ]
+    text = "## How each was killed\n\n" + "\n".join(kills) + "\n" if kills else ""
+    if errors:
+        text += ("\n" if text else "") + "## Errors\n\n" + "\n".join(errors)
+    return text
+
+
+def baseline_complaint(run: PytestRun) -> str:
+    """Why the unmutated run disqualifies the catalogue ("" when its tests all passed)."""
+    if run.exit_code == 0:
+        return ""
+    how = "ran past its timeout" if run.exit_code is None else f"exited {run.exit_code}"
+    if run.exit_code in EXIT_MEANINGS:
+        how += f": {EXIT_MEANINGS[run.exit_code]}"
+    failed = "".join(f"\n  {f.node}: {f.kind}: {f.message}" for f in run.failed)
+    return (
+        f"baseline failed (pytest {how}): the scenarios fail without any mistake, "
+        f"so no kill would prove anything.{failed}\n{run.tail}"
+    )
+
+
+def all_killed(results: Sequence[Result]) -> bool:
+    return all(r.outcome in ("killed", "equivalent") for r in results)
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+
+def project_files(root: Path) -> list[str]:
+    """Tracked and untracked, not ignored, files (uncommitted work included), and .env: it names the base images."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    files = sorted({f for f in listed.split("\0") if f} | ({".env"} if (root / ".env").exists() else set()))
+    # --cached lists tracked files deleted in the working tree too.
+    return [f for f in files if f.split("/")[0] not in NEVER_COPIED and (root / f).is_file()]
+
+
+def copy_files(root: Path, files: Iterable[str], destination: Path) -> None:
+    for name in files:
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / name, target, follow_symlinks=False)
+
+
+def mutated_text(scratch: Path, mistake: Mistake) -> str:
+    """The mistake's file with the mistake planted, read as it is (line endings kept)."""
+    source = scratch / mistake.file
+    if not source.is_file():
+        raise StaleMistakeError(f"{mistake.file} does not exist")
+    with source.open(encoding="utf-8", newline="") as f:
+        return apply_mistake(f.read(), mistake)
+
+
+def write_exactly(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write(text)
+
+
+def tail(path: Path, lines: int = TAIL_LINES) -> str:
+    if not path.exists():
+        return ""
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+# --- processes and the engine ---------------------------------------------------------------------
+
+
+class Children:
+    """The pytest processes now running. Each runs in a session of its own, so that a timeout can
+    stop its whole group; that also keeps the terminal's Ctrl-C from them, so interrupt() forwards it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self.stopping = False
+
+    def add(self, process: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._running.add(process)
+            stopping = self.stopping
+        if stopping:
+            _signal(process, signal.SIGINT)
+
+    def discard(self, process: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._running.discard(process)
+
+    def interrupt(self) -> None:
+        """SIGINT, as Ctrl-C: pytest tears down and its session sweeps its containers."""
+        with self._lock:
+            self.stopping = True
+            running = list(self._running)
+        for process in running:
+            _signal(process, signal.SIGINT)
+
+    def kill(self) -> None:
+        with self._lock:
+            running = list(self._running)
+        for process in running:
+            _kill_group(process)
+
+
+def _signal(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signum)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    # The group id is the child's pid (start_new_session): this reaches only what it started.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def run_process(
+    command: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float, log: Path, children: Children
+) -> int | None:
+    """The exit code (pytest's, or a script's), or None when it ran past `timeout` and was stopped."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        children.add(process)
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _stop(process)
+            return None
+        except KeyboardInterrupt:  # Ctrl-C while this thread waits (the baseline runs in the main thread)
+            _stop(process)
+            raise
+        finally:
+            children.discard(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGINT first, so that pytest sweeps its containers; then whatever is left of its group is killed."""
+    _signal(process, signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=INTERRUPT_GRACE)
+    _kill_group(process)  # pytest itself if it would not stop, or a docker CLI it started
+    process.wait()
+
+
+def run_tests(
+    project: Path,
+    workdir: Path,
+    tests: Sequence[str],
+    env: Mapping[str, str],
+    options: Options,
+    children: Children,
+) -> PytestRun:
+    junit, log = workdir / "junit.xml", workdir / "pytest.log"
+    command = pytest_command(junit, workdir / "basetemp", tests, options.pytest_args)
+    started = time.monotonic()
+    exit_code = run_process(command, project, env, options.timeout, log, children)
+    seconds = time.monotonic() - started
+    failed: tuple[Failure, ...] = ()
+    if junit.exists():
+        with contextlib.suppress(ET.ParseError):
+            failed = failed_tests(junit.read_text(encoding="utf-8"))
+    return PytestRun(exit_code, failed, tail(log), seconds)
+
+
+def tag_current_stand_ins(project: Path, env: Mapping[str, str]) -> None:
+    """Give the stand-ins the copy's .env names the mutant's names too: ensure-images.sh then keeps
+    those whose recipe the mistake left alone (same recipe label) and rebuilds only the mutated one."""
+    current = dotenv_values(project / ".env")
+    client = docker.from_env()
+    try:
+        for variable in STAND_INS:
+            name = current.get(variable)
+            if name:
+                with contextlib.suppress(ImageNotFound):
+                    repository, _, tag = env[variable].rpartition(":")
+                    client.images.get(name).tag(repository, tag)
+    finally:
+        client.close()
+
+
+def build_stand_ins(project: Path, workdir: Path, env: Mapping[str, str], options: Options, children: Children) -> str:
+    """Rebuild the base images from the mutated recipe; "" when done, else why not and the script's output."""
+    try:
+        tag_current_stand_ins(project, env)
+    except DockerException as error:
+        return f"could not tag the current stand-in images: {error}"
+    log = workdir / "ensure-images.log"
+    exit_code = run_process(["scripts/ensure-images.sh"], project, env, options.timeout, log, children)
+    if exit_code == 0:
+        return ""
+    how = "ran past the timeout" if exit_code is None else f"exited {exit_code}"
+    return f"scripts/ensure-images.sh {how}: the stand-in images do not build from the mutated recipe\n{tail(log)}"
+
+
+def remove_images(references: Iterable[str]) -> list[str]:
+    """Remove (or only untag, when another tag shares the image) the mutant's images; return problems."""
+    references = list(references)
+    try:
+        client = docker.from_env()
+    except DockerException as error:
+        return [f"cannot reach the engine to remove {', '.join(references)}: {error}"]
+    problems = []
+    try:
+        for reference in references:
+            try:
+                client.images.remove(reference)
+            except ImageNotFound:
+                pass  # this mutant built no such image (e.g. only unit tests ran)
+            except APIError as error:
+                problems.append(f"could not remove {reference}: {error.explanation or error}")
+    finally:
+        client.close()
+    return problems
+
+
+# --- one run --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    timeout: float
+    whole_suite: bool
+    pytest_args: tuple[str, ...]
+
+
+class Progress:
+    """One line on stderr per finished mistake; threads take turns."""
+
+    def __init__(self, total: int) -> None:
+        self._lock = threading.Lock()
+        self._done = 0
+        self._total = total
+
+    def say(self, message: str) -> None:
+        with self._lock:
+            print(message, file=sys.stderr, flush=True)
+
+    def finished(self, result: Result, problems: Sequence[str] = ()) -> None:
+        with self._lock:
+            self._done += 1
+            seconds = "" if result.seconds is None else f" ({result.seconds:.1f} s)"
+            by = f" by {result.killed_by[0]}" if result.killed_by else ""
+            print(f"[{self._done}/{self._total}] {result.name}: {outcome_text(result)}{by}{seconds}", file=sys.stderr)
+            for problem in problems:
+                print(f"    cleanup: {problem}", file=sys.stderr)
+            sys.stderr.flush()
+
+
+def run_mistake(
+    mistake: Mistake, scratch: Path, workroot: Path, options: Options, children: Children, progress: Progress
+) -> Result:
+    started = time.monotonic()
+    problems: list[str] = []
+    result = _run_mistake(mistake, scratch, workroot, options, children, problems)
+    result = replace(result, seconds=None if result.outcome == "equivalent" else time.monotonic() - started)
+    progress.finished(result, problems)
+    return result
+
+
+def _run_mistake(
+    mistake: Mistake, scratch: Path, workroot: Path, options: Options, children: Children, problems: list[str]
+) -> Result:
+    base = Result(mistake.name, mistake.file, "error")
+    if mistake.equivalent:
+        return replace(base, outcome="equivalent", detail=mistake.equivalent)
+    if not mistake.killers and not options.whole_suite:
+        return replace(base, detail="the catalogue names no killers for it (or run with --whole-suite)")
+    if children.stopping:
+        return replace(base, detail="not run: interrupted")
+    try:
+        mutated = mutated_text(scratch, mistake)
+    except StaleMistakeError as error:
+        return replace(base, outcome="stale", detail=str(error))
+    workdir = Path(tempfile.mkdtemp(prefix=f"{image_tag(mistake.name)}-", dir=workroot))
+    env = mutant_environment(os.environ, mistake.name)
+    images = [env[variable] for variable in IMAGE_REPOSITORIES]
+    try:
+        project = workdir / "project"
+        shutil.copytree(scratch, project, symlinks=True)
+        write_exactly(project / mistake.file, mutated)
+        if rebuilds_stand_ins(mistake):
+            env.update(stand_in_environment(mistake.name))
+            images += [env[variable] for variable in STAND_INS]
+            failure = build_stand_ins(project, workdir, env, options, children)
+            if failure:
+                return replace(base, detail=failure)
+        tests = () if options.whole_suite else mistake.killers
+        run = run_tests(project, workdir, tests, env, options, children)
+        return classify(mistake, run.exit_code, run.failed, run.tail, options.timeout)
+    finally:
+        problems += remove_images(images)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_baseline(
+    mistakes: Sequence[Mistake], scratch: Path, workroot: Path, options: Options, children: Children
+) -> PytestRun | None:
+    """The tests the mutants will run, on the unmutated copy; None when there is nothing to run."""
+    killers = list(dict.fromkeys(k for m in mistakes if not m.equivalent for k in m.killers))
+    if not killers and not options.whole_suite:
+        return None
+    workdir = Path(tempfile.mkdtemp(prefix="baseline-", dir=workroot))
+    env = mutant_environment(os.environ, "unmutated", planted=False)
+    try:
+        project = workdir / "project"
+        shutil.copytree(scratch, project, symlinks=True)
+        return run_tests(project, workdir, () if options.whole_suite else killers, env, options, children)
+    finally:
+        for problem in remove_images(env[variable] for variable in IMAGE_REPOSITORIES):
+            print(f"baseline cleanup: {problem}", file=sys.stderr)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_all(
+    mistakes: Sequence[Mistake], scratch: Path, workroot: Path, options: Options, jobs: int
+) -> tuple[list[Result], bool]:
+    """Results in catalogue order, and whether the run was interrupted."""
+    children, progress = Children(), Progress(len(mistakes))
+    executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="mutant")
+    futures: list[Future[Result]] = [
+        executor.submit(run_mistake, m, scratch, workroot, options, children, progress) for m in mistakes
+    ]
+    interrupted = False
+    try:
+        executor.shutdown(wait=True)
+    except KeyboardInterrupt:
+        interrupted = True
+        progress.say("interrupted: stopping the running scenarios (they sweep their containers); Ctrl-C again kills")
+        children.interrupt()
+        try:
+            executor.shutdown(wait=True, cancel_futures=True)
+        except KeyboardInterrupt:
+            children.kill()
+            executor.shutdown(wait=True, cancel_futures=True)
+    results = [
+        Result(m.name, m.file, "error", detail="not run: interrupted") if f.cancelled() else f.result()
+        for m, f in zip(mistakes, futures, strict=True)
+    ]
+    return results, interrupted
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+
+def render_catalogue(mistakes: Sequence[Mistake]) -> str:
+    lines = []
+    for m in mistakes:
+        lines += [f"{m.name}  ({m.file})", f"    claim: {m.claim}"]
+        if m.equivalent:
+            lines.append(f"    equivalent: {m.equivalent}")
+        lines += [f"    killer: {k}" for k in m.killers]
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(results: Sequence[Result], wall_seconds: float, options: Options, interrupted: bool) -> None:
+    REPORTS.mkdir(exist_ok=True)
+    summary = render_summary(results, wall_seconds)
+    note = "\n**Interrupted**: the mistakes not run are counted as errors.\n" if interrupted else ""
+    details = render_details(results)
+    (REPORTS / "mutation.md").write_text(
+        f"# Planted mistakes\n\n{render_table(results)}\n{summary}\n{note}" + (f"\n{details}" if details else ""),
+        encoding="utf-8",
+    )
+    report = {
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "options": asdict(options),
+        "interrupted": interrupted,
+        "summary": {**counts(results), "wall_seconds": round(wall_seconds, 1)},
+        "results": [{**asdict(r), "seconds": None if r.seconds is None else round(r.seconds, 1)} for r in results],
+    }
+    (REPORTS / "mutation.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.mutations.run",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help="mistakes to plant (default: all)")
+    parser.add_argument("--list", action="store_true", help="print the catalogue and exit")
+    parser.add_argument("--jobs", type=int, default=1, help="mistakes run at once (default 1)")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per pytest run (default 600)")
+    parser.add_argument("--whole-suite", action="store_true", help="run the whole suite on each mutant")
+    parser.add_argument(
+        "--pytest-args", default="", help='extra pytest arguments, one string: --pytest-args="-k x" (with "=")'
+    )
+    parser.add_argument(
+        "--baseline", action="store_true", help="first run the killers on the unmutated copy; they must pass"
+    )
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    if args.timeout <= 0:
+        parser.error("--timeout must be positive")
+    duplicates = duplicate_names(MISTAKES)
+    if duplicates:
+        parser.error(f"the catalogue names more than one mistake {', '.join(duplicates)}")
+    try:
+        args.selected = select(MISTAKES, list(dict.fromkeys(args.names)))
+    except ValueError as error:
+        parser.error(str(error))
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_arguments(argv)
+    selected: tuple[Mistake, ...] = args.selected
+    if args.list:
+        sys.stdout.write(render_catalogue(selected))
+        return 0
+    options = Options(args.timeout, args.whole_suite, tuple(shlex.split(args.pytest_args)))
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="mutations-", ignore_cleanup_errors=True) as temporary:
+        workroot = Path(temporary)
+        scratch = workroot / "scratch"
+        files = project_files(ROOT)
+        copy_files(ROOT, files, scratch)
+        print(
+            f"scratch copy of {len(files)} files in {scratch}; {len(selected)} mistake(s), {args.jobs} at a time",
+            file=sys.stderr,
+        )
+        if args.baseline:
+            try:
+                baseline = run_baseline(selected, scratch, workroot, options, Children())
+            except KeyboardInterrupt:
+                return 130
+            if baseline is not None:
+                print(f"baseline: pytest exited {baseline.exit_code} in {baseline.seconds:.1f} s", file=sys.stderr)
+                complaint = baseline_complaint(baseline)
+                if complaint:
+                    print(complaint, file=sys.stderr)
+                    return 1
+        results, interrupted = run_all(selected, scratch, workroot, options, args.jobs)
+    wall = time.monotonic() - started
+    sys.stdout.write(f"\n{render_table(results)}\n{render_summary(results, wall)}\n")
+    details = render_details(results)
+    if details:
+        sys.stdout.write(f"\n{details}")
+    if interrupted:
+        sys.stdout.write("\nInterrupted: the mistakes not run are counted as errors.\n")
+    write_reports(results, wall, options, interrupted)
+    print(f"wrote {REPORTS.relative_to(ROOT)}/mutation.md and mutation.json", file=sys.stderr)
+    if interrupted:
+        return 130
+    return 0 if all_killed(results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,409 @@
+"""The runner of planted mistakes: planting, reading pytest's verdict, and the report (no engine needed)."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests.mutations import run
+from tests.mutations.catalogue import MISTAKES, Mistake
+from tests.mutations.run import (
+    PLANTED_MISTAKE,
+    Children,
+    Failure,
+    PytestRun,
+    Result,
+    StaleMistakeError,
+    all_killed,
+    apply_mistake,
+    baseline_complaint,
+    classify,
+    failed_tests,
+    matches,
+    mutant_environment,
+    mutated_text,
+    node_id,
+    project_files,
+    pytest_command,
+    rebuilds_stand_ins,
+    render_details,
+    render_summary,
+    render_table,
+    run_process,
+    select,
+    stand_in_environment,
+    write_exactly,
+)
+from tests.support.environment import ROOT
+from tests.support.specification import killed_by
+
+KILLER = "tests/unit/test_views.py::test_escaped"
+MISTAKE = Mistake(
+    name="not-escaped",
+    file="app/templates/index.html",
+    find="{{ message }}",
+    replace="{{ message | safe }}",
+    claim="The message is escaped.",
+    killers=(KILLER,),
+)
+
+REPORT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" errors="1" failures="2" skipped="1" tests="6">
+  <testcase classname="tests.unit.test_views" name="test_page" file="tests/unit/test_views.py" time="0.1"/>
+  <testcase classname="tests.unit.test_views" name="test_other" file="tests/unit/test_views.py" time="0.1">
+    <failure message="assert 1 == 2&#10;  more lines">assert 1 == 2</failure>
+  </testcase>
+  <testcase classname="tests.unit.test_views" name="test_escaped[a.b::c|d]" file="tests/unit/test_views.py">
+    <failure message="AssertionError: &lt;script&gt; on the page">...</failure>
+  </testcase>
+  <testcase classname="tests.unit.test_views.TestPage" name="test_total" file="tests/unit/test_views.py">
+    <skipped type="pytest.skip" message="not here">skipped</skipped>
+  </testcase>
+  <testcase classname="tests.unit.test_views" name="test_other" file="tests/unit/test_views.py">
+    <error message="failed on teardown with &quot;OSError&quot;">OSError</error>
+  </testcase>
+  <testcase classname="tests.containers.test_07_database" name="test_rows" file="tests/containers/test_07_database.py">
+    <error message="failed on setup with &quot;BuildError: pip failed&quot;">...</error>
+  </testcase>
+</testsuite></testsuites>
+"""
+
+
+# --- planting -------------------------------------------------------------------------------------
+
+
+def test_a_mistake_replaces_its_snippet() -> None:
+    assert apply_mistake("<p>{{ message }}</p>\n", MISTAKE) == "<p>{{ message | safe }}</p>\n"
+
+
+@pytest.mark.parametrize(("text", "count"), [("<p>nothing</p>", 0), ("{{ message }} {{ message }}", 2)])
+def test_a_snippet_found_other_than_once_is_stale(text: str, count: int) -> None:
+    """The catalogue must say exactly where the mistake goes: none or two matches is a catalogue error."""
+    with pytest.raises(StaleMistakeError, match=f"occurs {count} times in app/templates/index.html"):
+        apply_mistake(text, MISTAKE)
+
+
+def test_a_mistake_that_changes_nothing_is_stale() -> None:
+    with pytest.raises(StaleMistakeError, match="changes nothing"):
+        apply_mistake("{{ message }}", replace(MISTAKE, replace=MISTAKE.find))
+
+
+def test_planting_keeps_line_endings(tmp_path: Path) -> None:
+    (tmp_path / "app/templates").mkdir(parents=True)
+    (tmp_path / MISTAKE.file).write_bytes(b"<p>\r\n{{ message }}\r\n</p>\r\n")
+    write_exactly(tmp_path / "planted.html", mutated_text(tmp_path, MISTAKE))
+    assert (tmp_path / "planted.html").read_bytes() == b"<p>\r\n{{ message | safe }}\r\n</p>\r\n"
+
+
+def test_a_mistake_in_a_missing_file_is_stale(tmp_path: Path) -> None:
+    with pytest.raises(StaleMistakeError, match="does not exist"):
+        mutated_text(tmp_path, MISTAKE)
+
+
+def test_names_select_mistakes_in_catalogue_order() -> None:
+    other = replace(MISTAKE, name="other")
+    assert select((MISTAKE, other), ["other", "not-escaped"]) == (MISTAKE, other)
+    assert select((MISTAKE, other), []) == (MISTAKE, other)
+    with pytest.raises(ValueError, match="no such mistake: typo"):
+        select((MISTAKE, other), ["typo"])
+
+
+def test_the_scratch_copy_takes_uncommitted_work_and_env_but_nothing_ignored(tmp_path: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    files = {
+        ".gitignore": ".env\n__pycache__/\n",
+        "tracked.py": "",
+        "deleted.py": "",
+        "untracked.py": "",
+        ".env": "PYTHON_IMAGE=x\n",
+        "__pycache__/tracked.pyc": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    git("add", ".gitignore", "tracked.py", "deleted.py")
+    (tmp_path / "deleted.py").unlink()
+    assert project_files(tmp_path) == [".env", ".gitignore", "tracked.py", "untracked.py"]
+
+
+# --- running pytest -------------------------------------------------------------------------------
+
+
+def test_the_pytest_command_stops_at_the_first_failure_and_runs_only_the_killers(tmp_path: Path) -> None:
+    command = pytest_command(tmp_path / "junit.xml", tmp_path / "t", [KILLER], ["-k", "x"])
+    assert command[:3] == [sys.executable, "-m", "pytest"]
+    assert {"-x", "-q", f"--junitxml={tmp_path / 'junit.xml'}"} <= set(command)
+    assert command[command.index("-p") + 1] == "no:cacheprovider"
+    assert command[-3:] == ["-k", "x", KILLER]
+
+
+def test_each_mutant_builds_under_tags_of_its_own() -> None:
+    env = mutant_environment({"PATH": "/bin", "WEBAPP_IMAGE": "docker-tutorial/webapp:dev"}, "odd name/1")
+    assert env == {
+        "PATH": "/bin",
+        "WEBAPP_IMAGE": "docker-tutorial/webapp:mutant-odd-name-1",
+        "API_IMAGE": "docker-tutorial/api:mutant-odd-name-1",
+        "PLANTED_MISTAKE": "odd name/1",
+    }
+    assert "PLANTED_MISTAKE" not in mutant_environment(env, "unmutated", planted=False)
+
+
+def test_a_mistake_in_a_base_image_recipe_rebuilds_the_stand_ins_under_its_own_names() -> None:
+    """The suite only uses the offline base images; a mutated recipe must be built to be tested."""
+    assert rebuilds_stand_ins(replace(MISTAKE, file="scripts/offline/postgres.Dockerfile"))
+    assert not rebuilds_stand_ins(MISTAKE)
+    assert stand_in_environment("x") == {
+        "OFFLINE": "1",
+        "PYTHON_IMAGE": "offline/python:mutant-x",
+        "OFFLINE_PYTHON_IMAGE": "offline/python:mutant-x",
+        "POSTGRES_IMAGE": "offline/postgres:mutant-x",
+        "OFFLINE_POSTGRES_IMAGE": "offline/postgres:mutant-x",
+    }
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_timed_out_run_is_interrupted_then_its_whole_group_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A child that ignores SIGINT and has started a child of its own: past the grace, the whole group goes."""
+    monkeypatch.setattr(run, "INTERRUPT_GRACE", 0.3)
+    script = (
+        "import signal, subprocess, time; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+        "print(subprocess.Popen(['sleep', '60']).pid, flush=True); time.sleep(60)"
+    )
+    log = tmp_path / "log"
+    started = time.monotonic()
+    exit_code = run_process([sys.executable, "-c", script], tmp_path, {}, 1.0, log, Children())
+    assert exit_code is None
+    assert time.monotonic() - started < 10
+    grandchild = int(log.read_text().split()[0])
+    deadline = time.monotonic() + 5
+    while _alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(grandchild)
+
+
+# --- reading pytest's verdict ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("classname", "name", "file", "expected"),
+    [
+        ("tests.unit.test_views", "test_page", "tests/unit/test_views.py", "tests/unit/test_views.py::test_page"),
+        (
+            "tests.unit.test_views",
+            "test_page[a.b::c]",
+            "tests/unit/test_views.py",
+            "tests/unit/test_views.py::test_page[a.b::c]",
+        ),
+        ("tests.unit.test_views.TestA.TestB", "test_x", None, "tests/unit/test_views.py::TestA::TestB::test_x"),
+        (
+            "tests.unit.test_views.TestA",
+            "test_x",
+            "tests/unit/test_views.py",
+            "tests/unit/test_views.py::TestA::test_x",
+        ),
+        ("tests.unit.test_views", "test_page", None, "tests/unit/test_views.py::test_page"),
+        ("", "tests.unit.test_views", None, "tests/unit/test_views.py"),
+    ],
+)
+def test_junit_names_become_node_ids(classname: str, name: str, file: str | None, expected: str) -> None:
+    assert node_id(classname, name, file) == expected
+
+
+def test_failures_and_errors_are_read_once_each_with_their_first_line() -> None:
+    assert failed_tests(REPORT) == (
+        Failure("tests/unit/test_views.py::test_other", "failure", "assert 1 == 2"),
+        Failure("tests/unit/test_views.py::test_escaped[a.b::c|d]", "failure", "AssertionError: <script> on the page"),
+        Failure(
+            "tests/containers/test_07_database.py::test_rows", "error", 'failed on setup with "BuildError: pip failed"'
+        ),
+    )
+
+
+def test_node_ids_match_what_pytest_itself_reports(tmp_path: Path) -> None:
+    """Read back from a real report: a class, parameters with dots, a failing fixture, a pass."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "test_probe.py").write_text(
+        "import pytest\n"
+        "@pytest.fixture\n"
+        "def broken():\n    raise OSError('no engine')\n"
+        "def test_ok():\n    pass\n"
+        "@pytest.mark.parametrize('v', ['a.b', 'c'])\n"
+        "def test_param(v):\n    assert v == 'c'\n"
+        "class TestGroup:\n    def test_setup(self, broken):\n        pass\n"
+    )
+    junit = tmp_path / "junit.xml"
+    command = [arg for arg in pytest_command(junit, tmp_path / "t", ["pkg"]) if arg != "-x"]
+    completed = subprocess.run(command, cwd=tmp_path, capture_output=True, check=False)
+    assert completed.returncode == 1, completed.stdout.decode()
+    assert [f.node for f in failed_tests(junit.read_text())] == [
+        "pkg/test_probe.py::test_param[a.b]",
+        "pkg/test_probe.py::TestGroup::test_setup",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("killer", "node", "expected"),
+    [
+        (KILLER, KILLER, True),
+        (KILLER, f"{KILLER}[param-1]", True),
+        (f"{KILLER}[param-1]", f"{KILLER}[param-1]", True),
+        (f"{KILLER}[param-1]", f"{KILLER}[param-2]", False),
+        (KILLER, f"{KILLER}_and_more", False),
+        ("tests/unit/test_views.py", KILLER, True),
+        ("tests/unit/test_views.py::TestPage", "tests/unit/test_views.py::TestPage::test_total", True),
+        ("./tests/unit", KILLER, True),
+        ("tests/unit/test_view", KILLER, False),
+    ],
+)
+def test_a_killer_covers_its_own_cases_only(killer: str, node: str, expected: bool) -> None:
+    assert matches(killer, node) is expected
+
+
+def test_a_failing_killer_kills_and_is_named() -> None:
+    result = classify(MISTAKE, 1, failed_tests(REPORT), "tail")
+    assert result.outcome == "killed"
+    assert result.killed_by == ("tests/unit/test_views.py::test_escaped[a.b::c|d]",)
+    assert not result.by_other_tests
+    assert result.detail == "failure: AssertionError: <script> on the page"
+
+
+def test_only_other_tests_failing_kills_but_says_so() -> None:
+    """Possible with --whole-suite: an earlier scenario failed and -x stopped before the killers."""
+    failed = (Failure("tests/unit/test_config.py::test_a", "failure", "boom"),)
+    result = classify(MISTAKE, 1, failed, "tail")
+    assert (result.outcome, result.killed_by, result.by_other_tests) == (
+        "killed",
+        ("tests/unit/test_config.py::test_a",),
+        True,
+    )
+
+
+def test_passing_killers_mean_the_mistake_survived() -> None:
+    result = classify(MISTAKE, 0, (), "...\n1 passed in 0.5s\n")
+    assert (result.outcome, result.detail) == ("survived", "1 passed in 0.5s")
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "says"),
+    [
+        (None, "ran past its timeout of 600 s"),
+        (1, "names no failed test"),  # e.g. the report could not be written
+        (2, "interrupted"),
+        (3, "internal error"),
+        (4, "a killer id that names no test"),
+        (5, "no tests collected"),
+    ],
+)
+def test_anything_else_is_an_error_with_pytests_output(exit_code: int | None, says: str) -> None:
+    result = classify(MISTAKE, exit_code, (), "ERROR: not found: tests/unit/test_views.py::test_escaped", 600)
+    assert result.outcome == "error"
+    assert says in result.detail.splitlines()[0]
+    assert result.detail.endswith("not found: tests/unit/test_views.py::test_escaped")
+
+
+# --- the report -----------------------------------------------------------------------------------
+
+RESULTS = [
+    Result(
+        "killed-one", "app/a.py", "killed", ("t.py::test_a", "t.py::test_b[x|y]"), seconds=12.34, detail="failure: x"
+    ),
+    Result("lives", "app/b.py", "survived", seconds=3.0, detail="1 passed"),
+    Result("gone", "app/c.py", "stale", seconds=0.01, detail="`find` occurs 0 times in app/c.py; it must occur once"),
+    Result("same", "app/d.py", "equivalent", detail="a | b, both the same"),
+    Result("broken", "app/e.py", "error", seconds=1.0, detail="pytest exited 4: usage error\nERROR: not found"),
+]
+
+
+def test_the_table_has_a_row_per_mistake_and_escapes_pipes() -> None:
+    lines = render_table(RESULTS).splitlines()
+    assert lines[0] == "| mistake | file | outcome | killed by | seconds |"
+    assert lines[2] == "| `killed-one` | `app/a.py` | killed | `t.py::test_a` (+1 more) | 12.3 |"
+    assert lines[3] == "| `lives` | `app/b.py` | survived |  | 3.0 |"
+    assert lines[5] == "| `same` | `app/d.py` | equivalent: a \\| b, both the same |  |  |"
+    assert lines[6] == "| `broken` | `app/e.py` | error: pytest exited 4: usage error |  | 1.0 |"
+    assert len(lines) == 2 + len(RESULTS)
+
+
+def test_a_kill_by_other_tests_is_marked_in_the_table() -> None:
+    row = render_table([replace(RESULTS[0], by_other_tests=True)]).splitlines()[2]
+    assert "(not one of its killers)" in row
+
+
+def test_the_details_show_what_each_kill_asserted_and_each_errors_output() -> None:
+    details = render_details(RESULTS)
+    assert "- `killed-one`: failure: x" in details
+    assert "### `broken`\n\n```\npytest exited 4: usage error\nERROR: not found\n```" in details
+
+
+def test_the_summary_counts_outcomes_and_equivalents_are_not_planted() -> None:
+    assert render_summary(RESULTS, 61.25) == (
+        "killed 1 of 4; survived 1; errors 1; stale 1; equivalent 1; wall time 61.2 s"
+    )
+
+
+def test_the_baseline_must_pass_outright() -> None:
+    failing = PytestRun(1, (Failure(KILLER, "failure", "assert 1 == 2"),), "1 failed", 3.0)
+    assert baseline_complaint(replace(failing, exit_code=0, failed=())) == ""
+    complaint = baseline_complaint(failing)
+    assert complaint.startswith("baseline failed (pytest exited 1): the scenarios fail without any mistake")
+    assert f"{KILLER}: failure: assert 1 == 2" in complaint
+    assert "no tests collected" in baseline_complaint(replace(failing, exit_code=5, failed=()))
+
+
+def test_only_all_killed_passes() -> None:
+    assert all_killed([RESULTS[0], RESULTS[3]])
+    assert not all_killed(RESULTS)
+    assert all_killed([])
+
+
+# --- the catalogue as it is now -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.name)
+def test_every_catalogued_mistake_still_applies(mistake: Mistake) -> None:
+    """Its snippet occurs exactly once in the working tree: `make mutate` would not report it stale."""
+    if os.environ.get(PLANTED_MISTAKE) == mistake.name:
+        pytest.skip("this is the mutant's copy, with the mistake planted")  # not a kill under --whole-suite
+    with (ROOT / mistake.file).open(encoding="utf-8", newline="") as f:
+        apply_mistake(f.read(), mistake)
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.name)
+def test_every_killer_names_a_test_that_exists(mistake: Mistake) -> None:
+    assert mistake.killers or mistake.equivalent, f"{mistake.name} names no killers and is not equivalent"
+    for killer in mistake.killers:
+        path, *names = killer.split("[")[0].split("::")
+        assert (ROOT / path).is_file(), killer
+        scope: list[ast.stmt] = ast.parse((ROOT / path).read_text(encoding="utf-8")).body
+        for name in names:
+            found = [n for n in scope if isinstance(n, ast.FunctionDef | ast.ClassDef) and n.name == name]
+            assert found, f"{killer}: no {name} in {path}"
+            scope = found[0].body
+
+
+def test_the_specification_lists_a_scenarios_mistakes_whatever_its_parameters() -> None:
+    mistakes = (
+        replace(MISTAKE, killers=(f"{KILLER}[a]",)),
+        replace(MISTAKE, name="other", killers=("tests/unit/test_views.py::test_escaped_more",)),
+    )
+    assert killed_by(KILLER, mistakes) == ["not-escaped"]

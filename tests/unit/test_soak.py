@@ -1,0 +1,270 @@
+"""The soak report: which scenarios failed in how many runs, read from pytest's JUnit XML."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from testcontainers.core.labels import LABEL_SESSION_ID
+
+from tests.support import cleanup
+from tests.support.soak import (
+    FAILED,
+    INTERNAL_ERROR,
+    PASSED,
+    SKIPPED,
+    LeftoverCheck,
+    Options,
+    RunResult,
+    ScenarioRow,
+    Soak,
+    SuiteObject,
+    check_leftovers,
+    flaky_scenarios,
+    green_streaks,
+    is_suite_object,
+    node_id,
+    parse_junit,
+    parse_options,
+    read_junit,
+    read_sessions,
+    render_summary,
+    render_table,
+    suite_command,
+)
+
+REPORT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" errors="1" failures="1" skipped="1" tests="5">
+  <testcase classname="tests.containers.test_05_compose_basics" name="test_up" time="3.1"/>
+  <testcase classname="tests.containers.test_08_retry_on_startup" name="test_restart" time="9.0">
+    <failure message="AssertionError">assert 503 == 200
+----------------------------- containers -----------------------------
+===== db logs =====
+database system is ready to accept connections</failure>
+  </testcase>
+  <testcase classname="tests.unit.test_views" name="test_escape[&lt;b&gt;|x]" time="0.1">
+    <skipped type="pytest.skip" message="not here">skipped</skipped>
+  </testcase>
+  <testcase classname="tests.unit.test_views.TestPage" name="test_total" time="0.1"/>
+  <testcase classname="tests.unit.test_views.TestPage" name="test_total" time="0.1">
+    <error message="failed on teardown with &quot;OSError&quot;">OSError</error>
+  </testcase>
+  <testcase classname="" name="tests.containers.test_10_whole_system" time="0.0">
+    <error message="collection failure">SyntaxError</error>
+  </testcase>
+</testsuite></testsuites>
+"""
+
+
+DEFAULTS = Options(runs=10, mode="alternate", concurrent=1, until_failure=False, pytest_args=(), marker=None)
+
+
+def _run(
+    index: int, exit_code: int = 0, outcomes: dict[str, str] | None = None, sessions: tuple[tuple[str, str], ...] = ()
+) -> RunResult:
+    return RunResult(index, "serial", exit_code, 1.0 + index, outcomes or {}, sessions)
+
+
+@pytest.mark.parametrize(
+    ("classname", "name", "expected"),
+    [
+        ("tests.unit.test_views", "test_page", "tests/unit/test_views.py::test_page"),
+        ("tests.unit.test_views.TestPage", "test_total[1]", "tests/unit/test_views.py::TestPage::test_total[1]"),
+        ("tests.unit.test_views.TestPage.TestInner", "test_x", "tests/unit/test_views.py::TestPage::TestInner::test_x"),
+        ("", "tests.containers.test_10_whole_system", "tests/containers/test_10_whole_system.py"),
+        ("pytest", "internal", INTERNAL_ERROR),
+    ],
+)
+def test_junit_names_become_pytest_node_ids(classname: str, name: str, expected: str) -> None:
+    """A scenario is named by its node id, as `pytest <node id>` takes it, whatever pytest's report called it."""
+    assert node_id(classname, name) == expected
+
+
+def test_each_scenario_gets_its_worst_outcome_in_a_run() -> None:
+    """Failures and errors (at setup, teardown or collection) count as failed; a teardown error outweighs a pass."""
+    assert parse_junit(REPORT) == {
+        "tests/containers/test_05_compose_basics.py::test_up": PASSED,
+        "tests/containers/test_08_retry_on_startup.py::test_restart": FAILED,
+        "tests/unit/test_views.py::test_escape[<b>|x]": SKIPPED,
+        "tests/unit/test_views.py::TestPage::test_total": FAILED,
+        "tests/containers/test_10_whole_system.py": FAILED,
+    }
+
+
+def test_a_missing_or_truncated_report_means_no_outcomes(tmp_path: Path) -> None:
+    """A pytest process killed before it wrote its report leaves the run failed, with no scenario blamed."""
+    truncated = tmp_path / "run-1.xml"
+    truncated.write_text(REPORT[:300])
+    assert read_junit(truncated) == {}
+    assert read_junit(tmp_path / "absent.xml") == {}
+
+
+def test_node_ids_match_what_pytest_itself_reports(tmp_path: Path) -> None:
+    """Read back from a real report, the node ids are pytest's own (classes, parameters, a failure, a skip)."""
+    (tmp_path / "test_sample.py").write_text(
+        "import pytest\n"
+        "def test_ok(): pass\n"
+        "def test_bad(): assert False\n"
+        "@pytest.mark.parametrize('n', [1, 2])\n"
+        "def test_param(n): pass\n"
+        "class TestGroup:\n"
+        "    def test_skip(self): pytest.skip('later')\n"
+    )
+    # Not the soak's plugin nor its session file: this pytest runs outside the project.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "SOAK_SESSIONS_FILE")}
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--junitxml=report.xml"]
+    listed = subprocess.run([*command, "--collect-only"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, check=False)
+    collected = {line for line in listed.stdout.splitlines() if "::" in line}
+
+    outcomes = read_junit(tmp_path / "report.xml")
+
+    assert set(outcomes) == collected
+    assert outcomes["test_sample.py::test_bad"] == FAILED
+    assert outcomes["test_sample.py::TestGroup::test_skip"] == SKIPPED
+    assert outcomes["test_sample.py::test_param[2]"] == PASSED
+
+
+@pytest.mark.parametrize(
+    ("failed", "trailing", "longest"),
+    [
+        ([], 0, 0),
+        ([False, False, False], 3, 3),
+        ([True, True], 0, 0),
+        ([False, True, False, False, False, True, False, False], 2, 3),
+        ([True, False, False, False, False], 4, 4),
+    ],
+)
+def test_green_streaks_count_consecutive_green_runs(failed: list[bool], trailing: int, longest: int) -> None:
+    """The green runs at the end and the longest green stretch anywhere, in run order."""
+    streaks = green_streaks(failed)
+    assert (streaks.trailing, streaks.longest) == (trailing, longest)
+
+
+def test_only_scenarios_that_failed_are_tabled_most_failures_first() -> None:
+    """A scenario's runs are the runs that reported it: fewer than all when a run died before reporting it."""
+    up, db = "tests/c/test_05.py::test_up", "tests/c/test_08.py::test_restart"
+    results = [
+        _run(2, 1, {up: PASSED, db: FAILED}),
+        _run(1, 1, {up: FAILED, db: FAILED}),
+        _run(3, 0, {up: PASSED, db: PASSED}),
+        _run(4, 3),
+        _run(5, 0, {up: PASSED, "tests/c/test_09.py::test_skip": SKIPPED}),
+    ]
+    assert flaky_scenarios(results) == [ScenarioRow(db, 2, 3, (1, 2)), ScenarioRow(up, 1, 4, (1,))]
+
+
+def test_the_table_is_markdown_and_escapes_pipes_in_node_ids() -> None:
+    """One row per scenario; a "|" in a parameter cannot split its cell."""
+    table = render_table([ScenarioRow("tests/x.py::test_a[a|b]", 2, 10, (3, 7))])
+    assert table.splitlines() == [
+        "| scenario | failures | runs | failed in |",
+        "|---|---:|---:|---|",
+        "| `tests/x.py::test_a[a\\|b]` | 2 | 10 | run-3, run-7 |",
+    ]
+    assert render_table([]) == "No scenario failed."
+
+
+def test_the_summary_counts_runs_streaks_and_times(tmp_path: Path) -> None:
+    """A run that failed with every scenario green (a crash) is named, since the table cannot show it."""
+    node = "tests/c/test_08.py::test_restart"
+    results = (_run(1, 0, {node: PASSED}), _run(2, 1, {node: FAILED}), _run(3, 3), _run(4, 0, {node: PASSED}))
+    soak = Soak(replace(DEFAULTS, runs=4), tmp_path, results, LeftoverCheck())
+
+    summary = render_summary(soak)
+
+    assert f"| `{node}` | 1 | 3 | run-2 |" in summary
+    assert "- failed runs: 2 (run-2, run-3)" in summary
+    assert "  - run-3 exited 3, no failed scenario in its report" in summary
+    assert "- consecutive green runs at the end: 1" in summary
+    assert "- longest green streak: 1" in summary
+    assert "- wall time per run: min 2.0 s, median 3.5 s, max 5.0 s" in summary
+    assert "- mode: alternate" in summary
+    assert "- leftovers on the engine: none" in summary
+    assert soak.failed
+
+
+def test_runs_alternate_between_parallel_and_serial() -> None:
+    """Odd runs use pytest-xdist (-n auto), even runs are serial; the marker and extra arguments come last.
+    The soak's plugin, which notes session ids, is on the command line only: pytest sessions that a
+    scenario starts elsewhere must not try to load it."""
+    options = parse_options(["--runs", "3", "-m", "not container", "--pytest-args", "-x -k 'db or api'"])
+    first, second = (suite_command(options, i, Path("run.xml")) for i in (1, 2))
+    assert first[1:] == [
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--junitxml=run.xml",
+        "-p",
+        "tests.support.soak",
+        "-n",
+        "auto",
+        "-m",
+        "not container",
+        "-x",
+        "-k",
+        "db or api",
+    ]
+    assert "-n" not in second
+    assert suite_command(replace(DEFAULTS, mode="parallel"), 2, Path("r.xml"))[-2:] == ["-n", "auto"]
+
+
+def test_options_refuse_nonsense() -> None:
+    """No run count or concurrency below one, no unknown mode."""
+    for argv in (["--runs", "0"], ["--concurrent", "-1"], ["--mode", "sometimes"]):
+        with pytest.raises(SystemExit):
+            parse_options(argv)
+    assert parse_options([]) == DEFAULTS
+
+
+def _object(kind: str, name: str, **labels: str) -> SuiteObject:
+    return SuiteObject(kind, f"id-{name}", name, tuple(sorted(labels.items())))
+
+
+SESSION = "org.testcontainers.session-id"
+PROJECT = "com.docker.compose.project"
+
+
+def test_leftovers_are_blamed_on_the_run_whose_session_made_them() -> None:
+    """By session id or Compose project prefix. What another session made is listed apart; what was there
+    before the soak, not at all."""
+    results = [_run(1, sessions=(("s-1", "tuts1"),)), _run(2, sessions=(("s-2", "tuts2"),))]
+    mine = _object("container", "db", **{SESSION: "s-2"})
+    stack = _object("network", "tuts1-3_default", **{PROJECT: "tuts1-3"})
+    foreign = _object("network", "x", **{SESSION: "s-9"})
+    old = _object("volume", "old", **{PROJECT: "tutold-1"})
+
+    check = check_leftovers(before=[old], after=[mine, stack, foreign, old], results=results)
+
+    assert check.ours == ((2, mine), (1, stack))
+    assert check.others == (foreign,)
+
+
+def test_only_the_suites_marks_make_an_object_the_suites() -> None:
+    """Its session label, or a Compose project named with the suite's prefix: the tutorial's own stack is not."""
+    assert is_suite_object({SESSION: "any"})
+    assert is_suite_object({PROJECT: "tut0123456789-1"})
+    assert not is_suite_object({PROJECT: "docker-tutorial"})
+    assert not is_suite_object(None)
+
+
+def test_the_soak_knows_the_suites_labels() -> None:
+    """The labels the soak looks for are those the suite's session-end sweep uses."""
+    assert LABEL_SESSION_ID == SESSION
+    assert cleanup.COMPOSE_PROJECT_LABEL == PROJECT
+    assert cleanup.COMPOSE_PROJECT_PREFIX.startswith("tut")
+    assert is_suite_object({PROJECT: f"{cleanup.COMPOSE_PROJECT_PREFIX}-1"})
+
+
+def test_session_files_list_each_session_once(tmp_path: Path) -> None:
+    """Each pytest process of a run notes its session at start and at end; xdist workers too."""
+    path = tmp_path / "run-1.sessions"
+    path.write_text("s-1 tuts1\ns-2 tuts2\ns-1 tuts1\n\ns-3\n")
+    assert read_sessions(path) == (("s-1", "tuts1"), ("s-2", "tuts2"), ("s-3", ""))
+    assert read_sessions(tmp_path / "absent") == ()
