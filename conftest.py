@@ -7,7 +7,7 @@ reason; it is never skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 
@@ -23,15 +23,17 @@ from testcontainers.core.image import DockerImage  # noqa: E402
 from testcontainers.core.network import Network  # noqa: E402
 
 from tests.support import cleanup  # noqa: E402
-from tests.support.containers import postgres_container  # noqa: E402
 from tests.support import diagnostics as scenario_reports  # noqa: E402
+from tests.support.containers import postgres_container  # noqa: E402
 from tests.support.diagnostics import Diagnostics, scenario_diagnostics  # noqa: E402
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failed scenario's report carries the logs of its containers, read while they still run."""
-    report: pytest.TestReport = yield
+    report = yield
     collected = item.stash.get(scenario_diagnostics, None)
     if report.failed and report.when == "call" and collected is not None and collected.sources:
         report.sections.append(("containers", collected.render()))

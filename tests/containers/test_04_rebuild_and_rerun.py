@@ -18,7 +18,7 @@ OLD = "Hello from the API container!"
 
 def _cached_steps(build: DockerImage) -> dict[str, bool]:
     """Each build step of the classic builder, and whether it came from the cache."""
-    lines = "".join(entry.get("stream", "") for entry in build.get_logs()).splitlines()
+    lines = "".join(str(entry.get("stream", "")) for entry in build.get_logs() if isinstance(entry, dict)).splitlines()
     steps: dict[str, bool] = {}
     current = None
     for line in lines:

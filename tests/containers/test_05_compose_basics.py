@@ -3,12 +3,16 @@ them, `ps` and `logs` show them, `down` removes them with their network."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+from pathlib import Path
 
 import docker
+import pytest
 import requests
 
+from tests.support.cleanup import Filters
 from tests.support.compose import ProjectCompose
 from tests.support.containers import free_host_port
 from tests.support.environment import ROOT
@@ -34,7 +38,7 @@ def test_up_ps_logs_and_down(docker_client: docker.DockerClient) -> None:
 
         stack.down(volumes=True)
 
-        project = {"label": f"com.docker.compose.project={stack.project_name}"}
+        project: Filters = {"label": f"com.docker.compose.project={stack.project_name}"}
         assert docker_client.containers.list(all=True, filters=project) == []
         assert docker_client.networks.list(names=[f"{stack.project_name}_default"]) == []
     finally:
@@ -52,12 +56,27 @@ def test_by_default_the_webapp_is_published_on_host_port_8080() -> None:
     assert [(port["published"], port["target"]) for port in ports] == [("8080", 5000)]
 
 
-def test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy(docker_client: docker.DockerClient) -> None:
-    """`depends_on` with `condition: service_healthy`: the engine's own event stream shows
-    the webapp container starting only after both the db and the api reported healthy,
-    not merely running."""
-    stack = ProjectCompose(context=ROOT, environment={"WEBAPP_PORT": "0"})
-    project = {"label": f"com.docker.compose.project={stack.project_name}"}
+# Each dependency in turn is made to become healthy 3 s late (its server starts late), so
+# that "started" and "healthy" are seconds apart for it, whichever is usually faster.
+SLOW_START = {
+    "db": {"entrypoint": ["sh", "-c", 'sleep 3 && exec docker-entrypoint.sh "$$@"', "sh"], "command": ["postgres"]},
+    "api": {"command": ["sh", "-c", "sleep 3 && exec gunicorn --config gunicorn_conf.py 'service:create_app()'"]},
+}
+
+
+@pytest.mark.parametrize("slow", ["db", "api"])
+def test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy(
+    docker_client: docker.DockerClient, tmp_path: Path, slow: str
+) -> None:
+    """`depends_on` with `condition: service_healthy`: with the db (or the api) slow to
+    become ready, the engine's own event stream shows the webapp container starting only
+    after both reported healthy, not when they were merely running."""
+    override = tmp_path / "slow-start.yml"
+    override.write_text(json.dumps({"services": {slow: SLOW_START[slow]}}))
+    stack = ProjectCompose(
+        context=ROOT, compose_file_name=["docker-compose.yml", str(override)], environment={"WEBAPP_PORT": "0"}
+    )
+    project: Filters = {"label": f"com.docker.compose.project={stack.project_name}"}
     with EventRecorder(docker_client, project) as events:
         try:
             stack.up()
@@ -89,7 +108,7 @@ def test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing(docker_cli
 
         subprocess.run(["make", "down"], cwd=ROOT, env=make_env, check=True, capture_output=True, timeout=60)
 
-        project = {"label": f"com.docker.compose.project={stack.project_name}"}
+        project: Filters = {"label": f"com.docker.compose.project={stack.project_name}"}
         assert docker_client.containers.list(all=True, filters=project) == []
         assert docker_client.networks.list(filters=project) == []
         assert volumes

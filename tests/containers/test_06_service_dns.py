@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import docker
 import pytest
 import requests
 from testcontainers.community.postgres import PostgresContainer
@@ -51,9 +52,9 @@ def test_in_compose_the_webapp_reaches_the_api_by_its_service_name(stack: Projec
     assert out.strip() == API_MESSAGE
 
 
-def test_the_api_publishes_no_port(stack: ProjectCompose, docker_client: object) -> None:
+def test_the_api_publishes_no_port(stack: ProjectCompose, docker_client: docker.DockerClient) -> None:
     """Only the webapp is published; the api has no host port, so the host cannot reach it."""
-    api = docker_client.containers.get(stack.container_id("api"))  # type: ignore[attr-defined]
+    api = docker_client.containers.get(stack.container_id("api"))
     assert not api.attrs["HostConfig"]["PortBindings"]
     assert all(port is None for port in api.attrs["NetworkSettings"]["Ports"].values())
     assert all(publisher["PublishedPort"] == 0 for publisher in stack.ps()["api"]["Publishers"] or [])
@@ -74,7 +75,7 @@ def test_on_the_default_bridge_names_do_not_resolve(webapp_image: DockerImage, a
     """Two containers on Docker's default bridge, with no network in common by name: the
     webapp cannot resolve the api container's name and says the api is unreachable."""
     with api_container(api_image, publish=False) as api:
-        api_name = api.get_wrapped_container().name
+        api_name = str(api.get_wrapped_container().name)
         with webapp_container(webapp_image, API_URL=f"http://{api_name}:5001", **DB_ENV) as webapp:
             code, _ = exec_output(webapp, "getent", "hosts", api_name)
             page = requests.get(url(webapp, WEBAPP_PORT), timeout=10).text
@@ -124,7 +125,7 @@ def test_an_api_host_that_never_answers_costs_the_page_only_the_connect_timeout(
         wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)
 
         started = time.monotonic()
-        response = requests.get(url(webapp, WEBAPP_PORT), timeout=30)
+        response = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
         elapsed = time.monotonic() - started
 
         assert response.status_code == 200

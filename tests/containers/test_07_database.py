@@ -55,7 +55,7 @@ def test_each_visit_is_a_row_listed_newest_first(
 
         assert listed["total"] == 3
         assert [visit["id"] for visit in listed["visits"]] == rows == [3, 2, 1]
-        assert sessions == [(DB_USER, DB_NAME)]
+        assert [tuple(session) for session in sessions] == [(DB_USER, DB_NAME)]
 
 
 def test_a_wrong_password_is_reported_not_crash_looped(
@@ -121,7 +121,7 @@ def test_a_database_host_that_never_answers_costs_a_request_only_the_connect_tim
         webapp_container(webapp_image, network, **DB_ENV) as webapp,
     ):
         started = time.monotonic()
-        page = requests.get(url(webapp, WEBAPP_PORT), timeout=30)
+        page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
         elapsed = time.monotonic() - started
 
         assert page.status_code == 503

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import docker
 
+from tests.support.cleanup import Filters
 from tests.support.environment import ROOT
 
 LEAKY_SCENARIO = """
@@ -54,8 +55,8 @@ def test_a_failed_scenario_leaves_nothing_behind(tmp_path: Path, docker_client: 
     assert "fails on purpose" in result.stdout
     session_id, project, *volumes = record.read_text().splitlines()
 
-    session = {"label": f"org.testcontainers.session-id={session_id}"}
-    stack = {"label": f"com.docker.compose.project={project}"}
+    session: Filters = {"label": f"org.testcontainers.session-id={session_id}"}
+    stack: Filters = {"label": f"com.docker.compose.project={project}"}
     assert docker_client.containers.list(all=True, filters=session) == []
     assert docker_client.containers.list(all=True, filters=stack) == []
     assert docker_client.networks.list(filters=session) == []

@@ -62,7 +62,7 @@ MISTAKES: tuple[Mistake, ...] = (
         find="      db:\n        condition: service_healthy\n",
         replace="      db:\n        condition: service_started\n",
         claim="The webapp starts only once the database reports healthy.",
-        killers=(f"{CH05}::test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy",),
+        killers=(f"{CH05}::test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy[db]",),
     ),
     Mistake(
         name="webapp-starts-before-the-api-is-healthy",
@@ -70,7 +70,7 @@ MISTAKES: tuple[Mistake, ...] = (
         find="      api:\n        condition: service_healthy\n",
         replace="      api:\n        condition: service_started\n",
         claim="The webapp starts only once the api reports healthy.",
-        killers=(f"{CH05}::test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy",),
+        killers=(f"{CH05}::test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy[api]",),
     ),
     Mistake(
         name="api-publishes-its-port",

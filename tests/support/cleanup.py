@@ -16,6 +16,8 @@ from docker.errors import APIError, NotFound
 from testcontainers.core.labels import LABEL_SESSION_ID, SESSION_ID
 
 COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
+# What the Docker SDK's list(filters=...) takes.
+Filters = dict[str, str | list[str] | bool]
 COMPOSE_PROJECT_PREFIX = f"tut{SESSION_ID.replace('-', '')[:10]}"
 
 

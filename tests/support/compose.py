@@ -9,6 +9,7 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from testcontainers.compose import DockerCompose
 
@@ -87,7 +88,7 @@ class ProjectCompose(DockerCompose):
     def container_id(self, service: str) -> str:
         return self.compose("ps", "--all", "--quiet", service).strip()
 
-    def ps(self) -> dict[str, dict[str, object]]:
+    def ps(self) -> dict[str, dict[str, Any]]:
         """`docker compose ps --all --format json`, by service."""
         entries = [json.loads(line) for line in self.compose("ps", "--all", "--format", "json").splitlines() if line]
         return {entry["Service"]: entry for entry in entries}

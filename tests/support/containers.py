@@ -39,7 +39,7 @@ def postgres_container(images: Images, network: Network) -> PostgresContainer:
     return container
 
 
-def webapp_container(image: DockerImage, network: Network | None = None, **environment: str) -> DockerContainer:
+def webapp_container(image: DockerImage, network: Network | None = None, /, **environment: str) -> DockerContainer:
     """A webapp publishing port 5000 on a host port Docker picks; waits until /healthz answers."""
     container = LoggedContainer(str(image)).with_exposed_ports(WEBAPP_PORT).with_envs(**environment)
     if network is not None:

@@ -25,9 +25,9 @@ TESTCONTAINERS_DEFAULTS = {
     # This machine may carry a /.dockerenv: without this, testcontainers would
     # connect through the bridge gateway instead of the published ports on localhost.
     "TESTCONTAINERS_CONNECTION_MODE": "docker_host",
-    # Poll readiness every 0.1 s (default 1 s) for up to 60 s.
+    # Poll readiness every 0.1 s (default 1 s) for up to 30 s: a container that is not ready by then never will be.
     "TC_POOLING_INTERVAL": "0.1",
-    "TC_MAX_TRIES": "600",
+    "TC_MAX_TRIES": "300",
 }
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import docker
 
+from tests.support.cleanup import Filters
+
 SERVICE_LABEL = "com.docker.compose.service"
 
 
@@ -18,7 +20,7 @@ class EventRecorder:
     thread, rather than asked for afterwards.
     """
 
-    def __init__(self, client: docker.DockerClient, filters: dict[str, str]) -> None:
+    def __init__(self, client: docker.DockerClient, filters: Filters) -> None:
         self._stream = client.events(decode=True, filters={"type": "container", **filters})
         self._events: list[dict[str, Any]] = []
         self._reader = threading.Thread(target=self._read, name="docker-events", daemon=True)
