@@ -50,7 +50,7 @@ def test_several_containers_of_one_image_on_different_host_ports(api_image: Dock
             assert requests.get(url(container, API_PORT), timeout=5).text == MESSAGE
 
 
-def test_a_server_bound_to_127_0_0_1_inside_cannot_be_reached_through_the_mapping(api_image: DockerImage) -> None:
+def test_a_server_listening_on_loopback_inside_cannot_be_reached_through_the_mapping(api_image: DockerImage) -> None:
     """Published traffic arrives on the container's network interface, not its loopback:
     a server listening on 127.0.0.1 answers inside the container and never from the host.
     This is why the webapp and the api bind 0.0.0.0."""

@@ -37,19 +37,21 @@ def stack(webapp_image: DockerImage, api_image: DockerImage) -> Iterator[Project
         yield compose
 
 
-def test_in_compose_the_webapp_reaches_the_api_by_its_service_name(stack: ProjectCompose) -> None:
+def test_in_compose_the_webapp_reaches_the_api_by_its_service_name(
+    stack: ProjectCompose, docker_client: docker.DockerClient
+) -> None:
     """Inside the webapp container, http://api:5001 answers: Compose's network resolves "api"."""
-    webapp = stack.get_container("webapp")
-    out, _, code = stack.exec_in_container(
+    webapp = docker_client.containers.get(stack.container_id("webapp"))
+    code, output = webapp.exec_run(
         [
             "python",
             "-c",
             "import urllib.request; print(urllib.request.urlopen('http://api:5001/', timeout=2).read().decode())",
-        ],
-        service_name=webapp.Service,
+        ]
     )
-    assert code == 0
-    assert out.strip() == API_MESSAGE
+
+    assert isinstance(output, bytes)  # not streamed
+    assert (code, output.decode().strip()) == (0, API_MESSAGE)
 
 
 def test_the_api_publishes_no_port(stack: ProjectCompose, docker_client: docker.DockerClient) -> None:

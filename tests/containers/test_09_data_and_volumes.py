@@ -4,11 +4,13 @@ removes the containers, so without a named volume the visits are gone."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 
 import docker
 import pytest
 import requests
+from docker.errors import APIError
 from testcontainers.core.image import DockerImage
 
 from tests.support.compose import ProjectCompose
@@ -80,10 +82,13 @@ def test_without_a_volume_down_loses_the_visits(
         assert _total(stack) == 0
         assert _data_volume(docker_client, stack) != orphan
     finally:
-        docker_client.volumes.get(orphan).remove(force=True)
+        # In use only if the data was reattached after all (the claim failed): then the
+        # stack's own `down --volumes` removes it.
+        with contextlib.suppress(APIError):
+            docker_client.volumes.get(orphan).remove(force=True)
 
 
-def test_with_a_named_volume_visits_survive_down_and_down_v_removes_them(
+def test_with_a_named_volume_visits_survive_down_until_the_volume_is_removed(
     stack_factory: Callable[..., ProjectCompose], docker_client: docker.DockerClient
 ) -> None:
     """With compose.volume.yml the data directory is the named volume `db-data`: the visits

@@ -27,6 +27,7 @@ class Mistake:
     equivalent: str = ""
 
 
+CH01 = "tests/containers/test_01_images_and_containers.py"
 CH02 = "tests/containers/test_02_dockerfile.py"
 CH03 = "tests/containers/test_03_port_mapping.py"
 CH04 = "tests/containers/test_04_rebuild_and_rerun.py"
@@ -36,6 +37,7 @@ CH07 = "tests/containers/test_07_database.py"
 CH08 = "tests/containers/test_08_retry_on_startup.py"
 CH09 = "tests/containers/test_09_data_and_volumes.py"
 CH10 = "tests/containers/test_10_whole_system.py"
+CH11 = "tests/containers/test_11_the_suite_cleans_up.py"
 UNIT_VIEWS = "tests/unit/test_views.py"
 
 MISTAKES: tuple[Mistake, ...] = (
@@ -89,12 +91,36 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{CH10}::test_the_stack_comes_up_healthy_and_the_page_shows_the_api_message_and_a_visit",),
     ),
     Mistake(
+        name="api-off-the-compose-network",
+        file="docker-compose.yml",
+        find='    # No published port: only services on the Compose network reach it, by the name "api".\n',
+        replace="    network_mode: bridge\n",
+        claim="In Compose the api is on the webapp's network, where its service name resolves.",
+        killers=(f"{CH06}::test_in_compose_the_webapp_reaches_the_api_by_its_service_name",),
+    ),
+    Mistake(
+        name="database-data-on-a-tmpfs",
+        file="docker-compose.yml",
+        find="    # Pinned major: from 18 the official image keeps its data elsewhere.\n",
+        replace="    tmpfs:\n      - /var/lib/postgresql/data\n",
+        claim="The visits survive `docker compose stop` and `start`: the container keeps its data.",
+        killers=(f"{CH09}::test_visits_survive_stop_and_start",),
+    ),
+    Mistake(
+        name="named-volume-by-default",
+        file="docker-compose.yml",
+        find="      retries: 30\n",
+        replace="      retries: 30\n    volumes:\n      - db-data:/var/lib/postgresql/data\n\nvolumes:\n  db-data:\n",
+        claim="As in the tutorial, without compose.volume.yml `docker compose down` takes the visits with it.",
+        killers=(f"{CH09}::test_without_a_volume_down_loses_the_visits",),
+    ),
+    Mistake(
         name="named-volume-mounted-beside-the-data",
         file="compose.volume.yml",
         find="db-data:/var/lib/postgresql/data",
         replace="db-data:/var/lib/postgresql/kept",
         claim="With compose.volume.yml the visits survive `docker compose down`.",
-        killers=(f"{CH09}::test_with_a_named_volume_visits_survive_down_and_down_v_removes_them",),
+        killers=(f"{CH09}::test_with_a_named_volume_visits_survive_down_until_the_volume_is_removed",),
     ),
     Mistake(
         name="make-down-keeps-the-anonymous-volume",
@@ -227,6 +253,38 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{CH10}::test_the_stack_comes_up_healthy_and_the_page_shows_the_api_message_and_a_visit",),
     ),
     # --- the webapp: database, retry, timeouts, answers ---
+    Mistake(
+        name="webapp-default-api-url-wrong",
+        file="app/config.py",
+        find='read.text("API_URL", "http://api:5001")',
+        replace='read.text("API_URL", "http://localhost:5001")',
+        claim='By default the webapp finds the api by the name "api" (a network alias or a Compose service).',
+        killers=(f"{CH06}::test_a_network_alias_names_a_container_on_a_user_defined_network",),
+    ),
+    Mistake(
+        name="api-outage-breaks-the-page",
+        file="app/api_client.py",
+        find="        except requests.ConnectionError:\n",
+        replace="        except requests.exceptions.InvalidURL:\n",
+        claim="With the api stopped the page still renders and says the api is unreachable.",
+        killers=(f"{CH06}::test_with_the_api_stopped_the_page_says_so_quickly_and_still_renders",),
+    ),
+    Mistake(
+        name="database-outage-is-a-server-error",
+        file="app/views.py",
+        find="    except SQLAlchemyError as error:\n        db_error = _unavailable(error)\n",
+        replace="    except ValueError as error:\n        db_error = str(error)\n",
+        claim='While the database is down the page answers 503 "database unavailable", not a server error.',
+        killers=(f"{CH08}::test_a_database_restart_under_a_running_webapp",),
+    ),
+    Mistake(
+        name="requirements-installed-off-the-path",
+        file="Dockerfile",
+        find="RUN pip install --no-cache-dir --require-hashes -r requirements.txt",
+        replace="RUN pip install --no-cache-dir --require-hashes --target /app/packages -r requirements.txt",
+        claim="The webapp's packages are installed into the image's own Python.",
+        killers=(f"{CH02}::test_requirements_live_in_the_image_not_on_the_host",),
+    ),
     Mistake(
         name="startup-retry-never-runs",
         file="app/__init__.py",
@@ -372,4 +430,31 @@ MISTAKES: tuple[Mistake, ...] = (
         claim="`docker stop` of the database is a fast shutdown, even with clients connected.",
         killers=(f"{CH07}::test_the_database_image_reads_its_password_from_a_file_and_stops_fast",),
     ),
+    # --- the suite's own promise: a test run leaves nothing behind ---
+    Mistake(
+        name="sweep-keeps-anonymous-volumes",
+        file="tests/support/cleanup.py",
+        find="client.containers.get(name).remove(force=True, v=True)",
+        replace="client.containers.get(name).remove(force=True, v=False)",
+        claim="A failed scenario's containers are removed with their anonymous volumes at session end.",
+        killers=(f"{CH11}::test_a_failed_scenario_leaves_nothing_behind",),
+    ),
 )
+
+# Scenarios that show how Docker itself behaves, with the project's images as props: no
+# change to the project can make them fail, so no planted mistake proves them. They
+# document the engine; they do not guard the system.
+DOCKER_BEHAVIOUR: dict[str, str] = {
+    f"{CH01}::test_one_image_runs_as_several_isolated_containers": "each container's writable layer is the engine's",
+    f"{CH01}::test_a_stopped_container_keeps_its_files_and_a_removed_one_takes_them": (
+        "a container's lifecycle is the engine's"
+    ),
+    f"{CH01}::test_the_image_is_unchanged_by_what_containers_do": "image immutability is the engine's",
+    f"{CH03}::test_an_unpublished_port_has_no_way_in_from_the_host": "the scenario itself does not publish the port",
+    f"{CH03}::test_several_containers_of_one_image_on_different_host_ports": "host port allocation is the engine's",
+    f"{CH03}::test_a_server_listening_on_loopback_inside_cannot_be_reached_through_the_mapping": (
+        "the scenario binds the server to loopback itself; the project's own binding is proven by "
+        "`webapp-listens-on-loopback-only` and `api-listens-on-loopback-only`"
+    ),
+    f"{CH06}::test_on_the_default_bridge_names_do_not_resolve": "the default bridge's lack of DNS is the engine's",
+}

@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.mutations.catalogue import MISTAKES, Mistake
+from tests.mutations.catalogue import DOCKER_BEHAVIOUR, MISTAKES, Mistake
 from tests.support.environment import ROOT
 
 DOCUMENT = ROOT / "docs" / "SPECIFICATION.md"
@@ -122,12 +122,17 @@ def render(results: dict[tuple[str, str], str] | None = None) -> str:
                 mark = ""
                 if results is not None:
                     mark = marks.get(results.get((scenario.module, scenario.name), ""), "❔") + " "
-                title = scenario.name.removeprefix("test_").replace("_", " ")
+                title = scenario.name.removeprefix("test_").replace("_", " ").capitalize()
                 statement = f" — {scenario.statement}" if scenario.statement else ""
                 lines.append(f"- {mark}**{title}**{statement}")
-                kills = killed_by(scenario_id(chapter.path, scenario.name))
+                scenario_key = scenario_id(chapter.path, scenario.name)
+                kills = killed_by(scenario_key)
                 if kills:
                     lines.append("  - kills: " + ", ".join(f"`{name}`" for name in kills))
+                elif scenario_key in DOCKER_BEHAVIOUR:
+                    lines.append(
+                        f"  - Docker's own behaviour, no mistake of ours can break it: {DOCKER_BEHAVIOUR[scenario_key]}"
+                    )
     lines += render_mistakes()
     return "\n".join(lines) + "\n"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.mutations import run
-from tests.mutations.catalogue import MISTAKES, Mistake
+from tests.mutations.catalogue import DOCKER_BEHAVIOUR, MISTAKES, Mistake
 from tests.mutations.run import (
     PLANTED_MISTAKE,
     Children,
@@ -407,3 +407,17 @@ def test_the_specification_lists_a_scenarios_mistakes_whatever_its_parameters() 
         replace(MISTAKE, name="other", killers=("tests/unit/test_views.py::test_escaped_more",)),
     )
     assert killed_by(KILLER, mistakes) == ["not-escaped"]
+
+
+def test_every_container_scenario_is_proven_by_a_mistake_or_documents_docker_itself() -> None:
+    """A scenario of the system that no planted mistake can fail proves nothing: add a mistake."""
+    killed = {killer.split("[")[0] for mistake in MISTAKES for killer in mistake.killers}
+    unproven = []
+    for path in sorted((ROOT / "tests" / "containers").glob("test_*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                scenario = f"{path.relative_to(ROOT)}::{node.name}"
+                if scenario not in killed and scenario not in DOCKER_BEHAVIOUR:
+                    unproven.append(scenario)
+    assert unproven == []
+    assert not killed & set(DOCKER_BEHAVIOUR), "a scenario some mistake kills is not Docker's alone"
