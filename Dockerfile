@@ -18,6 +18,7 @@ COPY app/ ./app/
 
 USER 10001
 EXPOSE 5000
+# bash's /dev/tcp, not a Python interpreter: a check costs about 1 ms of CPU instead of 45.
 HEALTHCHECK --interval=1s --timeout=2s --start-period=20s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5000/healthz', timeout=1)"]
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/5000 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && read -r status <&3 && [[ $status == *' 200 '* ]]"]
 CMD ["gunicorn", "--config", "python:app.gunicorn_conf", "app:create_app()"]
