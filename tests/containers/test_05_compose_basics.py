@@ -25,12 +25,10 @@ def test_up_ps_logs_and_down(docker_client: docker.DockerClient) -> None:
     port = free_host_port()
     stack = ProjectCompose(context=ROOT, build=True, environment={"WEBAPP_PORT": str(port)})
     try:
-        stack.compose("up", "--build", "--wait", "--detach")
+        stack.start()  # docker compose up --build --wait
 
-        publishers = stack.ps()["webapp"]["Publishers"]
-        assert {"TargetPort": 5000, "PublishedPort": port} in [
-            {"TargetPort": p["TargetPort"], "PublishedPort": p["PublishedPort"]} for p in publishers
-        ]
+        publishers = stack.get_container("webapp").Publishers
+        assert (5000, port) in [(publisher.TargetPort, publisher.PublishedPort) for publisher in publishers]
         assert requests.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
         logs = stack.compose("logs", "--no-color", "webapp")
         assert "Listening at: http://0.0.0.0:5000" in logs
@@ -79,7 +77,7 @@ def test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy(
     project: Filters = {"label": f"com.docker.compose.project={stack.project_name}"}
     with EventRecorder(docker_client, project) as events:
         try:
-            stack.up()
+            stack.start()
         finally:
             events.stop()
             stack.down(volumes=True)
@@ -99,7 +97,7 @@ def test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing(docker_cli
     try:
         subprocess.run(["make", "up"], cwd=ROOT, env=make_env, check=True, capture_output=True, timeout=150)
 
-        assert {service: entry["Health"] for service, entry in stack.ps().items()} == dict.fromkeys(
+        assert {container.Service: container.Health for container in stack.get_containers()} == dict.fromkeys(
             ("webapp", "api", "db"), "healthy"
         )
         assert requests.get(stack.url("webapp", 5000), timeout=10).status_code == 200

@@ -59,7 +59,7 @@ def test_the_api_publishes_no_port(stack: ProjectCompose, docker_client: docker.
     api = docker_client.containers.get(stack.container_id("api"))
     assert not api.attrs["HostConfig"]["PortBindings"]
     assert all(port is None for port in api.attrs["NetworkSettings"]["Ports"].values())
-    assert all(publisher["PublishedPort"] == 0 for publisher in stack.ps()["api"]["Publishers"] or [])
+    assert all(publisher.PublishedPort == 0 for publisher in stack.get_container("api").Publishers)
 
 
 def test_a_network_alias_names_a_container_on_a_user_defined_network(

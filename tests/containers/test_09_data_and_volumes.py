@@ -53,12 +53,12 @@ def stack_factory(webapp_image: DockerImage, api_image: DockerImage) -> Iterator
 def test_visits_survive_stop_and_start(stack_factory: Callable[..., ProjectCompose]) -> None:
     """`docker compose stop` then `start` keeps the containers, and with them the data."""
     stack = stack_factory("docker-compose.yml")
-    stack.up()
+    stack.start()
     _visit(stack)
     _visit(stack)
 
     stack.compose("stop")
-    stack.up()
+    stack.start()
 
     assert _total(stack) == 2
 
@@ -70,14 +70,14 @@ def test_without_a_volume_down_loses_the_visits(
     anonymous volume the postgres image declares, which `down` leaves behind orphaned and
     the next `up` does not reattach. (The test removes it; `down -v` would have.)"""
     stack = stack_factory("docker-compose.yml")
-    stack.up()
+    stack.start()
     _visit(stack)
     orphan = _data_volume(docker_client, stack)
 
     stack.down(volumes=False)
     try:
         assert docker_client.volumes.get(orphan) is not None  # still on disk, attached to nothing
-        stack.up()
+        stack.start()
 
         assert _total(stack) == 0
         assert _data_volume(docker_client, stack) != orphan
@@ -94,16 +94,16 @@ def test_with_a_named_volume_visits_survive_down_until_the_volume_is_removed(
     """With compose.volume.yml the data directory is the named volume `db-data`: the visits
     survive `down` and `up`; `down -v` removes the volume, and the next `up` starts empty."""
     stack = stack_factory("docker-compose.yml", "compose.volume.yml")
-    stack.up()
+    stack.start()
     _visit(stack)
     _visit(stack)
     assert _data_volume(docker_client, stack) == f"{stack.project_name}_db-data"
 
     stack.down(volumes=False)
-    stack.up()
+    stack.start()
     assert _total(stack) == 2
 
     stack.down(volumes=True)
     assert docker_client.volumes.list(filters={"name": f"{stack.project_name}_db-data"}) == []
-    stack.up()
+    stack.start()
     assert _total(stack) == 0

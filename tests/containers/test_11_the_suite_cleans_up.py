@@ -3,12 +3,8 @@ end of its session, even when the scenario fails without stopping anything."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import docker
+import pytest
 
 from tests.support.cleanup import Filters
 from tests.support.environment import ROOT
@@ -29,30 +25,30 @@ def test_fails_and_leaves_everything_running(docker_client, images):
     network = Network().create()
     database = PostgresContainer(images.postgres).with_network(network).start()
     stack = ProjectCompose(context=os.environ["PROJECT_ROOT"], services=["api"], environment={"WEBAPP_PORT": "0"})
-    stack.up()
+    stack.start()
     volumes = [m["Name"] for m in database.get_wrapped_container().attrs["Mounts"]]
     record.write_text("\\n".join([SESSION_ID, stack.project_name, *volumes]))
     raise AssertionError("fails on purpose, stopping nothing")
 """
 
 
-def test_a_failed_scenario_leaves_nothing_behind(tmp_path: Path, docker_client: docker.DockerClient) -> None:
+def test_a_failed_scenario_leaves_nothing_behind(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, docker_client: docker.DockerClient
+) -> None:
     """A scenario that starts a network, a PostgreSQL container (with its anonymous volume)
     and a Compose stack, then fails without stopping them: once its session ends, none of
     them is on the engine."""
-    scenario = tmp_path / "test_leaky.py"
-    scenario.write_text(LEAKY_SCENARIO)
-    record = tmp_path / "leaked.txt"
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "-q", str(scenario)],
-        cwd=ROOT,
-        env={**os.environ, "LEAK_RECORD": str(record), "PROJECT_ROOT": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "fails on purpose" in result.stdout
+    pytester.makepyfile(test_leaky=LEAKY_SCENARIO)
+    record = pytester.path / "leaked.txt"
+    monkeypatch.setenv("LEAK_RECORD", str(record))
+    monkeypatch.setenv("PROJECT_ROOT", str(ROOT))
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+
+    # A session of its own (its own process, so its own session id), with the suite's conftest.
+    result = pytester.runpytest_subprocess("-p", "conftest", "-p", "no:cacheprovider", "-q", timeout=300)
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*fails on purpose*", "*session cleanup removed leftovers*"])
     session_id, project, *volumes = record.read_text().splitlines()
 
     session: Filters = {"label": f"org.testcontainers.session-id={session_id}"}
@@ -63,4 +59,3 @@ def test_a_failed_scenario_leaves_nothing_behind(tmp_path: Path, docker_client: 
     assert docker_client.networks.list(filters=stack) == []
     assert volumes
     assert all(docker_client.volumes.list(filters={"name": name}) == [] for name in volumes)
-    assert "session cleanup removed leftovers" in result.stdout

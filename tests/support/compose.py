@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import os
 import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 from testcontainers.compose import DockerCompose
 
@@ -71,9 +69,6 @@ class ProjectCompose(DockerCompose):
         self._last_diagnostics = "(the stack was never started)"
         diagnostics.watch(f"docker compose -p {self.project_name}", self._diagnostics_or_last)
 
-    def up(self) -> None:
-        self.compose("up", "--wait", "--detach")
-
     def down(self, *, volumes: bool) -> None:
         """`docker compose down`, with `--volumes` only when asked: the default of
         DockerCompose.stop() would hide what happens to data without it."""
@@ -86,21 +81,11 @@ class ProjectCompose(DockerCompose):
         self.down(volumes=down)
 
     def container_id(self, service: str) -> str:
-        return self.compose("ps", "--all", "--quiet", service).strip()
-
-    def ps(self) -> dict[str, dict[str, Any]]:
-        """`docker compose ps --all --format json`, by service."""
-        entries = [json.loads(line) for line in self.compose("ps", "--all", "--format", "json").splitlines() if line]
-        return {entry["Service"]: entry for entry in entries}
-
-    def published_port(self, service: str, container_port: int) -> int:
-        """The host port Compose published for a service's container port."""
-        host_and_port = self.compose("port", service, str(container_port)).strip().splitlines()[-1]
-        return int(host_and_port.rsplit(":", 1)[1])
+        return str(self.get_container(service, include_all=True).ID)
 
     def url(self, service: str, container_port: int, path: str = "/") -> str:
         # 127.0.0.1, not get_service_host(): that answers 0.0.0.0.
-        return f"http://127.0.0.1:{self.published_port(service, container_port)}{path}"
+        return f"http://127.0.0.1:{self.get_service_port(service, container_port)}{path}"
 
     def _diagnostics_or_last(self) -> str:
         """The stack's state now, or as it was just before its last `down`."""
