@@ -3,11 +3,14 @@ change reaches users only through a new image and a new container."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import uuid
 from pathlib import Path
 
+import docker
 import requests
+from docker.errors import ImageNotFound
 from testcontainers.core.image import DockerImage
 
 from tests.support.containers import API_PORT, api_container, url
@@ -30,7 +33,9 @@ def _cached_steps(build: DockerImage) -> dict[str, bool]:
     return steps
 
 
-def test_a_code_change_needs_a_rebuild_and_a_new_container(images: Images, tmp_path: Path) -> None:
+def test_a_code_change_needs_a_rebuild_and_a_new_container(
+    images: Images, tmp_path: Path, docker_client: docker.DockerClient
+) -> None:
     """After editing the code, the running container still serves the old code; the
     rebuilt image serves the new; the rebuild reused the dependency layer, since
     requirements.txt is copied and installed before the code."""
@@ -43,21 +48,25 @@ def test_a_code_change_needs_a_rebuild_and_a_new_container(images: Images, tmp_p
     tag = f"docker-tutorial/rebuild-test:{run}"
     build_args = {"PYTHON_IMAGE": images.python}
 
-    # The first build is the project's api image again, from cache: removing it would
-    # conflict with the images that share it, so only the rebuilt one is removed.
+    # The first build is the project's api image again, from cache: removing that image would
+    # conflict with the tags that share it, so only the tag is removed at the end.
     first = DockerImage(path=context, tag=tag, buildargs=build_args, clean_up=False)
-    with first, api_container(first) as old:
-        service = context / "service.py"
-        service.write_text(service.read_text().replace(OLD, new))
+    try:
+        with first, api_container(first) as old:
+            service = context / "service.py"
+            service.write_text(service.read_text().replace(OLD, new))
 
-        with DockerImage(path=context, tag=tag, buildargs=build_args) as second, api_container(second) as rebuilt:
-            assert requests.get(url(old, API_PORT), timeout=5).text == OLD
-            assert requests.get(url(rebuilt, API_PORT), timeout=5).text == new
+            with DockerImage(path=context, tag=tag, buildargs=build_args) as second, api_container(second) as rebuilt:
+                assert requests.get(url(old, API_PORT), timeout=5).text == OLD
+                assert requests.get(url(rebuilt, API_PORT), timeout=5).text == new
 
-            steps = _cached_steps(second)
-            assert steps["RUN pip install --no-cache-dir --require-hashes -r requirements.txt"] is True
-            assert steps["COPY service.py gunicorn_conf.py ./"] is False
-            assert second.short_id != first.short_id
+                steps = _cached_steps(second)
+                assert steps["RUN pip install --no-cache-dir --require-hashes -r requirements.txt"] is True
+                assert steps["COPY service.py gunicorn_conf.py ./"] is False
+                assert second.short_id != first.short_id
+    finally:
+        with contextlib.suppress(ImageNotFound):
+            docker_client.images.remove(tag)
 
 
 def test_a_code_only_change_to_the_webapp_rebuilds_without_pip(

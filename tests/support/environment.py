@@ -7,6 +7,7 @@ scripts/ensure-images.sh writes.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 OFFICIAL_PYTHON_IMAGE = "python:3.12-slim"
 OFFICIAL_POSTGRES_IMAGE = "postgres:17-alpine"
-WEBAPP_IMAGE = "docker-tutorial/webapp:dev"
-API_IMAGE = "docker-tutorial/api:dev"
+WEBAPP_REPOSITORY = "docker-tutorial/webapp"
+API_REPOSITORY = "docker-tutorial/api"
+# What each image is built from: its tag names a digest of these, so two runs of different
+# code on one engine never share a tag (and runs of the same code share its build cache).
+WEBAPP_SOURCES = ("Dockerfile", ".dockerignore", "requirements.txt", "app")
+API_SOURCES = ("api/Dockerfile", "api/.dockerignore", "api/requirements.txt", "api")
 
 # Settings testcontainers reads once, at import time.
 TESTCONTAINERS_DEFAULTS = {
@@ -40,6 +45,21 @@ def load_environment() -> None:
                 os.environ.setdefault(key, value)
     for key, value in TESTCONTAINERS_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    # Compose, `make` and the fixtures all read the app images' names from here.
+    os.environ.setdefault("WEBAPP_IMAGE", f"{WEBAPP_REPOSITORY}:src-{source_digest(WEBAPP_SOURCES)}")
+    os.environ.setdefault("API_IMAGE", f"{API_REPOSITORY}:src-{source_digest(API_SOURCES)}")
+
+
+def source_digest(sources: tuple[str, ...]) -> str:
+    """A short digest of the files under `sources` (caches excluded), names and contents."""
+    digest = hashlib.sha256()
+    for source in sources:
+        path = ROOT / source
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
+                digest.update(file.relative_to(ROOT).as_posix().encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -54,6 +74,6 @@ class Images:
         return cls(
             python=os.environ.get("PYTHON_IMAGE", OFFICIAL_PYTHON_IMAGE),
             postgres=os.environ.get("POSTGRES_IMAGE", OFFICIAL_POSTGRES_IMAGE),
-            webapp=os.environ.get("WEBAPP_IMAGE", WEBAPP_IMAGE),
-            api=os.environ.get("API_IMAGE", API_IMAGE),
+            webapp=os.environ["WEBAPP_IMAGE"],
+            api=os.environ["API_IMAGE"],
         )
