@@ -8,7 +8,7 @@ TOX_ARGS ?=
 MUTATE_ARGS ?=
 SOAK_ARGS ?=
 
-.PHONY: up down logs test unit mutate soak lint type tox lock spec spec-results engine images venv clean
+.PHONY: up down logs test unit mutate soak lint type tox lock spec spec-results engine images browser venv clean
 
 up: images ## build and start webapp, api and db; returns when all are healthy
 	docker compose up --build --wait
@@ -20,7 +20,7 @@ down: ## stop and remove the stack with its data (--volumes: no orphaned anonymo
 logs:
 	docker compose logs --follow
 
-test: venv images ## the whole specification: unit tests and container scenarios
+test: venv images browser ## the whole specification: unit tests and container scenarios
 	mkdir -p reports
 	$(VENV)/bin/python -m pytest --junitxml=reports/junit.xml $(PYTEST_ARGS)
 
@@ -39,7 +39,7 @@ lint: venv ## ruff, hadolint, docker compose config, workflow schema
 type: venv ## mypy --strict
 	$(VENV)/bin/mypy
 
-tox: venv images ## the whole matrix: Python 3.10 to 3.13, lint, type
+tox: venv images browser ## the whole matrix: Python 3.10 to 3.13, lint, type
 	PATH="$$(scripts/pyenv-path.sh)$$PATH" $(VENV)/bin/tox $(TOX_ARGS)
 
 lock: venv ## refresh the lock files (exact versions and hashes) from the *.in files
@@ -56,6 +56,9 @@ engine:
 
 images:
 	scripts/ensure-images.sh
+
+browser: ## Debian's Chromium, for the end-to-end scenario of the page
+	scripts/ensure-browser.sh
 
 venv: $(VENV)/.installed
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timezone, tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -31,6 +33,7 @@ class Settings:
     db_retry_initial_delay: float
     db_retry_max_delay: float
     visits_page_size: int
+    display_timezone: tzinfo
 
     @property
     def database_description(self) -> str:
@@ -111,6 +114,16 @@ def _api_url(read: _Reader) -> str:
     return url
 
 
+def _display_timezone(read: _Reader) -> tzinfo:
+    name = read.text("DISPLAY_TIMEZONE", "UTC")
+    if name == "UTC":
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"DISPLAY_TIMEZONE={name!r} is not a time zone (e.g. UTC, Europe/Berlin)") from None
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raise ConfigError on the first bad one."""
     read = _Reader(os.environ if environ is None else environ)
@@ -128,4 +141,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         db_retry_initial_delay=initial_delay,
         db_retry_max_delay=max_delay,
         visits_page_size=read.integer("VISITS_PAGE_SIZE", 20, minimum=1, maximum=1000),
+        display_timezone=_display_timezone(read),
     )

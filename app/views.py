@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template, request
@@ -43,6 +44,11 @@ def _page_as_json(page: VisitPage) -> dict[str, Any]:
         "total": page.total,
         "visits": [{"id": v.id, "visited_at": v.visited_at.isoformat()} for v in page.latest],
     }
+
+
+def readable_time(moment: datetime) -> str:
+    """A visit's time as people read it, in the configured DISPLAY_TIMEZONE: 29 Nov 2026, 22:31:05 UTC."""
+    return moment.astimezone(_settings().display_timezone).strftime("%d %b %Y, %H:%M:%S %Z")
 
 
 @bp.get("/")

@@ -107,7 +107,7 @@ def test_with_the_api_stopped_the_page_says_so_quickly_and_still_renders(
 
         assert response.status_code == 200
         assert "API unavailable: the api at http://api:5001 is unreachable" in response.text
-        assert '<li data-visit-id="2">' in response.text
+        assert '<tr data-visit-id="2">' in response.text
         assert elapsed < 3.0
 
 
@@ -132,5 +132,5 @@ def test_an_api_host_that_never_answers_costs_the_page_only_the_connect_timeout(
 
         assert response.status_code == 200
         assert "API unavailable: the api at http://api:5001 did not answer within 1s/2s" in response.text
-        assert '<li data-visit-id="1">' in response.text
+        assert '<tr data-visit-id="1">' in response.text
         assert 1.0 <= elapsed < 1.0 + 1.5

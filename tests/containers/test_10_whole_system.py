@@ -31,4 +31,4 @@ def test_the_stack_comes_up_healthy_and_the_page_shows_the_api_message_and_a_vis
     assert page.status_code == 200
     assert "<h1>Hello from the webapp container!</h1>" in page.text
     assert '<p class="api-message">Hello from the API container!</p>' in page.text
-    assert '<li data-visit-id="1">' in page.text
+    assert '<tr data-visit-id="1">' in page.text

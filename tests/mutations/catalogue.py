@@ -38,6 +38,7 @@ CH08 = "tests/containers/test_08_retry_on_startup.py"
 CH09 = "tests/containers/test_09_data_and_volumes.py"
 CH10 = "tests/containers/test_10_whole_system.py"
 CH11 = "tests/containers/test_11_the_suite_cleans_up.py"
+CH12 = "tests/containers/test_12_in_a_browser.py"
 UNIT_VIEWS = "tests/unit/test_views.py"
 
 MISTAKES: tuple[Mistake, ...] = (
@@ -429,6 +430,23 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="",
         claim="`docker stop` of the database is a fast shutdown, even with clients connected.",
         killers=(f"{CH07}::test_the_database_image_reads_its_password_from_a_file_and_stops_fast",),
+    ),
+    # --- the page as a person sees it ---
+    Mistake(
+        name="api-banner-never-shown",
+        file="app/templates/index.html",
+        find='  {% if not api.ok %}\n  <p class="banner" id="api-banner"',
+        replace='  {% if false %}\n  <p class="banner" id="api-banner"',
+        claim="With the api stopped, the page shows a banner saying so.",
+        killers=(f"{CH12}::test_a_person_sees_the_page_a_new_row_on_reload_and_a_banner_when_the_api_stops",),
+    ),
+    Mistake(
+        name="table-stuck-at-one-visit",
+        file="app/config.py",
+        find='read.integer("VISITS_PAGE_SIZE", 20,',
+        replace='read.integer("VISITS_PAGE_SIZE", 1,',
+        claim="Reloading the page adds the new visit to the visible table.",
+        killers=(f"{CH12}::test_a_person_sees_the_page_a_new_row_on_reload_and_a_banner_when_the_api_stops",),
     ),
     # --- the suite's own promise: a test run leaves nothing behind ---
     Mistake(

@@ -81,3 +81,21 @@ def test_the_server_refuses_to_start_with_a_bad_setting_and_names_it() -> None:
     )
     assert result.returncode == 2
     assert "configuration error: API_CONNECT_TIMEOUT='soon' is not a number" in result.stderr
+
+
+def test_visit_times_are_shown_in_the_display_timezone() -> None:
+    """DISPLAY_TIMEZONE (default UTC) names the zone the page shows visit times in."""
+    from datetime import datetime, timezone
+
+    from app import create_app
+
+    visit = datetime(2026, 11, 29, 22, 31, 5, tzinfo=timezone.utc)
+    for zone, shown in (("UTC", "29 Nov 2026, 22:31:05 UTC"), ("Europe/Berlin", "29 Nov 2026, 23:31:05 CET")):
+        app = create_app(load_settings({**BASE, "DISPLAY_TIMEZONE": zone}), wait_for_database=False)
+        with app.app_context():
+            assert app.jinja_env.filters["readable_time"](visit) == shown
+
+
+def test_an_unknown_display_timezone_is_named() -> None:
+    with pytest.raises(ConfigError, match="DISPLAY_TIMEZONE='Mars/Olympus' is not a time zone"):
+        load_settings({**BASE, "DISPLAY_TIMEZONE": "Mars/Olympus"})
