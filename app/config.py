@@ -34,6 +34,14 @@ class Settings:
     db_retry_max_delay: float
     visits_page_size: int
     display_timezone: tzinfo
+    web_concurrency: int
+    web_threads: int
+    db_statement_timeout: float
+
+    @property
+    def pool_size(self) -> int:
+        """Connections a worker may hold: one per request thread, one for the startup wait."""
+        return self.web_threads + 1
 
     @property
     def database_description(self) -> str:
@@ -131,6 +139,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     max_delay = read.number("DB_RETRY_MAX_DELAY", 2.0, minimum=0.01, maximum=300)
     if max_delay < initial_delay:
         raise ConfigError(f"DB_RETRY_MAX_DELAY={max_delay:g} is below DB_RETRY_INITIAL_DELAY={initial_delay:g}")
+    web_concurrency = read.integer("WEB_CONCURRENCY", 2, minimum=1, maximum=64)
+    web_threads = read.integer("WEB_THREADS", 4, minimum=1, maximum=64)
+    budget = read.integer("DB_MAX_CONNECTIONS", 90, minimum=2, maximum=10000)
+    if web_concurrency * (web_threads + 1) > budget:
+        raise ConfigError(
+            f"WEB_CONCURRENCY={web_concurrency} workers with WEB_THREADS={web_threads} threads need "
+            f"{web_concurrency * (web_threads + 1)} database connections; DB_MAX_CONNECTIONS allows {budget}"
+        )
     return Settings(
         database_url=_database_url(read),
         api_url=_api_url(read),
@@ -142,4 +158,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         db_retry_max_delay=max_delay,
         visits_page_size=read.integer("VISITS_PAGE_SIZE", 20, minimum=1, maximum=1000),
         display_timezone=_display_timezone(read),
+        web_concurrency=web_concurrency,
+        web_threads=web_threads,
+        db_statement_timeout=read.number("DB_STATEMENT_TIMEOUT", 5.0, minimum=0.1, maximum=600),
     )

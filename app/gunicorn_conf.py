@@ -1,17 +1,22 @@
-"""gunicorn settings for the webapp container."""
+"""gunicorn settings for the webapp container, from the validated settings of app/config.py."""
 
 from __future__ import annotations
 
-import os
 import sys
-from typing import Any
 
 from app.config import ConfigError, load_settings
 
+try:
+    _settings = load_settings()
+except ConfigError as error:
+    # One line naming the setting, and no server: read when gunicorn loads this file, before it forks.
+    print(f"configuration error: {error}", file=sys.stderr, flush=True)
+    sys.exit(2)
+
 bind = "0.0.0.0:5000"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = _settings.web_concurrency
 worker_class = "gthread"
-threads = 4
+threads = _settings.web_threads
 # Shorter than Docker's 10 s stop timeout, so `docker stop` ends in a clean exit.
 graceful_timeout = 5
 timeout = 30
@@ -20,12 +25,3 @@ worker_tmp_dir = "/dev/shm"
 accesslog = "-"
 # The runtime control socket is not used, and the non-root user has no home to put it in.
 control_socket_disable = True
-
-
-def on_starting(server: Any) -> None:
-    """Validate the settings once in the master: a bad value stops start-up with its name."""
-    try:
-        load_settings()
-    except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr, flush=True)
-        sys.exit(2)

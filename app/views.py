@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,10 @@ from app.visits import VisitPage, VisitStore
 bp = Blueprint("webapp", __name__)
 
 MAX_VISITS_LIMIT = 1000
+# ASCII digits only: str.isdigit() also takes "²" and "٣", which int() then refuses.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,4}")
+# All a visitor learns of a database failure: its own error text names hosts, addresses and roles.
+DATABASE_UNAVAILABLE = "database unavailable"
 
 
 def _settings() -> Settings:
@@ -35,8 +40,9 @@ def _api() -> ApiClient:
 
 
 def _unavailable(error: SQLAlchemyError) -> str:
+    """Log what failed, for the operator; return what a visitor may be told."""
     current_app.logger.warning("database unavailable: %s", describe_error(error))
-    return f"database unavailable: {describe_error(error)}"
+    return DATABASE_UNAVAILABLE
 
 
 def _page_as_json(page: VisitPage) -> dict[str, Any]:
@@ -69,7 +75,7 @@ def index() -> ResponseReturnValue:
 @bp.get("/visits.json")
 def visits_json() -> ResponseReturnValue:
     raw_limit = request.args.get("limit", str(_settings().visits_page_size))
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_VISITS_LIMIT:
+    if not _WHOLE_NUMBER.fullmatch(raw_limit) or not 1 <= int(raw_limit) <= MAX_VISITS_LIMIT:
         return jsonify(error=f"limit must be a whole number from 1 to {MAX_VISITS_LIMIT}"), 400
     try:
         page = _store().latest(int(raw_limit))

@@ -53,12 +53,22 @@ def create_db_engine(settings: Settings) -> Engine:
         # A pooled connection that died with a database restart is replaced,
         # instead of failing the request that draws it.
         pool_pre_ping=True,
-        pool_size=4,
-        max_overflow=4,
+        pool_size=settings.pool_size,
+        max_overflow=0,
         pool_timeout=settings.db_connect_timeout,
         # libpq waits forever by default when a host does not answer.
-        connect_args={"connect_timeout": settings.db_connect_timeout, "application_name": "webapp"},
+        connect_args={
+            "connect_timeout": settings.db_connect_timeout,
+            "application_name": "webapp",
+            # A stuck query, or one waiting on a lock held elsewhere, ends in an error instead of
+            # holding a request thread forever (gunicorn's timeout does not stop gthread's threads).
+            "options": f"-c statement_timeout={_ms(settings.db_statement_timeout)}",
+        },
     )
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
 
 
 class VisitStore:

@@ -32,7 +32,7 @@ from tests.support.waiting import wait_until
 @pytest.mark.parametrize(
     ("image_fixture", "port", "command"),
     [
-        ("webapp_image", "5000/tcp", ["gunicorn", "--config", "python:app.gunicorn_conf", "app:create_app()"]),
+        ("webapp_image", "5000/tcp", ["python", "-m", "app.serve"]),
         ("api_image", "5001/tcp", ["gunicorn", "--config", "gunicorn_conf.py", "service:create_app()"]),
     ],
 )

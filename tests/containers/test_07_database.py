@@ -26,6 +26,7 @@ from tests.support.containers import (
     url,
     webapp_container,
 )
+from tests.support.diagnostics import container_logs
 from tests.support.environment import Images
 from tests.support.waiting import wait_for_http
 
@@ -61,16 +62,21 @@ def test_each_visit_is_a_row_listed_newest_first(
 def test_a_wrong_password_is_reported_not_crash_looped(
     webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
-    """With a wrong password the webapp keeps running (no restart) and says why it cannot
-    reach the database: readiness answers 503 naming the failed authentication."""
+    """With a wrong password the webapp keeps running (no restart): readiness and the page
+    answer 503 "database unavailable", and only its log says why (the failed
+    authentication). No answer names the database's host, the role or the password."""
     wrong = {**DB_ENV, "POSTGRES_PASSWORD": "not-the-password", "DB_STARTUP_DEADLINE": "1"}
     with webapp_container(webapp_image, network, **wrong) as webapp:
         ready = wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), status=503, timeout=30)
         page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
+        listing = requests.get(url(webapp, WEBAPP_PORT, "/visits.json"), timeout=10)
 
-        assert 'password authentication failed for user "webapp"' in ready.json()["reason"]
-        assert page.status_code == 503
+        assert ready.json() == {"status": "unavailable", "reason": "database unavailable"}
+        assert (page.status_code, listing.status_code) == (503, 503)
         assert "Database unavailable." in page.text
+        for answer in (ready.text, page.text, listing.text):
+            assert not [word for word in ("not-the-password", f'user "{DB_USER}"', '"db"', "5432") if word in answer]
+        assert 'password authentication failed for user "webapp"' in container_logs(webapp)()
         state = webapp.get_wrapped_container()
         state.reload()
         assert state.status == "running"
@@ -126,5 +132,32 @@ def test_a_database_host_that_never_answers_costs_a_request_only_the_connect_tim
 
         assert page.status_code == 503
         assert "Database unavailable." in page.text
-        assert "timeout expired" in page.text
+        assert "timeout expired" in container_logs(webapp)()
         assert elapsed < 2 + 2.5
+
+
+def test_a_request_waiting_on_a_lock_held_elsewhere_ends_at_the_statement_timeout(
+    webapp_image: DockerImage, network: Network, postgres: PostgresContainer
+) -> None:
+    """Another connection holds a lock on the visits table: a page that needs it waits at
+    most DB_STATEMENT_TIMEOUT (1 s here), then answers 503 instead of holding a request
+    thread for as long as the lock lasts; once the lock is released pages work again."""
+    with webapp_container(webapp_image, network, DB_STATEMENT_TIMEOUT="1", **DB_ENV) as webapp:
+        page_url = url(webapp, WEBAPP_PORT)
+        wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)
+        engine = sqlalchemy.create_engine(postgres.get_connection_url())
+        try:
+            with engine.connect() as holder:
+                holder.execute(sqlalchemy.text("LOCK TABLE visits IN ACCESS EXCLUSIVE MODE"))
+
+                started = time.monotonic()
+                blocked = requests.get(page_url, timeout=10)
+                elapsed = time.monotonic() - started
+
+                holder.rollback()
+            assert blocked.status_code == 503
+            assert 1.0 <= elapsed < 1.0 + 2.0
+            assert "canceling statement due to statement timeout" in container_logs(webapp)()
+            assert requests.get(page_url, timeout=10).status_code == 200
+        finally:
+            engine.dispose()

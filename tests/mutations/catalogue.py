@@ -40,6 +40,7 @@ CH10 = "tests/containers/test_10_whole_system.py"
 CH11 = "tests/containers/test_11_the_suite_cleans_up.py"
 CH12 = "tests/containers/test_12_in_a_browser.py"
 UNIT_VIEWS = "tests/unit/test_views.py"
+UNIT_CONFIG = "tests/unit/test_config.py"
 
 MISTAKES: tuple[Mistake, ...] = (
     # --- docker-compose.yml, compose.volume.yml, Makefile: the README's promises ---
@@ -175,8 +176,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="webapp-command-in-shell-form",
         file="Dockerfile",
-        find='CMD ["gunicorn", "--config", "python:app.gunicorn_conf", "app:create_app()"]',
-        replace="CMD gunicorn --config python:app.gunicorn_conf 'app:create_app()'",
+        find='CMD ["python", "-m", "app.serve"]',
+        replace="CMD python -m app.serve",
         claim="`docker stop` reaches gunicorn (exec form, no shell as PID 1) and ends cleanly and fast.",
         killers=(f"{CH02}::test_docker_stop_is_quick_and_clean",),
     ),
@@ -337,8 +338,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="no-database-connect-timeout",
         file="app/visits.py",
-        find='connect_args={"connect_timeout": settings.db_connect_timeout, "application_name": "webapp"},',
-        replace='connect_args={"application_name": "webapp"},',
+        find='            "connect_timeout": settings.db_connect_timeout,\n',
+        replace="",
         claim="A database host that never answers costs a request only DB_CONNECT_TIMEOUT.",
         killers=(f"{CH07}::test_a_database_host_that_never_answers_costs_a_request_only_the_connect_timeout",),
     ),
@@ -397,6 +398,38 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="        pass\n",
         claim="/readyz answers 503 while the database cannot be used.",
         killers=(f"{CH07}::test_a_wrong_password_is_reported_not_crash_looped",),
+    ),
+    Mistake(
+        name="no-statement-timeout",
+        file="app/visits.py",
+        find='"options": f"-c statement_timeout={_ms(settings.db_statement_timeout)}",',
+        replace="",
+        claim="A request waiting on a lock held elsewhere ends after DB_STATEMENT_TIMEOUT with a 503.",
+        killers=(f"{CH07}::test_a_request_waiting_on_a_lock_held_elsewhere_ends_at_the_statement_timeout",),
+    ),
+    Mistake(
+        name="database-error-text-shown",
+        file="app/views.py",
+        find="    return DATABASE_UNAVAILABLE\n",
+        replace='    return f"database unavailable: {describe_error(error)}"\n',
+        claim="No answer shows the database's own error (host, address, role): only the log does.",
+        killers=(f"{CH07}::test_a_wrong_password_is_reported_not_crash_looped",),
+    ),
+    Mistake(
+        name="workers-may-exhaust-the-database",
+        file="app/config.py",
+        find="    if web_concurrency * (web_threads + 1) > budget:\n",
+        replace="    if False:\n",
+        claim="WEB_CONCURRENCY and WEB_THREADS cannot ask for more connections than DB_MAX_CONNECTIONS.",
+        killers=(f"{UNIT_CONFIG}::test_workers_and_threads_must_fit_the_database_connections",),
+    ),
+    Mistake(
+        name="limit-accepts-unicode-digits",
+        file="app/views.py",
+        find="    if not _WHOLE_NUMBER.fullmatch(raw_limit) or",
+        replace="    if not raw_limit.isdigit() or",
+        claim="Any `limit` that is not 1 to 1000 in ASCII digits is refused with 400, never a 500.",
+        killers=(f"{UNIT_VIEWS}::test_any_limit_but_1_to_1000_in_ascii_digits_is_refused_with_400",),
     ),
     Mistake(
         name="liveness-depends-on-the-database",

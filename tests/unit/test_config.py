@@ -59,6 +59,10 @@ def test_secrets_can_come_from_files(tmp_path: Path) -> None:
         ({**BASE, "DB_STARTUP_DEADLINE": "forever"}, "DB_STARTUP_DEADLINE"),
         ({**BASE, "DB_RETRY_INITIAL_DELAY": "5", "DB_RETRY_MAX_DELAY": "1"}, "DB_RETRY_MAX_DELAY"),
         ({**BASE, "VISITS_PAGE_SIZE": "0"}, "VISITS_PAGE_SIZE"),
+        ({**BASE, "WEB_CONCURRENCY": "many"}, "WEB_CONCURRENCY"),
+        ({**BASE, "WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY"),
+        ({**BASE, "WEB_THREADS": "1.5"}, "WEB_THREADS"),
+        ({**BASE, "DB_STATEMENT_TIMEOUT": "-1"}, "DB_STATEMENT_TIMEOUT"),
     ],
 )
 def test_a_bad_setting_is_named(environ: dict[str, str], named: str) -> None:
@@ -66,13 +70,28 @@ def test_a_bad_setting_is_named(environ: dict[str, str], named: str) -> None:
         load_settings(environ)
 
 
-def test_the_server_refuses_to_start_with_a_bad_setting_and_names_it() -> None:
+def test_workers_and_threads_must_fit_the_database_connections() -> None:
+    """Each worker pools one connection per thread plus one for its startup wait: settings
+    that would ask PostgreSQL for more than DB_MAX_CONNECTIONS are refused, naming them."""
+    assert load_settings({**BASE, "WEB_CONCURRENCY": "3", "WEB_THREADS": "4"}).pool_size == 5
+    with pytest.raises(ConfigError, match="WEB_CONCURRENCY=20 workers with WEB_THREADS=4 threads need 100"):
+        load_settings({**BASE, "WEB_CONCURRENCY": "20", "WEB_THREADS": "4"})
+    assert load_settings({**BASE, "WEB_CONCURRENCY": "20", "DB_MAX_CONNECTIONS": "100"}).web_concurrency == 20
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("API_CONNECT_TIMEOUT", "soon", "API_CONNECT_TIMEOUT='soon' is not a number"),
+        ("WEB_CONCURRENCY", "many", "WEB_CONCURRENCY='many' is not a number"),
+    ],
+)
+def test_the_server_refuses_to_start_with_a_bad_setting_and_names_it(variable: str, value: str, message: str) -> None:
     """gunicorn stops at start, before serving anything, with the variable in its message."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "DATABASE_URL"))}
-    environ.update(POSTGRES_PASSWORD="x", API_CONNECT_TIMEOUT="soon")
-    gunicorn = Path(sys.executable).with_name("gunicorn")
+    environ.update({"POSTGRES_PASSWORD": "x", variable: value})
     result = subprocess.run(
-        [str(gunicorn), "--config", "python:app.gunicorn_conf", "--bind", "127.0.0.1:0", "app:create_app()"],
+        [sys.executable, "-m", "app.serve", "--bind", "127.0.0.1:0"],
         cwd=ROOT,
         env=environ,
         capture_output=True,
@@ -80,7 +99,7 @@ def test_the_server_refuses_to_start_with_a_bad_setting_and_names_it() -> None:
         timeout=30,
     )
     assert result.returncode == 2
-    assert "configuration error: API_CONNECT_TIMEOUT='soon' is not a number" in result.stderr
+    assert result.stderr.strip() == f"configuration error: {message}"
 
 
 def test_visit_times_are_shown_in_the_display_timezone() -> None:
