@@ -45,13 +45,16 @@ def test_up_ps_logs_and_down(docker_client: docker.DockerClient) -> None:
 
 def test_by_default_the_webapp_is_published_on_host_port_8080() -> None:
     """The tutorial's mapping `8080:5000` is the default: the configuration Compose resolves
-    when WEBAPP_PORT is not set publishes container port 5000 on host port 8080. (Read from
+    when WEBAPP_PORT is not set publishes container port 5000 on host port 8080, on this
+    machine's loopback only unless WEBAPP_BIND says otherwise. (Read from
     `docker compose config`, so the suite never needs the host's port 8080 free.)"""
-    config = ProjectCompose(context=ROOT, environment={"WEBAPP_PORT": ""}, env_file="/dev/null").get_config()
+    config = ProjectCompose(
+        context=ROOT, environment={"WEBAPP_PORT": "", "WEBAPP_BIND": ""}, env_file="/dev/null"
+    ).get_config()
 
     ports = config["services"]["webapp"]["ports"]
 
-    assert [(port["published"], port["target"]) for port in ports] == [("8080", 5000)]
+    assert [(port["host_ip"], port["published"], port["target"]) for port in ports] == [("127.0.0.1", "8080", 5000)]
 
 
 # Each dependency in turn is made to become healthy 3 s late (its server starts late), so
