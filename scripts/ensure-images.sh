@@ -85,33 +85,50 @@ build_stand_in() {
   rm -rf "$context"
 }
 
-# set_env_var NAME VALUE: writes NAME=VALUE into .env, keeping its other lines.
+# set_env_var NAME VALUE: writes NAME=VALUE into .env, keeping its other lines and its
+# mode (a 0600 .env holding a password stays 0600); replaced in one rename, so a reader
+# never sees half a file.
 set_env_var() {
-  touch "$env_file"
-  grep -v "^$1=" "$env_file" >"$env_file.tmp" || true
-  printf '%s=%s\n' "$1" "$2" >>"$env_file.tmp"
-  mv "$env_file.tmp" "$env_file"
+  [ -e "$env_file" ] || (umask 077 && touch "$env_file")
+  local tmp
+  tmp=$(umask 077 && mktemp "$env_file.XXXXXX")
+  grep -v "^$1=" "$env_file" >"$tmp" || true
+  printf '%s=%s\n' "$1" "$2" >>"$tmp"
+  chmod --reference="$env_file" "$tmp"
+  mv "$tmp" "$env_file"
 }
 
-"$root/scripts/ensure-engine.sh"
-
-mode=${OFFLINE:-auto}
-case "$mode" in auto|0|1) ;; *) die "OFFLINE must be 0, 1 or unset, not '$mode'" ;; esac
-
-if [ "$mode" != 1 ] && have_or_pull "$OFFICIAL_PYTHON_IMAGE" && have_or_pull "$OFFICIAL_POSTGRES_IMAGE"; then
+use_official_images() {
   say "using the official images"
   set_env_var PYTHON_IMAGE "$OFFICIAL_PYTHON_IMAGE"
   set_env_var POSTGRES_IMAGE "$OFFICIAL_POSTGRES_IMAGE"
-  exit 0
-fi
-[ "$mode" != 0 ] || die "OFFLINE=0 but $OFFICIAL_PYTHON_IMAGE or $OFFICIAL_POSTGRES_IMAGE cannot be pulled"
+}
 
-say "no registry answers: using stand-in images built from Debian packages"
-[ -r "$HOST_CA_BUNDLE" ] || die "HOST_CA_BUNDLE=$HOST_CA_BUNDLE cannot be read (pip inside the images needs it)"
-build_stand_in "$OFFLINE_PYTHON_IMAGE" python.Dockerfile "$HOST_CA_BUNDLE"
-build_stand_in "$OFFLINE_POSTGRES_IMAGE" postgres.Dockerfile "$offline_dir/docker-entrypoint.sh"
-set_env_var PYTHON_IMAGE "$OFFLINE_PYTHON_IMAGE"
-set_env_var POSTGRES_IMAGE "$OFFLINE_POSTGRES_IMAGE"
-# Ryuk, testcontainers' reaper, is pulled from a registry; the suite cleans up itself.
-set_env_var TESTCONTAINERS_RYUK_DISABLED true
-say "images: $OFFLINE_PYTHON_IMAGE, $OFFLINE_POSTGRES_IMAGE (written to .env)"
+use_stand_ins() {
+  say "no registry answers: using stand-in images built from Debian packages"
+  [ -r "$HOST_CA_BUNDLE" ] || die "HOST_CA_BUNDLE=$HOST_CA_BUNDLE cannot be read (pip inside the images needs it)"
+  build_stand_in "$OFFLINE_PYTHON_IMAGE" python.Dockerfile "$HOST_CA_BUNDLE"
+  build_stand_in "$OFFLINE_POSTGRES_IMAGE" postgres.Dockerfile "$offline_dir/docker-entrypoint.sh"
+  set_env_var PYTHON_IMAGE "$OFFLINE_PYTHON_IMAGE"
+  set_env_var POSTGRES_IMAGE "$OFFLINE_POSTGRES_IMAGE"
+  # Ryuk, testcontainers' reaper, is pulled from a registry; the suite cleans up itself.
+  set_env_var TESTCONTAINERS_RYUK_DISABLED true
+  say "images: $OFFLINE_PYTHON_IMAGE, $OFFLINE_POSTGRES_IMAGE (written to .env)"
+}
+
+main() {
+  "$root/scripts/ensure-engine.sh"
+  local mode=${OFFLINE:-auto}
+  case "$mode" in auto|0|1) ;; *) die "OFFLINE must be 0, 1 or unset, not '$mode'" ;; esac
+  if [ "$mode" != 1 ] && have_or_pull "$OFFICIAL_PYTHON_IMAGE" && have_or_pull "$OFFICIAL_POSTGRES_IMAGE"; then
+    use_official_images
+    return 0
+  fi
+  [ "$mode" != 0 ] || die "OFFLINE=0 but $OFFICIAL_PYTHON_IMAGE or $OFFICIAL_POSTGRES_IMAGE cannot be pulled"
+  use_stand_ins
+}
+
+# Sourced (by the tests of its functions), it only defines them.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi

@@ -10,3 +10,4 @@ compile api/requirements.in -o api/requirements.txt
 # The test lock is held to the runtime locks, so tests run against what the images run.
 compile requirements-dev.in --constraint requirements.txt --constraint api/requirements.txt -o requirements-dev.txt
 "$uv" pip compile --quiet --universal --python-version 3.11 --generate-hashes requirements-tools.in -o requirements-tools.txt
+"$uv" pip compile --quiet --universal --python-version 3.11 --generate-hashes scripts/requirements-compose.in -o scripts/requirements-compose.txt

@@ -41,6 +41,7 @@ CH11 = "tests/containers/test_11_the_suite_cleans_up.py"
 CH12 = "tests/containers/test_12_in_a_browser.py"
 UNIT_VIEWS = "tests/unit/test_views.py"
 UNIT_CONFIG = "tests/unit/test_config.py"
+UNIT_SCRIPTS = "tests/unit/test_scripts.py"
 
 MISTAKES: tuple[Mistake, ...] = (
     # --- docker-compose.yml, compose.volume.yml, Makefile: the README's promises ---
@@ -520,6 +521,23 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="    cap_add:",
         claim="The database keeps only the capabilities its entrypoint needs.",
         killers=(f"{CH10}::test_the_database_keeps_only_the_capabilities_it_needs",),
+    ),
+    # --- the set-up scripts ---
+    Mistake(
+        name="dockerd-log-pasted-into-a-root-shell",
+        file="scripts/ensure-engine.sh",
+        find="""    as_root sh -c 'nohup dockerd >>"$1" 2>&1 &' start-dockerd "$DOCKERD_LOG\"""",
+        replace="""    as_root sh -c "nohup dockerd >>'$DOCKERD_LOG' 2>&1 &\"""",
+        claim="DOCKERD_LOG is a path, never a command run as root.",
+        killers=(f"{UNIT_SCRIPTS}::test_the_dockerd_log_path_is_never_run_as_a_command",),
+    ),
+    Mistake(
+        name="env-file-made-world-readable",
+        file="scripts/ensure-images.sh",
+        find='  chmod --reference="$env_file" "$tmp"\n',
+        replace='  chmod 644 "$tmp"\n',
+        claim="Writing the image names into .env keeps its mode (a private .env stays private).",
+        killers=(f"{UNIT_SCRIPTS}::test_writing_env_keeps_its_mode_and_its_other_lines",),
     ),
     # --- the page as a person sees it ---
     Mistake(
