@@ -363,10 +363,26 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="api-called-without-a-timeout",
         file="app/api_client.py",
-        find="self.session.get(self.url, timeout=self.timeout)",
-        replace="self.session.get(self.url)",
+        find="self.session.get(self.url, timeout=self.timeout, stream=True)",
+        replace="self.session.get(self.url, stream=True)",
         claim="An api that never answers cannot hold the page.",
         killers=(f"{CH06}::test_an_api_host_that_never_answers_costs_the_page_only_the_connect_timeout",),
+    ),
+    Mistake(
+        name="api-answer-read-whole",
+        file="app/api_client.py",
+        find="                    if len(body) > MAX_MESSAGE_BYTES:\n",
+        replace="                    if False:\n",
+        claim="The webapp reads at most 4 KiB of the api's answer.",
+        killers=(f"{UNIT_VIEWS}::test_a_hostile_api_costs_the_page_at_most_its_timeouts_and_4_kib",),
+    ),
+    Mistake(
+        name="api-answer-may-trickle-forever",
+        file="app/api_client.py",
+        find="                    if time.monotonic() > deadline:\n",
+        replace="                    if False:\n",
+        claim="An api that trickles its answer costs the page at most its two timeouts.",
+        killers=(f"{UNIT_VIEWS}::test_a_hostile_api_costs_the_page_at_most_its_timeouts_and_4_kib",),
     ),
     Mistake(
         name="api-read-timeout-ignored",

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -135,3 +139,79 @@ def test_unknown_paths_are_404_and_wrong_methods_405(client: FlaskClient) -> Non
     assert client.get("/nowhere").status_code == 404
     assert client.post("/").status_code == 405
     assert client.delete("/visits.json").status_code == 405
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Callable[[Callable[[socket.socket], None]], str]]:
+    """A TCP server on localhost that answers each connection with `handler` (no HTTP library)."""
+    stop = threading.Event()
+    servers: list[socket.socket] = []
+    threads: list[threading.Thread] = []
+
+    def start(handler: Callable[[socket.socket], None]) -> str:
+        server = socket.create_server(("127.0.0.1", 0))
+        server.settimeout(0.1)
+        servers.append(server)
+
+        def serve() -> None:
+            while not stop.is_set():
+                try:
+                    connection, _ = server.accept()
+                except TimeoutError:
+                    continue
+                except OSError:  # closed at the end of the test
+                    return
+                with connection, contextlib.suppress(OSError):
+                    connection.recv(65536)
+                    handler(connection)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        threads.append(thread)
+        return f"http://127.0.0.1:{server.getsockname()[1]}"
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    for server in servers:
+        server.close()
+
+
+def _endless(connection: socket.socket) -> None:
+    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+    for _ in range(100_000):  # 100 MB, a little at a time, each piece well within the read timeout
+        connection.sendall(b"x" * 1024)
+
+
+def _trickle(connection: socket.socket) -> None:
+    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+    for _ in range(100):  # a byte every 0.2 s: never a read timeout, never the end
+        connection.sendall(b"x")
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize(
+    ("handler", "says"),
+    [
+        (_endless, "answered more than 4096 bytes"),
+        (_trickle, "did not answer within 0.5s/0.5s"),
+        (lambda c: c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n\xff\xfe\x00\x81"), "not text"),
+        (lambda c: c.sendall(b"garbage, not HTTP\r\n\r\n"), "gave no valid answer"),
+    ],
+    ids=["endless body", "endless trickle", "not text", "not HTTP"],
+)
+def test_a_hostile_api_costs_the_page_at_most_its_timeouts_and_4_kib(
+    closed_port: int, raw_server: Callable[[Callable[[socket.socket], None]], str], handler: Any, says: str
+) -> None:
+    """An api that answers without end, too slowly, in bytes that are not text, or not in
+    HTTP at all: the page renders within the api's two timeouts and says what is wrong,
+    having read no more than 4 KiB of the answer."""
+    client = _client(closed_port, raw_server(handler))
+    started = time.monotonic()
+    page = client.get("/").get_data(as_text=True)
+    elapsed = time.monotonic() - started
+
+    assert "API unavailable: the api at http://127.0.0.1:" in page
+    assert says in page
+    assert elapsed < 0.5 + 0.5 + 0.5
