@@ -267,8 +267,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="api-outage-breaks-the-page",
         file="app/api_client.py",
-        find="        except requests.ConnectionError:\n",
-        replace="        except requests.exceptions.InvalidURL:\n",
+        find="        except requests.ConnectionError as error:\n",
+        replace="        except requests.exceptions.InvalidURL as error:\n",
         claim="With the api stopped the page still renders and says the api is unreachable.",
         killers=(f"{CH06}::test_with_the_api_stopped_the_page_says_so_quickly_and_still_renders",),
     ),
