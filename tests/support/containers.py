@@ -14,6 +14,7 @@ from testcontainers.core.wait_strategies import HttpWaitStrategy, LogMessageWait
 
 from tests.support.diagnostics import LoggedContainer
 from tests.support.environment import Images
+from tests.support.waiting import wait_until
 
 WEBAPP_PORT = 5000
 API_PORT = 5001
@@ -120,10 +121,19 @@ def unanswering_host(images: Images, network: Network, alias: str, port: int) ->
 
 
 def server_starts(container: DockerContainer) -> tuple[int, int]:
-    """How often gunicorn's master and its workers started, read from the container's log.
-
-    A crash loop shows as more than one master start or more worker boots than workers.
-    """
+    """How often gunicorn's master and its workers started, read from the container's log."""
     stdout, stderr = container.get_logs()
     log = (stdout + stderr).decode(errors="replace")
     return log.count("Starting gunicorn"), log.count("Booting worker with pid")
+
+
+def assert_never_restarted(container: DockerContainer, workers: int = 2) -> None:
+    """The server started once and each of its workers booted once: no crash loop.
+
+    Workers boot one after the other, and the last may still be booting on a loaded
+    machine: wait until all have, then check that none booted again.
+    """
+    wait_until(lambda: server_starts(container)[1] >= workers, timeout=15, what=f"{workers} workers to boot")
+    container.get_wrapped_container().reload()
+    assert container.get_wrapped_container().status == "running"
+    assert server_starts(container) == (1, workers)
