@@ -31,7 +31,13 @@ def _ours(labels: dict[str, str] | None) -> bool:
 def leftovers(client: docker.DockerClient) -> dict[str, list[str]]:
     """Names of this session's containers, networks and volumes still on the engine."""
     return {
-        "containers": [str(c.name) for c in client.containers.list(all=True) if _ours(c.labels)],
+        # sparse: the list as the engine gave it. Without it the SDK inspects each container
+        # afterwards, and one that another session removes meanwhile fails the whole list.
+        "containers": [
+            str(c.attrs["Names"][0]).lstrip("/")
+            for c in client.containers.list(all=True, sparse=True)
+            if _ours(c.attrs.get("Labels"))
+        ],
         "networks": [str(n.name) for n in client.networks.list() if _ours(n.attrs.get("Labels"))],
         "volumes": [str(v.name) for v in client.volumes.list() if _ours(v.attrs.get("Labels"))],
     }

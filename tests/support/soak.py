@@ -288,7 +288,11 @@ def _suite_object(kind: str, id_: str | None, name: str | None, labels: dict[str
 
 def suite_objects(client: docker.DockerClient) -> list[SuiteObject]:
     """Containers, networks and volumes marked by the suite (by any session), as on the engine now."""
-    found = [_suite_object("container", c.id, c.name, c.labels) for c in client.containers.list(all=True)]
+    # sparse: no inspection of each container, which fails when another session removes one meanwhile.
+    found = [
+        _suite_object("container", c.id, str(c.attrs["Names"][0]).lstrip("/"), c.attrs.get("Labels"))
+        for c in client.containers.list(all=True, sparse=True)
+    ]
     found += [_suite_object("network", n.id, n.name, n.attrs.get("Labels")) for n in client.networks.list()]
     found += [_suite_object("volume", v.id, v.name, v.attrs.get("Labels")) for v in client.volumes.list()]
     return [obj for obj in found if is_suite_object(dict(obj.labels))]
