@@ -39,6 +39,7 @@ CH09 = "tests/containers/test_09_data_and_volumes.py"
 CH10 = "tests/containers/test_10_whole_system.py"
 CH11 = "tests/containers/test_11_the_suite_cleans_up.py"
 CH12 = "tests/containers/test_12_in_a_browser.py"
+CH13 = "tests/containers/test_13_faults_and_load.py"
 UNIT_VIEWS = "tests/unit/test_views.py"
 UNIT_CONFIG = "tests/unit/test_config.py"
 UNIT_SCRIPTS = "tests/unit/test_scripts.py"
@@ -180,7 +181,10 @@ MISTAKES: tuple[Mistake, ...] = (
         find='CMD ["python", "-m", "app.serve"]',
         replace="CMD python -m app.serve",
         claim="`docker stop` reaches gunicorn (exec form, no shell as PID 1) and ends cleanly and fast.",
-        killers=(f"{CH02}::test_docker_stop_is_quick_and_clean",),
+        killers=(
+            f"{CH02}::test_docker_stop_is_quick_and_clean",
+            f"{CH13}::test_a_webapp_stopped_under_load_finishes_what_it_began_and_exits_cleanly",
+        ),
     ),
     Mistake(
         name="webapp-without-a-health-check",
@@ -278,7 +282,10 @@ MISTAKES: tuple[Mistake, ...] = (
         find="    except SQLAlchemyError as error:\n        db_error = _unavailable(error)\n",
         replace="    except ValueError as error:\n        db_error = str(error)\n",
         claim='While the database is down the page answers 503 "database unavailable", not a server error.',
-        killers=(f"{CH08}::test_a_database_restart_under_a_running_webapp",),
+        killers=(
+            f"{CH08}::test_a_database_restart_under_a_running_webapp",
+            f"{CH13}::test_a_database_killed_under_load_loses_no_answered_visit",
+        ),
     ),
     Mistake(
         name="requirements-installed-off-the-path",
@@ -399,6 +406,14 @@ MISTAKES: tuple[Mistake, ...] = (
         replace='username="postgres",',
         claim="The webapp connects with the user it is given.",
         killers=(f"{CH07}::test_each_visit_is_a_row_listed_newest_first",),
+    ),
+    Mistake(
+        name="visit-never-committed",
+        file="app/visits.py",
+        find="        with self.engine.begin() as connection:\n            row = connection.execute(visits.insert()",
+        replace="        with self.engine.connect() as connection:\n            row = connection.execute(visits.insert()",
+        claim="Each page answered 200 is exactly one row in the table, also under a burst of clients.",
+        killers=(f"{CH13}::test_a_burst_of_16_clients_loses_nothing_and_doubles_nothing",),
     ),
     Mistake(
         name="visits-listed-oldest-first",

@@ -1,0 +1,60 @@
+"""A bounded load on one URL: N clients, each sending requests one after the other."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import requests
+
+
+@dataclass(frozen=True)
+class Answer:
+    started: float  # time.monotonic() when the request was sent
+    seconds: float
+    status: int | None  # None: no HTTP answer (refused, reset, cut short, timed out)
+    body: str = ""
+
+
+class Load:
+    """`clients` clients on `url`, in threads, until `seconds` have passed or `stop()`."""
+
+    def __init__(self, url: str, *, clients: int, seconds: float, timeout: float = 30) -> None:
+        self._url = url
+        self._timeout = timeout
+        self._until = time.monotonic() + seconds
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._answers: list[Answer] = []
+        self._threads = [threading.Thread(target=self._client, daemon=True) for _ in range(clients)]
+        for thread in self._threads:
+            thread.start()
+
+    def _client(self) -> None:
+        with requests.Session() as session:
+            while time.monotonic() < self._until and not self._stop.is_set():
+                started = time.monotonic()
+                try:
+                    response = session.get(self._url, timeout=self._timeout)
+                    answer = Answer(started, time.monotonic() - started, response.status_code, response.text)
+                except requests.RequestException:
+                    answer = Answer(started, time.monotonic() - started, None)
+                    session.close()  # a broken keep-alive connection is not reused
+                with self._lock:
+                    self._answers.append(answer)
+
+    def answers(self) -> list[Answer]:
+        """The answers so far, in the order their requests were sent."""
+        with self._lock:
+            return sorted(self._answers, key=lambda answer: answer.started)
+
+    def count(self, status: int | None) -> int:
+        return sum(1 for answer in self.answers() if answer.status == status)
+
+    def stop(self) -> list[Answer]:
+        """Stop sending, wait for the requests in flight, return every answer."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=self._timeout + 5)
+        return self.answers()
