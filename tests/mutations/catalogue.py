@@ -410,8 +410,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="visit-never-committed",
         file="app/visits.py",
-        find="        with self.engine.begin() as connection:\n            row = connection.execute(visits.insert()",
-        replace="        with self.engine.connect() as connection:\n            row = connection.execute(visits.insert()",
+        find="        with self.engine.begin() as connection:\n            row = connection.execute(visits.insert",
+        replace="        with self.engine.connect() as connection:\n            row = connection.execute(visits.insert",
         claim="Each page answered 200 is exactly one row in the table, also under a burst of clients.",
         killers=(f"{CH13}::test_a_burst_of_16_clients_loses_nothing_and_doubles_nothing",),
     ),

@@ -41,6 +41,7 @@ from docker.errors import APIError, DockerException, ImageNotFound
 from dotenv import dotenv_values
 
 from tests.mutations.catalogue import MISTAKES, Mistake
+from tests.support.junit import node_id
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "reports"
@@ -175,21 +176,6 @@ def pytest_command(junit: Path, basetemp: Path, tests: Sequence[str], extra: Seq
         *extra,
         *tests,
     ]
-
-
-def node_id(classname: str, name: str, file: str | None = None) -> str:
-    """The pytest node id of a JUnit testcase: `classname` is the module's dotted path, then its classes."""
-    if not classname:  # a collection error: `name` is the module's dotted path
-        return name.replace(".", "/") + ".py"
-    if file and file.endswith(".py"):
-        module = file[:-3].replace("/", ".")
-        if classname == module or classname.startswith(module + "."):
-            classes = classname[len(module) + 1 :].split(".") if classname != module else []
-            return "::".join([file, *classes, name])
-    # Without a usable file: classes are the parts that start with a capital (pytest collects Test*).
-    parts = classname.split(".")
-    split = next((i for i, part in enumerate(parts) if part[:1].isupper()), len(parts))
-    return "::".join(["/".join(parts[:split]) + ".py", *parts[split:], name])
 
 
 def failed_tests(junit_xml: str) -> tuple[Failure, ...]:

@@ -34,6 +34,7 @@ import pytest
 from docker.errors import DockerException
 
 from tests.support.environment import ROOT
+from tests.support.junit import node_id
 
 MODES = ("alternate", "parallel", "serial")
 REPORTS = ROOT / "reports" / "soak"
@@ -46,7 +47,6 @@ SESSIONS_FILE_ENV = "SOAK_SESSIONS_FILE"
 PLUGIN = "tests.support.soak"
 
 FAILED, PASSED, SKIPPED = "failed", "passed", "skipped"
-INTERNAL_ERROR = "(pytest internal error)"
 # When a scenario appears more than once in a report (a failed call and a teardown error), the worst counts.
 _RANK = {SKIPPED: 0, PASSED: 1, FAILED: 2}
 
@@ -117,22 +117,6 @@ def suite_command(options: Options, index: int, junit: Path) -> list[str]:
 
 
 # --- the JUnit report ------------------------------------------------------------------------
-
-
-def node_id(classname: str, name: str) -> str:
-    """Undo pytest's junit naming: ("tests.unit.test_x.TestY", "test_z[1]") -> "tests/unit/test_x.py::TestY::test_z[1]".
-
-    The report joins module and classes with dots; classes are told from modules by pytest's
-    default class prefix "Test". A collection error has no classname and the module as name.
-    """
-    if (classname, name) == ("pytest", "internal"):  # how junitxml records an INTERNALERROR
-        return INTERNAL_ERROR
-    if not classname:
-        return name.replace(".", "/") + ".py"
-    parts = classname.split(".")
-    first_class = next((i for i, part in enumerate(parts) if i > 0 and part.startswith("Test")), len(parts))
-    module = "/".join(parts[:first_class]) + ".py"
-    return "::".join([module, *parts[first_class:], name])
 
 
 def _outcome(case: ET.Element) -> str:

@@ -29,7 +29,6 @@ from tests.mutations.run import (
     matches,
     mutant_environment,
     mutated_text,
-    node_id,
     project_files,
     pytest_command,
     rebuilds_stand_ins,
@@ -42,6 +41,7 @@ from tests.mutations.run import (
     write_exactly,
 )
 from tests.support.environment import ROOT
+from tests.support.junit import node_id
 from tests.support.specification import killed_by
 
 KILLER = "tests/unit/test_views.py::test_escaped"

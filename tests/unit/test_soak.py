@@ -12,9 +12,9 @@ import pytest
 from testcontainers.core.labels import LABEL_SESSION_ID
 
 from tests.support import cleanup
+from tests.support.junit import INTERNAL_ERROR, node_id
 from tests.support.soak import (
     FAILED,
-    INTERNAL_ERROR,
     PASSED,
     SKIPPED,
     LeftoverCheck,
@@ -27,7 +27,6 @@ from tests.support.soak import (
     flaky_scenarios,
     green_streaks,
     is_suite_object,
-    node_id,
     parse_junit,
     parse_options,
     read_junit,
