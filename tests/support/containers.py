@@ -10,7 +10,7 @@ from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
-from testcontainers.core.wait_strategies import HttpWaitStrategy, LogMessageWaitStrategy
+from testcontainers.core.wait_strategies import HealthcheckWaitStrategy, LogMessageWaitStrategy
 
 from tests.support.diagnostics import LoggedContainer
 from tests.support.environment import Images
@@ -41,23 +41,24 @@ def postgres_container(images: Images, network: Network) -> PostgresContainer:
 
 
 def webapp_container(image: DockerImage, network: Network | None = None, /, **environment: str) -> DockerContainer:
-    """A webapp publishing port 5000 on a host port Docker picks; waits until /healthz answers."""
+    """A webapp publishing port 5000 on a host port Docker picks; ready when its image's
+    health check says so."""
     container = LoggedContainer(str(image)).with_exposed_ports(WEBAPP_PORT).with_envs(**environment)
     if network is not None:
         container = container.with_network(network)
-    return container.waiting_for(HttpWaitStrategy(WEBAPP_PORT, "/healthz").for_status_code(200))
+    return container.waiting_for(HealthcheckWaitStrategy())
 
 
 def api_container(
     image: DockerImage, network: Network | None = None, *, aliases: Sequence[str] = ("api",), publish: bool = True
 ) -> DockerContainer:
-    container = LoggedContainer(str(image))
+    """An api, published or not; ready when its image's health check says so (so also an
+    unpublished one is answering before the scenario goes on)."""
+    container = LoggedContainer(str(image)).waiting_for(HealthcheckWaitStrategy())
     if network is not None:
         container = container.with_network(network).with_network_aliases(*aliases)
     if publish:
-        container = container.with_exposed_ports(API_PORT).waiting_for(
-            HttpWaitStrategy(API_PORT, "/healthz").for_status_code(200)
-        )
+        container = container.with_exposed_ports(API_PORT)
     return container
 
 
