@@ -6,7 +6,8 @@ import time
 from dataclasses import dataclass
 
 import requests
-from urllib3.exceptions import ProtocolError
+import urllib3
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from app.config import Settings
 
@@ -49,7 +50,7 @@ class ApiClient:
                         return ApiReply(None, f"the api at {self.url} answered more than {MAX_MESSAGE_BYTES} bytes")
                     if time.monotonic() > deadline:
                         return self._too_slow()
-        except requests.Timeout:
+        except (requests.Timeout, ReadTimeoutError):  # the body is read by urllib3 itself
             return self._too_slow()
         except requests.ConnectionError as error:
             if error.args and isinstance(error.args[0], ProtocolError):  # it answered, but not in HTTP
@@ -57,7 +58,7 @@ class ApiClient:
             return ApiReply(None, f"the api at {self.url} is unreachable")
         except requests.HTTPError as error:
             return ApiReply(None, f"the api at {self.url} answered {error.response.status_code}")
-        except (requests.RequestException, ProtocolError):
+        except (requests.RequestException, urllib3.exceptions.HTTPError):
             return ApiReply(None, f"the api at {self.url} gave no valid answer")
         try:
             return ApiReply(body.decode("utf-8").strip())

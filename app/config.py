@@ -128,7 +128,7 @@ def _display_timezone(read: _Reader) -> tzinfo:
         return timezone.utc
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones, e.g. "Europe"
         raise ConfigError(f"DISPLAY_TIMEZONE={name!r} is not a time zone (e.g. UTC, Europe/Berlin)") from None
 
 

@@ -2,7 +2,7 @@
 
 gunicorn reads WEB_CONCURRENCY itself, unvalidated, as soon as it is imported, and a bad
 value ends in a traceback that does not name it. So the settings are checked first, with
-one line naming the bad one, and the worker count reaches gunicorn through its config file.
+one line naming the bad one, before gunicorn is imported.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from app.config import ConfigError, load_settings
 
 def main() -> None:
     try:
-        load_settings()
+        settings = load_settings()
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
-    os.environ.pop("WEB_CONCURRENCY", None)  # validated above; app/gunicorn_conf.py passes it on
+    # What gunicorn reads at import is now a value known to be good (as given, or the default).
+    os.environ["WEB_CONCURRENCY"] = str(settings.web_concurrency)
     from gunicorn.app.wsgiapp import run  # type: ignore[import-untyped]  # gunicorn ships no types
 
     sys.argv = ["gunicorn", "--config", "python:app.gunicorn_conf", "app:create_app()", *sys.argv[1:]]

@@ -60,7 +60,8 @@ def test_the_python_services_run_with_least_privilege(
 
     assert _exec(docker_client, stack, service, "id", "-u")[1] != "0"
     assert host["ReadonlyRootfs"] is True
-    assert _exec(docker_client, stack, service, "touch", "/probe")[0] != 0
+    root_mount_options = _exec(docker_client, stack, service, "awk", '$2 == "/" {print $4}', "/proc/mounts")[1]
+    assert root_mount_options.split(",")[0] == "ro"
     assert _exec(docker_client, stack, service, "touch", "/tmp/probe")[0] == 0
     assert host["CapDrop"] == ["ALL"]
     assert not host["CapAdd"]

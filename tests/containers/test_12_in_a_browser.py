@@ -4,6 +4,7 @@ on its published port. Each state is kept as a screenshot in reports/screenshots
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from playwright.sync_api import BrowserContext, Page, ViewportSize, expect, sync
 from tests.support.compose import ProjectCompose
 from tests.support.environment import ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))  # as scripts/ensure-browser.sh
 # A fresh profile per run; no GPU, no sandbox (the suite runs as root), and none of
 # Chromium's background traffic, which a closed network would refuse.
 CHROMIUM_FLAGS = [

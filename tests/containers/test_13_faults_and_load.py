@@ -79,7 +79,8 @@ def test_a_database_killed_under_load_loses_no_answered_visit(
     assert max(answer.seconds for answer in during_outage) < 3
     assert {answer.status for answer in answers} <= {200, 503}
     answered = sum(1 for answer in answers if answer.status == 200)
-    assert answered <= _total(stack) <= len(answers)
+    unanswered = sum(1 for answer in answers if answer.status is None)  # may have been recorded
+    assert answered <= _total(stack) <= answered + unanswered
     webapp.reload()
     assert (webapp.status, webapp.attrs["RestartCount"]) == ("running", 0)
 
@@ -88,8 +89,8 @@ def test_a_webapp_stopped_under_load_finishes_what_it_began_and_exits_cleanly(
     stack: ProjectCompose, docker_client: docker.DockerClient
 ) -> None:
     """`docker stop` while 8 clients load the page: no request is answered with an error
-    or cut short (only new connections are refused once it stopped listening), and the
-    webapp exits with code 0 well inside Docker's 10 s grace period."""
+    status (once it stops listening, new connections are refused), and the webapp exits
+    with code 0 well inside Docker's 10 s grace period."""
     webapp = docker_client.containers.get(stack.container_id("webapp"))
     load = Load(stack.url("webapp", 5000), clients=8, seconds=60, timeout=10)
     try:
@@ -104,4 +105,4 @@ def test_a_webapp_stopped_under_load_finishes_what_it_began_and_exits_cleanly(
     assert webapp.attrs["State"]["ExitCode"] == 0
     assert stopped_in < 5 + 1.5  # gunicorn's graceful timeout, with a margin for a loaded machine
     assert {answer.status for answer in answers} <= {200, None}
-    assert all(answer.started + answer.seconds > stop_began for answer in answers if answer.status is None)
+    assert all(answer.status == 200 for answer in answers if answer.started + answer.seconds < stop_began)

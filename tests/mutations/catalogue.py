@@ -273,7 +273,7 @@ MISTAKES: tuple[Mistake, ...] = (
         file="app/api_client.py",
         find="        except requests.ConnectionError as error:\n",
         replace="        except requests.exceptions.InvalidURL as error:\n",
-        claim="With the api stopped the page still renders and says the api is unreachable.",
+        claim="With the api stopped the page says plainly that the api is unreachable.",
         killers=(f"{CH06}::test_with_the_api_stopped_the_page_says_so_quickly_and_still_renders",),
     ),
     Mistake(
@@ -446,6 +446,14 @@ MISTAKES: tuple[Mistake, ...] = (
         replace='    return f"database unavailable: {describe_error(error)}"\n',
         claim="No answer shows the database's own error (host, address, role): only the log does.",
         killers=(f"{CH07}::test_a_wrong_password_is_reported_not_crash_looped",),
+    ),
+    Mistake(
+        name="web-concurrency-ignored",
+        file="app/serve.py",
+        find='    os.environ["WEB_CONCURRENCY"] = str(settings.web_concurrency)\n',
+        replace='    os.environ.pop("WEB_CONCURRENCY", None)\n',
+        claim="The server runs as many workers as WEB_CONCURRENCY says.",
+        killers=(f"{UNIT_CONFIG}::test_the_server_runs_as_many_workers_as_web_concurrency_says",),
     ),
     Mistake(
         name="workers-may-exhaust-the-database",

@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -132,9 +133,13 @@ def duplicate_names(mistakes: Iterable[Mistake]) -> list[str]:
     return sorted({n for n in names if names.count(n) > 1})
 
 
+# Part of every tag: a tag left by an interrupted or concurrent run is never this run's.
+RUN_ID = uuid.uuid4().hex[:8]
+
+
 def image_tag(name: str) -> str:
     """A Docker tag for the mutant (tags allow [A-Za-z0-9_.-], at most 128 characters)."""
-    return "mutant-" + re.sub(r"[^A-Za-z0-9_.-]", "-", name)[:120]
+    return f"mutant-{RUN_ID}-" + re.sub(r"[^A-Za-z0-9_.-]", "-", name)[:110]
 
 
 def mutant_environment(base: Mapping[str, str], name: str, *, planted: bool = True) -> dict[str, str]:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from app.config import ConfigError, load_settings
 from tests.support.environment import ROOT
+from tests.support.waiting import wait_until
 
 BASE = {"POSTGRES_PASSWORD": "secret"}
 
@@ -115,6 +118,30 @@ def test_visit_times_are_shown_in_the_display_timezone() -> None:
             assert app.jinja_env.filters["readable_time"](visit) == shown
 
 
-def test_an_unknown_display_timezone_is_named() -> None:
-    with pytest.raises(ConfigError, match="DISPLAY_TIMEZONE='Mars/Olympus' is not a time zone"):
-        load_settings({**BASE, "DISPLAY_TIMEZONE": "Mars/Olympus"})
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "Europe", "../etc/passwd"])
+def test_an_unknown_display_timezone_is_named(zone: str) -> None:
+    with pytest.raises(ConfigError, match=f"DISPLAY_TIMEZONE='{re.escape(zone)}' is not a time zone"):
+        load_settings({**BASE, "DISPLAY_TIMEZONE": zone})
+
+
+def test_the_server_runs_as_many_workers_as_web_concurrency_says() -> None:
+    """WEB_CONCURRENCY=3, validated by app.serve and then read by gunicorn: three workers boot."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "DATABASE_URL"))}
+    environ.update(POSTGRES_PASSWORD="x", POSTGRES_HOST="127.0.0.1", WEB_CONCURRENCY="3", WEB_THREADS="1")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.serve", "--bind", "127.0.0.1:0"],
+        cwd=ROOT,
+        env=environ,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    assert server.stderr is not None
+    reader = threading.Thread(target=lambda: lines.extend(server.stderr or ()), daemon=True)
+    reader.start()
+    try:
+        wait_until(lambda: sum("Booting worker with pid" in line for line in lines) >= 3, timeout=20, what="3 workers")
+        assert sum("Booting worker with pid" in line for line in lines) == 3
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -191,6 +191,11 @@ def _trickle(connection: socket.socket) -> None:
         time.sleep(0.2)
 
 
+def _headers_then_silence(connection: socket.socket) -> None:
+    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+    time.sleep(3)
+
+
 @pytest.mark.parametrize(
     ("handler", "says"),
     [
@@ -198,8 +203,13 @@ def _trickle(connection: socket.socket) -> None:
         (_trickle, "did not answer within 0.5s/0.5s"),
         (lambda c: c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n\xff\xfe\x00\x81"), "not text"),
         (lambda c: c.sendall(b"garbage, not HTTP\r\n\r\n"), "gave no valid answer"),
+        (_headers_then_silence, "did not answer within 0.5s/0.5s"),
+        (
+            lambda c: c.sendall(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nnotgz"),
+            "gave no valid answer",
+        ),
     ],
-    ids=["endless body", "endless trickle", "not text", "not HTTP"],
+    ids=["endless body", "endless trickle", "not text", "not HTTP", "headers then silence", "broken gzip"],
 )
 def test_a_hostile_api_costs_the_page_at_most_its_timeouts_and_4_kib(
     closed_port: int, raw_server: Callable[[Callable[[socket.socket], None]], str], handler: Any, says: str
