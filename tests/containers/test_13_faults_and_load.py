@@ -79,8 +79,9 @@ def test_a_database_killed_under_load_loses_no_answered_visit(
     assert max(answer.seconds for answer in during_outage) < 3
     assert {answer.status for answer in answers} <= {200, 503}
     answered = sum(1 for answer in answers if answer.status == 200)
-    unanswered = sum(1 for answer in answers if answer.status is None)  # may have been recorded
-    assert answered <= _total(stack) <= answered + unanswered
+    # A 503 may come after its visit was committed (the database died before the page was
+    # read), so only the requests sent bound the rows from above: one row each at most.
+    assert answered <= _total(stack) <= len(answers)
     webapp.reload()
     assert (webapp.status, webapp.attrs["RestartCount"]) == ("running", 0)
 
