@@ -69,17 +69,21 @@ SLOW_START = {
 def test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy(
     docker_client: docker.DockerClient, tmp_path: Path, slow: str
 ) -> None:
-    """`depends_on` with `condition: service_healthy`: with the db (or the api) slow to
-    become ready, the engine's own event stream shows the webapp container starting only
-    after both reported healthy, not when they were merely running."""
+    """`depends_on` with `condition: service_healthy`: with the api healthy already and the
+    db slow to become ready (or the other way round), the engine's own event stream shows
+    the webapp container starting only after both reported healthy, not when the slow one
+    was merely running."""
     override = tmp_path / "slow-start.yml"
     override.write_text(json.dumps({"services": {slow: SLOW_START[slow]}}))
     stack = ProjectCompose(
         context=ROOT, compose_file_name=["docker-compose.yml", str(override)], environment={"WEBAPP_PORT": "0"}
     )
     project: Filters = {"label": f"com.docker.compose.project={stack.project_name}"}
+    other = "api" if slow == "db" else "db"
     with EventRecorder(docker_client, project) as events:
         try:
+            # The other dependency first, healthy already: the webapp then waits on the slow one only.
+            stack.compose("up", "--wait", "--detach", other)
             stack.start()
         finally:
             events.stop()
