@@ -105,8 +105,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="database-data-on-a-tmpfs",
         file="docker-compose.yml",
-        find="    # Pinned major: from 18 the official image keeps its data elsewhere.\n",
-        replace="    tmpfs:\n      - /var/lib/postgresql/data\n",
+        find="      - /var/run/postgresql\n",
+        replace="      - /var/run/postgresql\n      - /var/lib/postgresql/data\n",
         claim="The visits survive `docker compose stop` and `start`: the container keeps its data.",
         killers=(f"{CH09}::test_visits_survive_stop_and_start",),
     ),
