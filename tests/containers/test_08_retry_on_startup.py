@@ -66,10 +66,12 @@ def test_the_retry_backs_off_exponentially_up_to_its_cap(webapp_image: DockerIma
 
         for times in _attempt_times(webapp).values():
             gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-            # 0.2, 0.4, 0.8, 0.8, ...: each attempt itself takes a few ms (the name "db" does not resolve).
-            assert gaps[0] < 0.45, gaps
-            assert gaps[1] >= gaps[0] + 0.1, gaps
+            # 0.2, 0.4, 0.8, 0.8, ...: each gap is a pause plus one failed attempt (the name "db"
+            # does not resolve: milliseconds, up to a few tenths on a loaded machine), and the log
+            # rounds to 0.1 s.
+            assert 0.15 <= gaps[0] < 0.5, gaps
             assert gaps[2] >= 0.65, gaps
+            assert gaps[2] >= gaps[0] + 0.3, gaps
             assert all(gap <= 0.8 + 0.35 for gap in gaps), gaps
             assert all(gap >= 0.65 for gap in gaps[3:]), gaps
 
