@@ -61,8 +61,8 @@ def test_a_database_killed_under_load_loses_no_answered_visit(
     load = Load(stack.url("webapp", 5000), clients=4, seconds=90)
     try:
         wait_until(lambda: load.count(200) >= 20, timeout=30, what="20 visits answered")
+        kill_began = time.monotonic()
         database.kill()
-        killed_at = time.monotonic()
         wait_until(lambda: load.count(503) >= 5, timeout=30, what="the outage to be answered 503")
         database.start()
         wait_until(
@@ -74,7 +74,9 @@ def test_a_database_killed_under_load_loses_no_answered_visit(
         answers = load.stop()
 
     during_outage = [answer for answer in answers if answer.status == 503]
-    assert all(answer.started > killed_at - 1 for answer in during_outage)
+    # Only requests still in flight when the kill began may fail (on a loaded machine a
+    # request, and the kill call itself, can take a second or more).
+    assert all(answer.started + answer.seconds > kill_began for answer in during_outage)
     assert all("Database unavailable." in answer.body for answer in during_outage)
     assert max(answer.seconds for answer in during_outage) < 3
     assert {answer.status for answer in answers} <= {200, 503}
