@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Sequence
 
 from testcontainers.community.postgres import PostgresContainer
@@ -14,6 +13,7 @@ from testcontainers.core.wait_strategies import HealthcheckWaitStrategy, LogMess
 
 from tests.support.diagnostics import LoggedContainer
 from tests.support.environment import Images
+from tests.support.events import stop_and_time
 from tests.support.waiting import wait_until
 
 WEBAPP_PORT = 5000
@@ -82,13 +82,9 @@ def free_host_port() -> int:
 
 
 def timed_stop(container: DockerContainer) -> tuple[float, int]:
-    """`docker stop` with Docker's default 10 s grace period: seconds taken and exit code."""
-    wrapped = container.get_wrapped_container()
-    started = time.monotonic()
-    wrapped.stop(timeout=10)
-    elapsed = time.monotonic() - started
-    wrapped.reload()
-    return elapsed, int(wrapped.attrs["State"]["ExitCode"])
+    """`docker stop` with Docker's default 10 s grace period: seconds from the SIGTERM to the
+    exit (the engine's own timestamps) and the exit code."""
+    return stop_and_time(container.get_docker_client().client, str(container.get_wrapped_container().id))
 
 
 # A listener whose accept queue is full and never emptied: Linux then drops every new

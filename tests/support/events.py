@@ -9,6 +9,7 @@ from typing import Any
 import docker
 
 from tests.support.cleanup import Filters
+from tests.support.waiting import wait_until
 
 SERVICE_LABEL = "com.docker.compose.service"
 
@@ -42,12 +43,33 @@ class EventRecorder:
         self._stream.close()
         self._reader.join(timeout=5)
 
-    def first(self, service: str, action: str) -> int:
-        """When (ns since the epoch) `service`'s container first did `action`; fails if it never did."""
+    def saw(self, action: str) -> bool:
+        return any(event.get("Action") == action for event in self._events)
+
+    def first(self, service: str | None, action: str) -> int:
+        """When (ns since the epoch) `service`'s container (any, for None) first did `action`;
+        fails if it never did."""
         times = [
             int(event["timeNano"])
             for event in self._events
-            if event.get("Action") == action and event["Actor"]["Attributes"].get(SERVICE_LABEL) == service
+            if event.get("Action") == action
+            and (service is None or event["Actor"]["Attributes"].get(SERVICE_LABEL) == service)
         ]
         assert times, f"no {action!r} event for service {service!r}"
         return min(times)
+
+
+def stop_and_time(client: docker.DockerClient, container_id: str, timeout: int = 10) -> tuple[float, int]:
+    """`docker stop`: seconds from the engine's SIGTERM to the container's exit, and its exit code.
+
+    Timed by the engine's own events, not around the API call, so a busy engine's latency
+    in answering the call is not counted as the server's time to stop.
+    """
+    container = client.containers.get(container_id)
+    with EventRecorder(client, {"container": container_id}) as events:
+        container.stop(timeout=timeout)
+        wait_until(lambda: events.saw("die"), timeout=30, what="the container's exit in the event stream")
+        events.stop()
+    stopped_in = (events.first(None, "die") - events.first(None, "kill")) / 1e9
+    container.reload()
+    return stopped_in, int(container.attrs["State"]["ExitCode"])
