@@ -138,8 +138,8 @@ def test_docker_stop_is_quick_and_clean(request: pytest.FixtureRequest, image_fi
         elapsed, exit_code = timed_stop(container)
 
         assert exit_code == 0
-        # graceful_timeout (5 s) bounds it; a worker caught mid-request under load may use it all.
-        assert elapsed < 6.5
+        # graceful_timeout (5 s) bounds it; a loaded machine adds the interpreters' own shutdown.
+        assert elapsed < 9
 
 
 def test_docker_stop_ends_cleanly_even_with_a_request_hanging(

@@ -104,7 +104,10 @@ def test_a_webapp_stopped_under_load_finishes_what_it_began_and_exits_cleanly(
     finally:
         answers = load.stop()
 
+    # Exit code 0: gunicorn ended by itself, before Docker's kill at 10 s (137). Its graceful
+    # timeout is 5 s; the master may wait it out after the workers are gone, and a loaded
+    # machine adds the interpreters' own shutdown (7.6 s seen with three suites at once).
     assert exit_code == 0
-    assert stopped_in < 5 + 1.5  # gunicorn's graceful timeout, with a margin for a loaded machine
+    assert stopped_in < 9  # gunicorn's graceful timeout, with a margin for a loaded machine
     assert {answer.status for answer in answers} <= {200, None}
     assert all(answer.status == 200 for answer in answers if answer.started + answer.seconds < stop_began)
