@@ -9,6 +9,7 @@ import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from docker.errors import APIError, NotFound
 from testcontainers.compose import DockerCompose
 
 from tests.support import diagnostics
@@ -67,6 +68,7 @@ class ProjectCompose(DockerCompose):
     def __post_init__(self) -> None:
         super().__post_init__()
         self._last_diagnostics = "(the stack was never started)"
+        self._orphans: list[str] = []
         diagnostics.watch(f"docker compose -p {self.project_name}", self._diagnostics_or_last)
 
     def down(self, *, volumes: bool) -> None:
@@ -74,11 +76,33 @@ class ProjectCompose(DockerCompose):
         DockerCompose.stop() would hide what happens to data without it."""
         with contextlib.suppress(ComposeCommandError):
             self._last_diagnostics = self.diagnostics()
+        if not volumes:
+            # What `down` leaves orphaned (the image's anonymous volumes): removed by stop().
+            self.keep_track_of_volumes(self._volumes_in_use())
         self.compose("down", *(["--volumes"] if volumes else []))
 
+    def keep_track_of_volumes(self, names: list[str]) -> None:
+        """Volumes to remove at stop() if still there, e.g. left by a `down` run outside this object."""
+        self._orphans.extend(names)
+
+    def _volumes_in_use(self) -> list[str]:
+        client = self._get_docker_client()
+        ids = self.compose("ps", "--all", "--quiet").split()
+        return [
+            str(mount["Name"])
+            for container_id in ids
+            for mount in client.client.containers.get(container_id).attrs["Mounts"]
+            if mount["Type"] == "volume"
+        ]
+
     def stop(self, down: bool = True) -> None:
-        """What `with ProjectCompose(...)` does on exit: `down --volumes` (nothing left), state kept for the report."""
+        """What `with ProjectCompose(...)` does on exit: `down --volumes`, then any volume an
+        earlier `down` orphaned, so nothing is left (also when a scenario failed midway)."""
         self.down(volumes=down)
+        client = self._get_docker_client().client
+        for name in self._orphans:
+            with contextlib.suppress(NotFound, APIError):
+                client.volumes.get(name).remove(force=True)
 
     def container_id(self, service: str) -> str:
         return str(self.get_container(service, include_all=True).ID)
