@@ -8,9 +8,9 @@ TOX_ARGS ?=
 MUTATE_ARGS ?=
 SOAK_ARGS ?=
 
-.PHONY: up down logs test unit mutate soak lint type tox lock spec spec-results engine images browser venv clean
+.PHONY: up down logs test unit mutate soak lint type tox lock spec spec-results engine images secrets browser venv clean
 
-up: images ## build and start webapp, api and db; returns when all are healthy
+up: images secrets ## build and start webapp, api and db; returns when all are healthy
 	docker compose up --build --wait
 	@echo "The webapp is up: http://localhost:$$(docker compose port webapp 5000 | cut -d: -f2)"
 
@@ -56,6 +56,9 @@ engine:
 
 images:
 	scripts/ensure-images.sh
+
+secrets: ## the passwords Compose gives the services as secrets (made once, at random, in secrets/)
+	scripts/ensure-secrets.sh
 
 browser: ## Debian's Chromium, for the end-to-end scenario of the page
 	scripts/ensure-browser.sh

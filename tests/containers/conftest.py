@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import docker
 import pytest
+
+from tests.support.environment import ROOT
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -15,3 +19,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(autouse=True)
 def _engine(docker_client: docker.DockerClient) -> None:
     """Each scenario checks the engine first, and so enrols in the session-end sweep."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compose_secrets() -> None:
+    """The password files docker-compose.yml names, made as `make up` makes them."""
+    subprocess.run([str(ROOT / "scripts" / "ensure-secrets.sh")], check=True)

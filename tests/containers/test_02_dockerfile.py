@@ -94,13 +94,20 @@ def test_requirements_live_in_the_image_not_on_the_host(webapp_image: DockerImag
 def test_dockerignore_keeps_local_clutter_out_of_the_build_context(
     images: Images, tmp_path: Path, diagnostics: Diagnostics
 ) -> None:
-    """A local virtual environment, caches, .git and .env, present in the project folder,
+    """A local virtual environment, caches, .git, .env and the secrets/ passwords, present in the project folder,
     never reach the daemon: a probe image that copies the whole build context has none of them."""
     context = tmp_path / "context"
     shutil.copytree(ROOT / "app", context / "app", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / ".dockerignore", context / ".dockerignore")
     shutil.copy(ROOT / "requirements.txt", context / "requirements.txt")
-    clutter = [".venv/bin/python", "venv/lib/site.py", "app/__pycache__/views.cpython-311.pyc", ".git/HEAD", ".env"]
+    clutter = [
+        ".venv/bin/python",
+        "venv/lib/site.py",
+        "app/__pycache__/views.cpython-311.pyc",
+        ".git/HEAD",
+        ".env",
+        "secrets/db_password",
+    ]
     for path in clutter:
         (context / path).parent.mkdir(parents=True, exist_ok=True)
         (context / path).write_text("should not be in the image\n")
@@ -123,7 +130,7 @@ def test_dockerignore_keeps_local_clutter_out_of_the_build_context(
         copied = {line.removeprefix("/context/") for line in listing.splitlines()}
         assert "app/views.py" in copied
         assert "requirements.txt" in copied
-        kept_out = [".venv", "venv", ".git", ".env", "app/__pycache__"]
+        kept_out = [".venv", "venv", ".git", ".env", "app/__pycache__", "secrets"]
         assert not [entry for entry in copied for out in kept_out if entry == out or entry.startswith(f"{out}/")]
 
 

@@ -4,8 +4,11 @@ is given, stores each visit as a row, and reports a wrong password instead of cr
 from __future__ import annotations
 
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import docker
 import pytest
 import requests
 import sqlalchemy
@@ -13,7 +16,7 @@ from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
-from testcontainers.core.wait_strategies import ExecWaitStrategy
+from testcontainers.core.wait_strategies import ExecWaitStrategy, LogMessageWaitStrategy
 
 from tests.support.containers import (
     DB_ENV,
@@ -27,7 +30,7 @@ from tests.support.containers import (
     webapp_container,
 )
 from tests.support.diagnostics import container_logs
-from tests.support.environment import Images
+from tests.support.environment import OFFLINE_RECIPE_LABEL, Images
 from tests.support.waiting import wait_for_http
 
 
@@ -158,3 +161,80 @@ def test_a_request_waiting_on_a_lock_held_elsewhere_ends_at_the_statement_timeou
             assert requests.get(page_url, timeout=10).status_code == 200
         finally:
             engine.dispose()
+
+
+@pytest.fixture
+def stand_in_postgres(images: Images, docker_client: docker.DockerClient) -> str:
+    """The offline stand-in for the postgres image, which goes further than the official
+    image in two ways; with the official image these scenarios do not apply."""
+    if OFFLINE_RECIPE_LABEL not in (docker_client.images.get(images.postgres).labels or {}):
+        pytest.skip(f"{images.postgres} is not the offline stand-in")
+    return images.postgres
+
+
+def test_every_login_needs_the_password_also_over_the_local_socket(
+    stand_in_postgres: str, postgres: PostgresContainer
+) -> None:
+    """Inside the database's container too, a login needs the password: a process there
+    cannot become the database's superuser (or any role) just by using the Unix socket.
+    (The official image trusts every local login.)"""
+    container = postgres.get_wrapped_container()
+    command = ["psql", "-U", DB_USER, "-d", DB_NAME, "-Atc", "SELECT current_user"]
+
+    without = container.exec_run(command, user="postgres")
+    with_password = container.exec_run(command, user="postgres", environment={"PGPASSWORD": postgres.password})
+
+    assert isinstance(without.output, bytes)  # not streamed
+    assert isinstance(with_password.output, bytes)
+    assert without.exit_code != 0
+    assert b"password authentication failed" in without.output or b"no password supplied" in without.output
+    assert (with_password.exit_code, with_password.output.strip()) == (0, DB_USER.encode())
+
+
+@pytest.fixture
+def data_volume(docker_client: docker.DockerClient) -> Iterator[str]:
+    volume = docker_client.volumes.create(f"tc-first-start-{uuid.uuid4().hex[:12]}")
+    yield str(volume.name)
+    volume.remove(force=True)
+
+
+def test_a_first_start_killed_midway_starts_over_on_the_next(
+    stand_in_postgres: str, data_volume: str, tmp_path: Path
+) -> None:
+    """A database killed during its first start (here: while an init script runs) leaves a
+    data directory without all that /docker-entrypoint-initdb.d/ makes. The next start on
+    that volume sees the interrupted start, says so, makes the directory again and runs
+    every init script: the database is complete, made once."""
+    initdb = tmp_path / "initdb.d"
+    initdb.mkdir()
+    (initdb / "10-slow.sh").write_text('if [ -n "${HANG_IN_INIT:-}" ]; then echo "init hangs"; sleep infinity; fi\n')
+    (initdb / "20-table.sql").write_text("CREATE TABLE made_once (n int);\nINSERT INTO made_once VALUES (1);\n")
+    for path in (initdb, *initdb.iterdir()):
+        path.chmod(0o755)
+
+    def database(**environment: str) -> DockerContainer:
+        return (
+            DockerContainer(stand_in_postgres)
+            .with_envs(POSTGRES_USER="owner", POSTGRES_PASSWORD="secret", POSTGRES_DB="store", **environment)
+            .with_volume_mapping(data_volume, "/var/lib/postgresql/data", "rw")
+            .with_volume_mapping(str(initdb), "/docker-entrypoint-initdb.d", "ro")
+            .with_exposed_ports(5432)
+        )
+
+    with database(HANG_IN_INIT="1").waiting_for(LogMessageWaitStrategy("init hangs")) as first:
+        first.get_wrapped_container().kill()
+
+    with database().waiting_for(
+        ExecWaitStrategy(["pg_isready", "-h", "127.0.0.1", "-U", "owner", "-d", "store"])
+    ) as second:
+        host, port = second.get_container_host_ip(), second.get_exposed_port(5432)
+        engine = sqlalchemy.create_engine(f"postgresql+psycopg2://owner:secret@{host}:{port}/store")
+        try:
+            with engine.connect() as db:
+                made = db.execute(sqlalchemy.text("SELECT count(*) FROM made_once")).scalar_one()
+        finally:
+            engine.dispose()
+        log = container_logs(second)()
+
+    assert made == 1
+    assert "the first start was interrupted" in log

@@ -3,6 +3,8 @@ as `make up` starts them."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -109,3 +111,77 @@ def test_only_the_webapp_is_published_and_only_on_loopback(
     assert [binding["HostIp"] for binding in bindings["webapp"]["5000/tcp"]] == ["127.0.0.1"]
     assert not bindings["api"]
     assert not bindings["db"]
+
+
+def _as_superuser(client: docker.DockerClient, stack: ProjectCompose, query: str) -> str:
+    """A query run by psql inside the db container as the superuser, with the password
+    read from its secret file (every login needs one)."""
+    script = (
+        'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atc "$0"'
+    )
+    code, output = _exec(client, stack, "db", "sh", "-c", script, query)
+    assert code == 0, output
+    return output
+
+
+def test_the_webapp_uses_its_own_database_role_not_the_superuser(
+    stack: ProjectCompose, docker_client: docker.DockerClient
+) -> None:
+    """The webapp logs in as its own role, "webapp", which db/initdb.d/ makes on the
+    database's first start: it owns the visits database and so its table, and may do
+    nothing more: not a superuser, no new roles, no new databases."""
+    requests.get(stack.url("webapp", 5000), timeout=10).raise_for_status()
+
+    logged_in = _as_superuser(
+        docker_client,
+        stack,
+        "SELECT DISTINCT usename FROM pg_stat_activity WHERE client_addr IS NOT NULL AND pid <> pg_backend_pid()",
+    )
+    role = _as_superuser(
+        docker_client, stack, "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = 'webapp'"
+    )
+    owners = _as_superuser(
+        docker_client,
+        stack,
+        "SELECT pg_get_userbyid(datdba) || ',' || (SELECT tableowner FROM pg_tables WHERE tablename = 'visits') "
+        "FROM pg_database WHERE datname = current_database()",
+    )
+
+    assert logged_in == "webapp"
+    assert role == "f|f|f"
+    assert owners == "webapp,webapp"
+
+
+def _process_environment(client: docker.DockerClient, stack: ProjectCompose, service: str) -> str:
+    """The environment of the container's main process (the running server), as it is now."""
+    container = client.containers.get(stack.container_id(service))
+    user = "postgres" if service == "db" else ""  # /proc/1/environ is readable by its owner only
+    code, output = container.exec_run(["cat", "/proc/1/environ"], user=user)
+    assert code == 0, output
+    assert isinstance(output, bytes)
+    return output.decode(errors="replace").replace("\0", "\n")
+
+
+def test_passwords_reach_the_services_only_as_secret_files(
+    stack: ProjectCompose, docker_client: docker.DockerClient
+) -> None:
+    """Both passwords (made at random in secrets/ by scripts/ensure-secrets.sh) reach the
+    services as files under /run/secrets, named by *_FILE variables. No container's
+    configuration (`docker inspect`) nor the environment of a running server holds a
+    *PASSWORD variable or either password, and no image's configuration or history does."""
+    passwords = [(ROOT / "secrets" / name).read_text().strip() for name in ("db_password", "webapp_db_password")]
+    assert all(passwords)
+
+    for service in ("webapp", "api", "db"):
+        container = docker_client.containers.get(stack.container_id(service))
+        image = docker_client.images.get(container.attrs["Image"])
+        seen_by_docker = json.dumps([container.attrs, image.attrs, image.history()])
+        environment = _process_environment(docker_client, stack, service)
+
+        configured = "\n".join(container.attrs["Config"]["Env"])
+
+        assert not [password for password in passwords if password in seen_by_docker + environment], service
+        assert not re.findall(r"^\w*PASSWORD=", configured + "\n" + environment, flags=re.MULTILINE), service
+    assert "POSTGRES_PASSWORD_FILE=/run/secrets/webapp_db_password" in _process_environment(
+        docker_client, stack, "webapp"
+    )

@@ -561,6 +561,84 @@ MISTAKES: tuple[Mistake, ...] = (
         claim="The database keeps only the capabilities its entrypoint needs.",
         killers=(f"{CH10}::test_the_database_keeps_only_the_capabilities_it_needs",),
     ),
+    Mistake(
+        name="webapp-logs-in-as-the-superuser",
+        file="docker-compose.yml",
+        find=(
+            "      POSTGRES_USER: ${WEBAPP_DB_USER:-webapp}\n"
+            "      POSTGRES_PASSWORD_FILE: /run/secrets/webapp_db_password\n"
+            "      POSTGRES_DB: ${POSTGRES_DB:-visits}\n"
+            "      API_URL: http://api:5001\n"
+            "    secrets:\n"
+            "      - webapp_db_password\n"
+        ),
+        replace=(
+            "      POSTGRES_USER: ${POSTGRES_USER:-postgres}\n"
+            "      POSTGRES_PASSWORD_FILE: /run/secrets/db_password\n"
+            "      POSTGRES_DB: ${POSTGRES_DB:-visits}\n"
+            "      API_URL: http://api:5001\n"
+            "    secrets:\n"
+            "      - db_password\n"
+        ),
+        claim="The webapp uses its own database role, not the superuser.",
+        killers=(f"{CH10}::test_the_webapp_uses_its_own_database_role_not_the_superuser",),
+    ),
+    Mistake(
+        name="webapp-role-made-a-superuser",
+        file="db/initdb.d/10-webapp-role.sh",
+        find="LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD",
+        replace="LOGIN SUPERUSER PASSWORD",
+        claim="The webapp's role may do nothing beyond owning its database.",
+        killers=(f"{CH10}::test_the_webapp_uses_its_own_database_role_not_the_superuser",),
+    ),
+    Mistake(
+        name="database-password-in-the-environment",
+        file="docker-compose.yml",
+        find="      POSTGRES_PASSWORD_FILE: /run/secrets/db_password\n      POSTGRES_DB",
+        replace="      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres}\n      POSTGRES_DB",
+        claim="The database's password reaches it as a secret file, never in its configuration.",
+        killers=(f"{CH10}::test_passwords_reach_the_services_only_as_secret_files",),
+    ),
+    Mistake(
+        name="offline-postgres-server-keeps-the-password",
+        file="scripts/offline/docker-entrypoint.sh",
+        find="  unset POSTGRES_PASSWORD\n  exec",
+        replace="  exec",
+        claim="The password read from a file is not left in the running server's environment.",
+        killers=(f"{CH10}::test_passwords_reach_the_services_only_as_secret_files",),
+    ),
+    Mistake(
+        name="offline-postgres-trusts-local-logins",
+        file="scripts/offline/docker-entrypoint.sh",
+        find='--auth-local="$AUTH_METHOD"',
+        replace="--auth-local=trust",
+        claim="A login over the database's local socket needs the password too.",
+        killers=(f"{CH07}::test_every_login_needs_the_password_also_over_the_local_socket",),
+    ),
+    Mistake(
+        name="offline-postgres-forgets-an-interrupted-first-start",
+        file="scripts/offline/docker-entrypoint.sh",
+        find='  touch "$PGDATA/$INIT_MARKER"\n',
+        replace="",
+        claim="A first start killed midway is made again at the next start, not left without its database.",
+        killers=(f"{CH07}::test_a_first_start_killed_midway_starts_over_on_the_next",),
+    ),
+    Mistake(
+        name="dockerignore-lets-the-secrets-in",
+        file=".dockerignore",
+        find="\nsecrets\n",
+        replace="\n",
+        claim="The passwords in secrets/ never reach the build context.",
+        killers=(f"{CH02}::test_dockerignore_keeps_local_clutter_out_of_the_build_context",),
+    ),
+    Mistake(
+        name="secrets-readable-by-everyone-on-the-host",
+        file="scripts/ensure-secrets.sh",
+        find='  chmod 700 "$secrets_dir"\n',
+        replace='  chmod 755 "$secrets_dir"\n',
+        claim="On the host, the passwords' folder is its owner's only.",
+        killers=(f"{UNIT_SCRIPTS}::test_the_secrets_are_made_once_at_random_in_a_private_folder",),
+    ),
     # --- the set-up scripts ---
     Mistake(
         name="dockerd-log-pasted-into-a-root-shell",

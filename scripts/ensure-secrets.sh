@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Makes sure the passwords Compose hands to the services as secrets exist:
+#   secrets/db_password          the database superuser's (the db service only)
+#   secrets/webapp_db_password   the webapp's own database role's (db and webapp)
+# Each is made once, at random, and kept: the database stores it at its first start.
+# The folder is the owner's only (0700); the files are readable (0644) because Compose
+# bind-mounts them as they are, and the services read them as non-root users.
+# Put your own password in a file before the first `make up` to choose it.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+secrets_dir=${SECRETS_DIR:-$root/secrets}
+
+say() { printf 'ensure-secrets: %s\n' "$*" >&2; }
+
+ensure_secrets_dir() {
+  mkdir -p "$secrets_dir"
+  chmod 700 "$secrets_dir"
+}
+
+# ensure_password NAME: secrets/NAME holds a password; a new one is random.
+ensure_password() {
+  local file="$secrets_dir/$1"
+  if [ -s "$file" ]; then
+    chmod 644 "$file"
+    return 0
+  fi
+  say "creating $file (a random password)"
+  (umask 022 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' > "$file.new")
+  mv "$file.new" "$file"
+}
+
+main() {
+  ensure_secrets_dir
+  ensure_password db_password
+  ensure_password webapp_db_password
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi
