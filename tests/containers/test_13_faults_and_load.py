@@ -1,6 +1,6 @@
-"""Chapter 13. Faults and load: a burst of clients, a database killed mid-load, a webapp
-stopped mid-load; nothing answered is lost, nothing is doubled, nothing hangs. Run these
-alone with `pytest -m reliability`."""
+"""Chapter 13. Faults, load and bad input: a burst of clients, a database killed mid-load,
+a webapp stopped mid-load, a hostile api, a wrong setting; nothing answered is lost,
+nothing is doubled, nothing hangs. Run these alone with `pytest -m reliability`."""
 
 from __future__ import annotations
 
@@ -10,9 +10,22 @@ from collections.abc import Iterator
 
 import docker
 import pytest
+import requests
+from testcontainers.community.postgres import PostgresContainer
+from testcontainers.core.image import DockerImage
+from testcontainers.core.network import Network
 
 from tests.support.compose import ProjectCompose
-from tests.support.environment import ROOT
+from tests.support.containers import (
+    DB_ENV,
+    WEBAPP_PORT,
+    assert_never_restarted,
+    hostile_api,
+    url,
+    webapp_container,
+)
+from tests.support.diagnostics import LoggedContainer, container_logs
+from tests.support.environment import ROOT, Images
 from tests.support.events import stop_and_time
 from tests.support.load import Load
 from tests.support.waiting import wait_for_http, wait_until
@@ -111,3 +124,52 @@ def test_a_webapp_stopped_under_load_finishes_what_it_began_and_exits_cleanly(
     assert stopped_in < 9  # gunicorn's graceful timeout, with a margin for a loaded machine
     assert {answer.status for answer in answers} <= {200, None}
     assert all(answer.status == 200 for answer in answers if answer.started + answer.seconds < stop_began)
+
+
+@pytest.mark.parametrize(
+    ("mode", "says"),
+    [("endless", "answered more than 4096 bytes"), ("silent", "did not answer within 1s/2s")],
+    ids=["endless", "silent"],
+)
+def test_a_hostile_api_container_costs_the_page_only_its_timeouts(
+    webapp_image: DockerImage, images: Images, network: Network, postgres: PostgresContainer, mode: str, says: str
+) -> None:
+    """The container named "api" answers without end, or accepts and never answers: the
+    page still answers 200 within the api's timeouts (1 s to connect, 2 s to read), says
+    what is wrong, and the webapp keeps running with its memory bounded (it read at most
+    4 KiB of the endless answer)."""
+    with hostile_api(images, network, mode), webapp_container(webapp_image, network, **DB_ENV) as webapp:
+        started = time.monotonic()
+        page = requests.get(url(webapp, WEBAPP_PORT), timeout=15)
+        elapsed = time.monotonic() - started
+
+        assert page.status_code == 200
+        assert "API unavailable: the api at http://api:5001" in page.text
+        assert says in page.text
+        assert elapsed < 2 + 2.5  # the read timeout, with a margin for a loaded machine
+        assert_never_restarted(webapp)
+
+
+@pytest.mark.parametrize(
+    ("setting", "line"),
+    [
+        ({"WEB_CONCURRENCY": "many"}, "configuration error: WEB_CONCURRENCY='many' is not a number"),
+        (
+            {"POSTGRES_PASSWORD": "", "POSTGRES_PASSWORD_FILE": "/run/secrets/absent"},
+            "configuration error: POSTGRES_PASSWORD_FILE=/run/secrets/absent cannot be read: No such file or directory",
+        ),
+    ],
+    ids=["WEB_CONCURRENCY", "POSTGRES_PASSWORD_FILE"],
+)
+def test_a_wrong_setting_stops_the_container_at_once_with_one_line_naming_it(
+    webapp_image: DockerImage, setting: dict[str, str], line: str
+) -> None:
+    """A wrong setting never reaches a request: the container exits at start with code 2
+    and one log line that names the setting, instead of serving errors or restarting
+    workers in a loop."""
+    with LoggedContainer(str(webapp_image)).with_envs(**{**DB_ENV, **setting}) as webapp:
+        exit_code = webapp.get_wrapped_container().wait(timeout=30)["StatusCode"]
+        log = container_logs(webapp)()
+
+    assert exit_code == 2
+    assert log.strip() == line

@@ -381,7 +381,10 @@ MISTAKES: tuple[Mistake, ...] = (
         find="                    if len(body) > MAX_MESSAGE_BYTES:\n",
         replace="                    if False:\n",
         claim="The webapp reads at most 4 KiB of the api's answer.",
-        killers=(f"{UNIT_VIEWS}::test_a_hostile_api_costs_the_page_at_most_its_timeouts_and_4_kib",),
+        killers=(
+            f"{UNIT_VIEWS}::test_a_hostile_api_costs_the_page_at_most_its_timeouts_and_4_kib",
+            f"{CH13}::test_a_hostile_api_container_costs_the_page_only_its_timeouts[endless]",
+        ),
     ),
     Mistake(
         name="api-answer-may-trickle-forever",
@@ -397,7 +400,10 @@ MISTAKES: tuple[Mistake, ...] = (
         find="self.timeout = (settings.api_connect_timeout, settings.api_read_timeout)",
         replace="self.timeout = (settings.api_connect_timeout, 30.0)",
         claim="A slow api costs the page at most API_READ_TIMEOUT.",
-        killers=(f"{UNIT_VIEWS}::test_a_slow_api_is_said_plainly_within_the_read_timeout",),
+        killers=(
+            f"{UNIT_VIEWS}::test_a_slow_api_is_said_plainly_within_the_read_timeout",
+            f"{CH13}::test_a_hostile_api_container_costs_the_page_only_its_timeouts[silent]",
+        ),
     ),
     Mistake(
         name="webapp-connects-as-another-user",
@@ -454,6 +460,17 @@ MISTAKES: tuple[Mistake, ...] = (
         replace='    os.environ.pop("WEB_CONCURRENCY", None)\n',
         claim="The server runs as many workers as WEB_CONCURRENCY says.",
         killers=(f"{UNIT_CONFIG}::test_the_server_runs_as_many_workers_as_web_concurrency_says",),
+    ),
+    Mistake(
+        name="configuration-error-as-a-traceback",
+        file="app/serve.py",
+        find="        raise SystemExit(2) from None\n",
+        replace="        raise\n",
+        claim="A wrong setting stops the container at start with exit code 2 and one line naming it.",
+        killers=(
+            f"{CH13}::test_a_wrong_setting_stops_the_container_at_once_with_one_line_naming_it[WEB_CONCURRENCY]",
+            f"{CH13}::test_a_wrong_setting_stops_the_container_at_once_with_one_line_naming_it[POSTGRES_PASSWORD_FILE]",
+        ),
     ),
     Mistake(
         name="workers-may-exhaust-the-database",

@@ -117,6 +117,42 @@ def unanswering_host(images: Images, network: Network, alias: str, port: int) ->
     )
 
 
+# An "api" that accepts a request and then misbehaves: an endless body, or silence.
+_HOSTILE_API = """
+import socket, sys, threading
+mode, port = sys.argv[1], int(sys.argv[2])
+
+def answer(connection):
+    with connection:
+        connection.recv(65536)
+        if mode == "endless":
+            connection.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n")
+            try:
+                while True:
+                    connection.sendall(b"x" * 65536)
+            except OSError:
+                return
+        threading.Event().wait()  # silent: never a byte
+
+server = socket.create_server(("0.0.0.0", port))
+print("hostile api ready", flush=True)
+while True:
+    threading.Thread(target=answer, args=(server.accept()[0],), daemon=True).start()
+"""
+
+
+def hostile_api(images: Images, network: Network, mode: str) -> DockerContainer:
+    """A host named "api" on `network` that answers on the api's port with an endless body
+    (`mode="endless"`) or accepts and never answers (`mode="silent"`)."""
+    return (
+        LoggedContainer(images.python)
+        .with_command(["python", "-c", _HOSTILE_API, mode, str(API_PORT)])
+        .with_network(network)
+        .with_network_aliases("api")
+        .waiting_for(LogMessageWaitStrategy("hostile api ready"))
+    )
+
+
 def server_starts(container: DockerContainer) -> tuple[int, int]:
     """How often gunicorn's master and its workers started, read from the container's log."""
     stdout, stderr = container.get_logs()
