@@ -53,9 +53,21 @@ def test_a_failed_scenario_leaves_nothing_behind(
 
     session: Filters = {"label": f"org.testcontainers.session-id={session_id}"}
     stack: Filters = {"label": f"com.docker.compose.project={project}"}
-    assert docker_client.containers.list(all=True, filters=session) == []
-    assert docker_client.containers.list(all=True, filters=stack) == []
-    assert docker_client.networks.list(filters=session) == []
-    assert docker_client.networks.list(filters=stack) == []
-    assert volumes
-    assert all(docker_client.volumes.list(filters={"name": name}) == [] for name in volumes)
+    try:
+        assert docker_client.containers.list(all=True, filters=session) == []
+        assert docker_client.containers.list(all=True, filters=stack) == []
+        assert docker_client.networks.list(filters=session) == []
+        assert docker_client.networks.list(filters=stack) == []
+        assert volumes
+        assert all(docker_client.volumes.list(filters={"name": name}) == [] for name in volumes)
+    finally:
+        # If the child's cleanup failed, what it left goes now: this scenario leaves nothing either.
+        for container in [
+            *docker_client.containers.list(all=True, filters=session),
+            *docker_client.containers.list(all=True, filters=stack),
+        ]:
+            container.remove(force=True, v=True)
+        for network in [*docker_client.networks.list(filters=session), *docker_client.networks.list(filters=stack)]:
+            network.remove()
+        for volume in [v for name in volumes for v in docker_client.volumes.list(filters={"name": name})]:
+            volume.remove(force=True)
