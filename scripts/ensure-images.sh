@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the base images the Dockerfiles and tests use are on this engine.
 #
-# With a registry: the official images (python:3.12-slim, postgres:17-alpine) are
-# pulled. Without one: stand-ins are built from Debian packages (debootstrap, then
+# With a registry: the official images (named in images.env) are pulled. Without one: stand-ins are built from Debian packages (debootstrap, then
 # `docker import`, then the Dockerfiles in scripts/offline/), and their names are
 # written to .env, the file Compose and the test suite both read. This is the same
 # place a user would name images from a private registry.
@@ -15,16 +14,21 @@
 # Idempotent: an image already present (with the same build recipe) is kept.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 offline_dir="$root/scripts/offline"
 env_file="$root/.env"
 
-OFFICIAL_PYTHON_IMAGE=python:3.12-slim
-OFFICIAL_POSTGRES_IMAGE=postgres:17-alpine
-DEBIAN_SUITE=${DEBIAN_SUITE:-bookworm}
+# load_image_names: every name in images.env, unless the environment already sets it.
+load_image_names() {
+  local line name
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in '' | '#'*) continue ;; esac
+    name=${line%%=*}
+    [ -n "${!name:-}" ] || printf -v "$name" '%s' "${line#*=}"
+  done <"$root/images.env"
+}
+load_image_names
 DEBIAN_BASE_IMAGE=offline/debian:$DEBIAN_SUITE
-OFFLINE_PYTHON_IMAGE=${OFFLINE_PYTHON_IMAGE:-offline/python:3-$DEBIAN_SUITE}
-OFFLINE_POSTGRES_IMAGE=${OFFLINE_POSTGRES_IMAGE:-offline/postgres:15-$DEBIAN_SUITE}
 RECIPE_LABEL=org.example.offline-recipe
 HOST_CA_BUNDLE=${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 

@@ -656,6 +656,14 @@ MISTAKES: tuple[Mistake, ...] = (
         claim="On the host, the passwords' folder is its owner's only.",
         killers=(f"{UNIT_SCRIPTS}::test_the_secrets_are_made_once_at_random_in_a_private_folder",),
     ),
+    Mistake(
+        name="dockerfile-base-image-drifts-from-images-env",
+        file="Dockerfile",
+        find="ARG PYTHON_IMAGE=python:3.12-slim\n",
+        replace="ARG PYTHON_IMAGE=python:3.11-slim\n",
+        claim="Every image name has one source, images.env; the Dockerfiles' defaults say the same.",
+        killers=("tests/unit/test_image_names.py::test_the_dockerfiles_default_base_image_is_the_official_one",),
+    ),
     # --- the set-up scripts ---
     Mistake(
         name="dockerd-log-pasted-into-a-root-shell",

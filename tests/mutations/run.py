@@ -42,6 +42,7 @@ from docker.errors import APIError, DockerException, ImageNotFound
 from dotenv import dotenv_values
 
 from tests.mutations.catalogue import MISTAKES, Mistake
+from tests.support.environment import API_REPOSITORY, IMAGE_NAMES, WEBAPP_REPOSITORY
 from tests.support.junit import node_id
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,14 +50,14 @@ REPORTS = ROOT / "reports"
 # Never copied, even where an ignore file forgets them.
 NEVER_COPIED = (".git", ".venv")
 PLANTED_MISTAKE = "PLANTED_MISTAKE"
-IMAGE_REPOSITORIES = {"WEBAPP_IMAGE": "docker-tutorial/webapp", "API_IMAGE": "docker-tutorial/api"}
+IMAGE_REPOSITORIES = {"WEBAPP_IMAGE": WEBAPP_REPOSITORY, "API_IMAGE": API_REPOSITORY}
 # The recipes of the offline base images (scripts/ensure-images.sh). The suite only uses these
 # images, never builds them: a mistake in a recipe needs the stand-ins rebuilt from the mutant.
 STAND_IN_RECIPES = "scripts/offline/"
 # variable the suite reads -> (variable ensure-images.sh builds under, repository)
 STAND_INS = {
-    "PYTHON_IMAGE": ("OFFLINE_PYTHON_IMAGE", "offline/python"),
-    "POSTGRES_IMAGE": ("OFFLINE_POSTGRES_IMAGE", "offline/postgres"),
+    "PYTHON_IMAGE": ("OFFLINE_PYTHON_IMAGE", IMAGE_NAMES["OFFLINE_PYTHON_IMAGE"].rsplit(":", 1)[0]),
+    "POSTGRES_IMAGE": ("OFFLINE_POSTGRES_IMAGE", IMAGE_NAMES["OFFLINE_POSTGRES_IMAGE"].rsplit(":", 1)[0]),
 }
 EXIT_MEANINGS = {
     2: "interrupted (a collection error, or stopped)",

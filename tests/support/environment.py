@@ -16,10 +16,12 @@ from dotenv import dotenv_values
 
 ROOT = Path(__file__).resolve().parents[2]
 
-OFFICIAL_PYTHON_IMAGE = "python:3.12-slim"
-OFFICIAL_POSTGRES_IMAGE = "postgres:17-alpine"
-WEBAPP_REPOSITORY = "docker-tutorial/webapp"
-API_REPOSITORY = "docker-tutorial/api"
+# Every image name of the project, in one place (scripts/ensure-images.sh reads it too).
+IMAGE_NAMES: dict[str, str] = {k: v for k, v in dotenv_values(ROOT / "images.env").items() if v is not None}
+OFFICIAL_PYTHON_IMAGE = IMAGE_NAMES["OFFICIAL_PYTHON_IMAGE"]
+OFFICIAL_POSTGRES_IMAGE = IMAGE_NAMES["OFFICIAL_POSTGRES_IMAGE"]
+WEBAPP_REPOSITORY = IMAGE_NAMES["WEBAPP_REPOSITORY"]
+API_REPOSITORY = IMAGE_NAMES["API_REPOSITORY"]
 # The label scripts/ensure-images.sh puts on the stand-ins it builds (their recipe's digest).
 OFFLINE_RECIPE_LABEL = "org.example.offline-recipe"
 # What each image is built from: its tag names a digest of these, so two runs of different
