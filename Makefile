@@ -7,8 +7,9 @@ PYTEST_ARGS ?=
 TOX_ARGS ?=
 MUTATE_ARGS ?=
 SOAK_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: up down logs test unit mutate soak lint type tox lock spec spec-results engine images secrets browser venv clean
+.PHONY: up down logs test unit mutate soak lint type tox lock bench spec spec-results engine images secrets browser venv clean
 
 up: images secrets ## build and start webapp, api and db; returns when all are healthy
 	docker compose up --build --wait
@@ -32,6 +33,9 @@ mutate: venv images ## plant each catalogued mistake in a scratch copy; fail if 
 
 soak: venv images ## run the whole suite many times; a table of the scenarios that ever failed
 	$(VENV)/bin/python -m tests.support.soak $(SOAK_ARGS)
+
+bench: venv images secrets ## this stack beside the tutorial's design: writes BENCHMARKS.md (BENCH_ARGS=--smoke: a quick check)
+	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
 
 lint: venv ## ruff, hadolint, docker compose config, workflow schema
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/lint.sh
