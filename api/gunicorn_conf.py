@@ -4,6 +4,11 @@ import os
 
 bind = "0.0.0.0:5001"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads keep a connection open between requests (sync workers close each one), so the
+# webapp's pooled connection to the api is reused instead of made anew for every page.
+worker_class = "gthread"
+threads = 4
+keepalive = 75
 # Shorter than Docker's 10 s stop timeout, so `docker stop` ends in a clean exit.
 graceful_timeout = 5
 worker_tmp_dir = "/dev/shm"

@@ -1,13 +1,23 @@
-"""Fetching the api service's message, with timeouts, a size limit and a plain answer on failure."""
+"""Fetching the api service's message, with timeouts, a size limit and a plain answer on failure.
+
+urllib3 directly (what requests is built on): one pool of kept-alive connections per
+process, and none of requests' per-call layers, which cost the page more than the api's
+whole answer does.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 
-import requests
 import urllib3
-from urllib3.exceptions import ProtocolError, ReadTimeoutError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 
 from app.config import Settings
 
@@ -26,41 +36,62 @@ class ApiReply:
         return self.error is None
 
 
+class _TooLargeError(Exception):
+    """The answer grew past MAX_MESSAGE_BYTES."""
+
+
+class _TooSlowError(Exception):
+    """The answer did not end by the deadline."""
+
+
 class ApiClient:
-    def __init__(self, settings: Settings, session: requests.Session | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.url = settings.api_url
         self.timeout = (settings.api_connect_timeout, settings.api_read_timeout)
-        self.session = session or requests.Session()
+        # One kept-alive connection per request thread; never a retry or a redirect followed.
+        self.pool = urllib3.PoolManager(maxsize=settings.web_threads, retries=False)
 
-    def _too_slow(self) -> ApiReply:
-        return ApiReply(None, f"the api at {self.url} did not answer within {self.timeout[0]:g}s/{self.timeout[1]:g}s")
+    def _say(self, what: str) -> ApiReply:
+        return ApiReply(None, f"the api at {self.url} {what}")
 
     def fetch_message(self) -> ApiReply:
-        # requests' read timeout bounds each wait for bytes, not the whole body: an api that
-        # trickles an endless answer is cut off by this deadline instead.
-        deadline = time.monotonic() + self.timeout[0] + self.timeout[1]
-        body = bytearray()
         try:
-            with self.session.get(self.url, timeout=self.timeout, stream=True) as response:
-                response.raise_for_status()
-                # read1: whatever has arrived, at once, so the deadline is checked between pieces.
-                while chunk := response.raw.read1(1024, decode_content=True):
-                    body += chunk
-                    if len(body) > MAX_MESSAGE_BYTES:
-                        return ApiReply(None, f"the api at {self.url} answered more than {MAX_MESSAGE_BYTES} bytes")
-                    if time.monotonic() > deadline:
-                        return self._too_slow()
-        except (requests.Timeout, ReadTimeoutError):  # the body is read by urllib3 itself
-            return self._too_slow()
-        except requests.ConnectionError as error:
-            if error.args and isinstance(error.args[0], ProtocolError):  # it answered, but not in HTTP
-                return ApiReply(None, f"the api at {self.url} gave no valid answer")
-            return ApiReply(None, f"the api at {self.url} is unreachable")
-        except requests.HTTPError as error:
-            return ApiReply(None, f"the api at {self.url} answered {error.response.status_code}")
-        except (requests.RequestException, urllib3.exceptions.HTTPError):
-            return ApiReply(None, f"the api at {self.url} gave no valid answer")
+            status, body = self._get()
+        except _TooLargeError:
+            return self._say(f"answered more than {MAX_MESSAGE_BYTES} bytes")
+        except NewConnectionError:  # refused, or a name that does not resolve
+            return self._say("is unreachable")
+        except (_TooSlowError, ConnectTimeoutError, ReadTimeoutError):
+            return self._say(f"did not answer within {self.timeout[0]:g}s/{self.timeout[1]:g}s")
+        except (ProtocolError, HTTPError):  # it answered, but not in HTTP, or in a broken encoding
+            return self._say("gave no valid answer")
+        if status >= 400:
+            return self._say(f"answered {status}")
         try:
             return ApiReply(body.decode("utf-8").strip())
         except UnicodeDecodeError:
-            return ApiReply(None, f"the api at {self.url} answered something that is not text")
+            return self._say("answered something that is not text")
+
+    def _get(self) -> tuple[int, bytes]:
+        # The read timeout bounds each wait for bytes, not the whole body: an api that
+        # trickles an endless answer is cut off by this deadline instead.
+        deadline = time.monotonic() + self.timeout[0] + self.timeout[1]
+        timeout = urllib3.Timeout(connect=self.timeout[0], read=self.timeout[1])
+        response = self.pool.request("GET", self.url, timeout=timeout, preload_content=False, redirect=False)
+        body = bytearray()
+        complete = False
+        try:
+            # read1: whatever has arrived, at once, so the deadline is checked between pieces.
+            while chunk := response.read1(1024):
+                body += chunk
+                if len(body) > MAX_MESSAGE_BYTES:
+                    raise _TooLargeError
+                if time.monotonic() > deadline:
+                    raise _TooSlowError
+            complete = True
+        finally:
+            if complete:
+                response.release_conn()  # read to its end: the connection serves the next page
+            else:
+                response.close()  # a connection left mid-answer is never reused
+        return response.status, bytes(body)

@@ -64,8 +64,7 @@ def index() -> ResponseReturnValue:
     page: VisitPage | None = None
     db_error: str | None = None
     try:
-        _store().record_visit()
-        page = _store().latest(_settings().visits_page_size)
+        page = _store().record_visit(_settings().visits_page_size)
     except SQLAlchemyError as error:
         db_error = _unavailable(error)
     html = render_template("index.html", api=api_reply, page=page, db_error=db_error)

@@ -62,6 +62,38 @@ def test_each_visit_is_a_row_listed_newest_first(
         assert [tuple(session) for session in sessions] == [(DB_USER, DB_NAME)]
 
 
+def test_the_total_stays_exact_for_old_visits_and_for_rows_deleted_by_hand(
+    webapp_image: DockerImage, network: Network, postgres: PostgresContainer
+) -> None:
+    """The page's total is kept by the database itself (triggers, in the same transaction as
+    each change), not counted row by row: a database from before that count existed keeps
+    its visits in the total, and rows deleted or emptied by hand leave it at once."""
+    engine = sqlalchemy.create_engine(postgres.get_connection_url())
+    try:
+        with engine.begin() as db:  # the table as an earlier version of the webapp left it
+            db.execute(
+                sqlalchemy.text(
+                    "CREATE TABLE visits (id SERIAL PRIMARY KEY, visited_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+                )
+            )
+            db.execute(sqlalchemy.text("INSERT INTO visits (visited_at) SELECT now() FROM generate_series(1, 5)"))
+        with webapp_container(webapp_image, network, **DB_ENV) as webapp:
+            listing = url(webapp, WEBAPP_PORT, "/visits.json")
+            before = requests.get(listing, timeout=10).json()["total"]
+            assert requests.get(url(webapp, WEBAPP_PORT), timeout=10).status_code == 200
+            after_a_visit = requests.get(listing, timeout=10).json()["total"]
+            with engine.begin() as db:
+                db.execute(sqlalchemy.text("DELETE FROM visits WHERE id <= 2"))
+            after_deleting_two = requests.get(listing, timeout=10).json()["total"]
+            with engine.begin() as db:
+                db.execute(sqlalchemy.text("TRUNCATE visits"))
+            after_emptying = requests.get(listing, timeout=10).json()["total"]
+    finally:
+        engine.dispose()
+
+    assert (before, after_a_visit, after_deleting_two, after_emptying) == (5, 6, 4, 0)
+
+
 def test_a_wrong_password_is_reported_not_crash_looped(
     webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
