@@ -154,10 +154,17 @@ class VisitStore:
             return _page(connection, limit)
 
 
+# The newest visits and the total, in one query (one round trip to the database).
+_TOTAL = select(func.coalesce(func.sum(visit_counts.c.visits), 0)).scalar_subquery()
+
+
 def _page(connection: Connection, limit: int) -> VisitPage:
-    total = connection.execute(select(func.coalesce(func.sum(visit_counts.c.visits), 0))).scalar_one()
-    rows = connection.execute(select(visits.c.id, visits.c.visited_at).order_by(visits.c.id.desc()).limit(limit)).all()
-    return VisitPage(total=int(total), latest=[Visit(id=r.id, visited_at=r.visited_at) for r in rows])
+    rows = connection.execute(
+        select(visits.c.id, visits.c.visited_at, _TOTAL.label("total")).order_by(visits.c.id.desc()).limit(limit)
+    ).all()
+    # No rows: the table is empty, and so its count is 0 (the triggers keep them together).
+    total = int(rows[0].total) if rows else 0
+    return VisitPage(total=total, latest=[Visit(id=r.id, visited_at=r.visited_at) for r in rows])
 
 
 def _start_counting(connection: Connection) -> None:
