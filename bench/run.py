@@ -9,6 +9,7 @@ about 2x between machines of this kind, so only the ratios mean much.
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import shutil
 import statistics
@@ -249,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
     plan.output.parent.mkdir(parents=True, exist_ok=True)
     machine = _machine(environment)
     plan.output.write_text(render(figures, plan_text=_plan_text(plan), machine=machine, rows=plan.rows))
+    # The raw figures too, for a later look (reports/ is not committed).
+    raw = ROOT / "reports" / f"bench{'-smoke' if args.smoke else ''}.json"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    raw.write_text(json.dumps({"machine": machine, "values": figures.values, "count_check": figures.count_check}))
     say(f"wrote {plan.output.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
     print(plan.output.read_text())
     return 0
