@@ -135,7 +135,8 @@ def test_the_webapp_uses_its_own_database_role_not_the_superuser(
     logged_in = _as_superuser(
         docker_client,
         stack,
-        "SELECT DISTINCT usename FROM pg_stat_activity WHERE client_addr IS NOT NULL AND pid <> pg_backend_pid()",
+        "SELECT DISTINCT usename FROM pg_stat_activity "
+        "WHERE client_addr IS NOT NULL AND usename IS NOT NULL AND pid <> pg_backend_pid()",
     )
     role = _as_superuser(
         docker_client, stack, "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = 'webapp'"
