@@ -63,9 +63,9 @@ class ApiClient:
             return self._say("is unreachable")
         except (_TooSlowError, ConnectTimeoutError, ReadTimeoutError):
             return self._say(f"did not answer within {self.timeout[0]:g}s/{self.timeout[1]:g}s")
-        except (ProtocolError, HTTPError):  # it answered, but not in HTTP, or in a broken encoding
+        except (ProtocolError, HTTPError):  # it answered, but not in HTTP, or in an encoding we do not take
             return self._say("gave no valid answer")
-        if status >= 400:
+        if not 200 <= status < 300:  # an error, or a redirect (never followed): its body is not the message
             return self._say(f"answered {status}")
         try:
             return ApiReply(body.decode("utf-8").strip())
@@ -81,8 +81,14 @@ class ApiClient:
         body = bytearray()
         complete = False
         try:
+            if not 200 <= response.status < 300:
+                return response.status, b""  # the status says it all: its body is not read
+            # Raw bytes only: a decoder can read on without returning (a stream of empty gzip
+            # members), out of reach of the deadline. The api we know sends plain text.
+            if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+                raise ProtocolError("the answer has a content encoding")
             # read1: whatever has arrived, at once, so the deadline is checked between pieces.
-            while chunk := response.read1(1024):
+            while chunk := response.read1(1024, decode_content=False):
                 body += chunk
                 if len(body) > MAX_MESSAGE_BYTES:
                     raise _TooLargeError

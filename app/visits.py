@@ -131,7 +131,14 @@ class VisitStore:
             return
         with self.engine.begin() as connection:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
-            counting = connection.execute(text("SELECT to_regclass('visit_counts') IS NOT NULL")).scalar_one()
+            # Counting starts wherever its trigger is missing: a new database, one from before
+            # the count, or a visits table dropped and made again (its triggers went with it).
+            counting = connection.execute(
+                text(
+                    "SELECT EXISTS (SELECT 1 FROM pg_trigger "
+                    "WHERE tgrelid = to_regclass('visits') AND tgname = 'visits_counted_insert')"
+                )
+            ).scalar_one()
             metadata.create_all(connection)
             if not counting:
                 _start_counting(connection)
@@ -171,10 +178,15 @@ def _start_counting(connection: Connection) -> None:
     """The count's shards, filled from the table as it is (a database from before the count
     existed), and the triggers that keep it; the table is locked meanwhile so no visit is missed."""
     connection.execute(text("LOCK TABLE visits IN SHARE ROW EXCLUSIVE MODE"))
+    # One scan, however long it takes: a large old table must not fail on the statement timeout.
+    connection.execute(text("SET LOCAL statement_timeout = 0"))
+    connection.execute(text("DELETE FROM visit_counts"))
     connection.execute(
         text(
             "INSERT INTO visit_counts (shard, visits) "
-            "SELECT s, (SELECT count(*) FROM visits WHERE id % :shards = s) FROM generate_series(0, :shards - 1) s"
+            "SELECT s, coalesce(counted.n, 0) FROM generate_series(0, :shards - 1) s "
+            "LEFT JOIN (SELECT id % :shards AS shard, count(*) AS n FROM visits GROUP BY 1) counted "
+            "ON counted.shard = s"
         ),
         {"shards": COUNT_SHARDS},
     )

@@ -88,13 +88,17 @@ def stats_under_load(stack: Stack, plan: Plan, wrk: str) -> tuple[float, float]:
     """The stack's CPU and memory while 8 clients load the page (10,000 rows)."""
     stack.seed(min(10_000, max(plan.rows)))
     seconds = max(plan.seconds, 4)
+    results: list[LoadResult] = []
+    url = stack.url()
     load = threading.Thread(
-        target=run_load, args=(stack.url(),), kwargs={"connections": 8, "seconds": seconds, "wrk": wrk}
+        target=lambda: results.append(run_load(url, connections=8, seconds=seconds, wrk=wrk)), daemon=True
     )
     load.start()
     time.sleep(1)  # the load is under way (a benchmark's schedule, not a test's synchronisation)
     figures = median_stats(stack, 1 if plan.runs == 1 else 2)
     load.join()
+    if not results or not results[0].completed:
+        raise RuntimeError(f"{stack.label}: the load for the figures under load did not run")
     return figures
 
 
@@ -118,9 +122,13 @@ def database_to_serving(stack: Stack) -> float:
     poller = threading.Thread(target=lambda: answered.append(_first_200(stack)))
     poller.start()
     stack.compose("start", "db")
-    while not stack.db_ready():
+    while True:
+        # The database became ready at the latest when the check that saw it began.
+        checked = time.monotonic()
+        if stack.db_ready():
+            break
         time.sleep(0.02)
-    ready = time.monotonic()
+    ready = checked
     poller.join(timeout=120)
     return answered[0] - ready if answered else float("nan")
 

@@ -8,7 +8,7 @@
 # Put your own password in a file before the first `make up` to choose it.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 secrets_dir=${SECRETS_DIR:-$root/secrets}
 
 say() { printf 'ensure-secrets: %s\n' "$*" >&2; }
@@ -25,9 +25,13 @@ ensure_password() {
     chmod 644 "$file"
     return 0
   fi
-  say "creating $file (a random password)"
-  (umask 022 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' > "$file.new")
-  mv "$file.new" "$file"
+  local new="$file.new.$$"
+  (umask 022 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' > "$new")
+  # ln fails if the file appeared meanwhile (another run making it at once): that one is kept.
+  if ln "$new" "$file" 2>/dev/null; then
+    say "created $file (a random password)"
+  fi
+  rm -f "$new"
 }
 
 main() {

@@ -228,6 +228,9 @@ def test_every_login_needs_the_password_also_over_the_local_socket(
 def data_volume(docker_client: docker.DockerClient) -> Iterator[str]:
     volume = docker_client.volumes.create(f"tc-first-start-{uuid.uuid4().hex[:12]}")
     yield str(volume.name)
+    # A container a failed wait left running still uses it: it goes first.
+    for container in docker_client.containers.list(all=True, filters={"volume": str(volume.name)}):
+        container.remove(force=True, v=True)
     volume.remove(force=True)
 
 

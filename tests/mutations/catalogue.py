@@ -395,6 +395,14 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_VIEWS}::test_a_hostile_api_costs_the_page_at_most_its_timeouts_and_4_kib",),
     ),
     Mistake(
+        name="api-redirect-shown-as-its-message",
+        file="app/api_client.py",
+        find="        if not 200 <= status < 300:  # an error, or a redirect",
+        replace="        if status >= 400:  # an error, or a redirect",
+        claim="A redirect from the api is reported, never shown as its message.",
+        killers=(f"{UNIT_VIEWS}::test_a_hostile_api_costs_the_page_at_most_its_timeouts_and_4_kib",),
+    ),
+    Mistake(
         name="api-read-timeout-ignored",
         file="app/api_client.py",
         find="self.timeout = (settings.api_connect_timeout, settings.api_read_timeout)",
@@ -432,8 +440,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="visit-count-forgets-earlier-visits",
         file="app/visits.py",
-        find="SELECT s, (SELECT count(*) FROM visits WHERE id % :shards = s) FROM",
-        replace="SELECT s, 0 FROM",
+        find='"SELECT s, coalesce(counted.n, 0) FROM generate_series',
+        replace='"SELECT s, 0 FROM generate_series',
         claim="A database from before the count existed keeps its visits in the total.",
         killers=(f"{CH07}::test_the_total_stays_exact_for_old_visits_and_for_rows_deleted_by_hand",),
     ),

@@ -191,6 +191,12 @@ def _trickle(connection: socket.socket) -> None:
         time.sleep(0.2)
 
 
+def _endless_error(connection: socket.socket) -> None:
+    connection.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\n")
+    for _ in range(100_000):
+        connection.sendall(b"x" * 1024)
+
+
 def _headers_then_silence(connection: socket.socket) -> None:
     connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
     time.sleep(3)
@@ -208,15 +214,29 @@ def _headers_then_silence(connection: socket.socket) -> None:
             lambda c: c.sendall(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nnotgz"),
             "gave no valid answer",
         ),
+        (_endless_error, "answered 503"),
+        (
+            lambda c: c.sendall(b"HTTP/1.1 302 Found\r\nLocation: http://elsewhere/\r\nContent-Length: 3\r\n\r\nGo!"),
+            "answered 302",
+        ),
     ],
-    ids=["endless body", "endless trickle", "not text", "not HTTP", "headers then silence", "broken gzip"],
+    ids=[
+        "endless body",
+        "endless trickle",
+        "not text",
+        "not HTTP",
+        "headers then silence",
+        "broken gzip",
+        "endless error",
+        "a redirect",
+    ],
 )
 def test_a_hostile_api_costs_the_page_at_most_its_timeouts_and_4_kib(
     closed_port: int, raw_server: Callable[[Callable[[socket.socket], None]], str], handler: Any, says: str
 ) -> None:
-    """An api that answers without end, too slowly, in bytes that are not text, or not in
-    HTTP at all: the page renders within the api's two timeouts and says what is wrong,
-    having read no more than 4 KiB of the answer."""
+    """An api that answers without end, too slowly, in bytes that are not text, not in HTTP
+    at all, with an error (however long its body) or a redirect: the page renders within the
+    api's two timeouts and says what is wrong, having read no more than 4 KiB of the answer."""
     client = _client(closed_port, raw_server(handler))
     started = time.monotonic()
     page = client.get("/").get_data(as_text=True)
