@@ -56,11 +56,15 @@ init_database_directory() {
   if [ -z "$POSTGRES_PASSWORD" ] && [ "$AUTH_METHOD" != trust ]; then
     fail "the database is uninitialized and no superuser password is given: set POSTGRES_PASSWORD (or POSTGRES_PASSWORD_FILE)"
   fi
+  # The marker first; initdb, which wants an empty directory, works in a subdirectory whose
+  # contents then move up: a start killed at any point leaves the marker behind.
+  touch "$PGDATA/$INIT_MARKER"
   # Every login needs the password, over TCP and over the socket alike.
   # shellcheck disable=SC2086  # POSTGRES_INITDB_ARGS is a list of words on purpose
-  initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") \
+  initdb -D "$PGDATA/initdb.tmp" --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") \
     --auth-local="$AUTH_METHOD" --auth-host="$AUTH_METHOD" $POSTGRES_INITDB_ARGS
-  touch "$PGDATA/$INIT_MARKER"
+  mv "$PGDATA"/initdb.tmp/* "$PGDATA"/
+  rmdir "$PGDATA/initdb.tmp"
   printf '\nhost all all all %s\n' "$AUTH_METHOD" >> "$PGDATA/pg_hba.conf"
   printf "\nlisten_addresses = '*'\n" >> "$PGDATA/postgresql.conf"
 }

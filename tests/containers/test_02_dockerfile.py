@@ -91,6 +91,7 @@ def test_requirements_live_in_the_image_not_on_the_host(webapp_image: DockerImag
         assert code != 0, "the host's project folder is not in the container"
 
 
+@pytest.mark.security
 def test_dockerignore_keeps_local_clutter_out_of_the_build_context(
     images: Images, tmp_path: Path, diagnostics: Diagnostics
 ) -> None:

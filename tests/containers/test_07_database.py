@@ -95,6 +95,7 @@ def test_the_total_stays_exact_for_old_visits_and_for_rows_deleted_by_hand(
     assert (before, after_a_visit, after_deleting_two, after_emptying_and_a_visit) == (5, 6, 4, 1)
 
 
+@pytest.mark.security
 def test_a_wrong_password_is_reported_not_crash_looped(
     webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
@@ -205,6 +206,7 @@ def stand_in_postgres(images: Images, docker_client: docker.DockerClient) -> str
     return images.postgres
 
 
+@pytest.mark.security
 def test_every_login_needs_the_password_also_over_the_local_socket(
     stand_in_postgres: str, postgres: PostgresContainer
 ) -> None:

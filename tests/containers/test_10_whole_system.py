@@ -51,6 +51,7 @@ def _exec(client: docker.DockerClient, stack: ProjectCompose, service: str, *com
     return code, output.decode(errors="replace").strip()
 
 
+@pytest.mark.security
 @pytest.mark.parametrize("service", ["webapp", "api"])
 def test_the_python_services_run_with_least_privilege(
     stack: ProjectCompose, docker_client: docker.DockerClient, service: str
@@ -75,6 +76,7 @@ def test_the_python_services_run_with_least_privilege(
     assert not [m for m in host.get("Binds") or [] if "docker.sock" in m]
 
 
+@pytest.mark.security
 def test_the_database_keeps_only_the_capabilities_it_needs(
     stack: ProjectCompose, docker_client: docker.DockerClient
 ) -> None:
@@ -98,6 +100,7 @@ def test_the_database_keeps_only_the_capabilities_it_needs(
     )
 
 
+@pytest.mark.security
 def test_only_the_webapp_is_published_and_only_on_loopback(
     stack: ProjectCompose, docker_client: docker.DockerClient
 ) -> None:
@@ -124,6 +127,7 @@ def _as_superuser(client: docker.DockerClient, stack: ProjectCompose, query: str
     return output
 
 
+@pytest.mark.security
 def test_the_webapp_uses_its_own_database_role_not_the_superuser(
     stack: ProjectCompose, docker_client: docker.DockerClient
 ) -> None:
@@ -163,6 +167,7 @@ def _process_environment(client: docker.DockerClient, stack: ProjectCompose, ser
     return output.decode(errors="replace").replace("\0", "\n")
 
 
+@pytest.mark.security
 def test_passwords_reach_the_services_only_as_secret_files(
     stack: ProjectCompose, docker_client: docker.DockerClient
 ) -> None:
