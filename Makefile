@@ -9,7 +9,7 @@ MUTATE_ARGS ?=
 SOAK_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: up down logs test unit mutate soak lint type tox lock bench spec spec-results engine images secrets browser venv clean
+.PHONY: up down stack-up stack-down logs test unit mutate soak lint type tox lock bench spec spec-results engine images secrets browser venv clean
 
 up: images secrets ## build and start webapp, api and db; returns when all are healthy
 	docker compose up --build --wait
@@ -17,6 +17,12 @@ up: images secrets ## build and start webapp, api and db; returns when all are h
 
 down: ## stop and remove the stack with its data (--volumes: no orphaned anonymous volume is left)
 	docker compose down --volumes
+
+stack-up: ## the same system as a Swarm stack (swarm/stack.yml): 3 webapps behind a proxy, 2 apis, 1 db
+	scripts/stack.sh up
+
+stack-down: ## remove the stack with its data; leave the swarm if stack-up made it
+	scripts/stack.sh down
 
 logs:
 	docker compose logs --follow

@@ -8,7 +8,7 @@
 #
 #   OFFLINE=1   build the stand-ins even if a registry answers
 #   OFFLINE=0   never build them; fail if the official images cannot be had
-#   OFFLINE_PYTHON_IMAGE, OFFLINE_POSTGRES_IMAGE   other names for the stand-ins
+#   OFFLINE_PYTHON_IMAGE, OFFLINE_POSTGRES_IMAGE, OFFLINE_NGINX_IMAGE   other names for the stand-ins
 #               (the planted-mistake runner builds mutated recipes under their own names)
 #
 # Idempotent: an image already present (with the same build recipe) is kept.
@@ -120,10 +120,22 @@ use_stand_ins() {
   say "images: $OFFLINE_PYTHON_IMAGE, $OFFLINE_POSTGRES_IMAGE (written to .env)"
 }
 
+# ensure_nginx_image: the Swarm stack's reverse proxy (swarm/stack.yml), official or stand-in.
+ensure_nginx_image() {
+  if [ "$1" != 1 ] && have_or_pull "$OFFICIAL_NGINX_IMAGE"; then
+    set_env_var NGINX_IMAGE "$OFFICIAL_NGINX_IMAGE"
+    return 0
+  fi
+  [ "$1" != 0 ] || die "OFFLINE=0 but $OFFICIAL_NGINX_IMAGE cannot be pulled"
+  build_stand_in "$OFFLINE_NGINX_IMAGE" nginx.Dockerfile
+  set_env_var NGINX_IMAGE "$OFFLINE_NGINX_IMAGE"
+}
+
 main() {
   "$root/scripts/ensure-engine.sh"
   local mode=${OFFLINE:-auto}
   case "$mode" in auto|0|1) ;; *) die "OFFLINE must be 0, 1 or unset, not '$mode'" ;; esac
+  ensure_nginx_image "$mode"
   if [ "$mode" != 1 ] && have_or_pull "$OFFICIAL_PYTHON_IMAGE" && have_or_pull "$OFFICIAL_POSTGRES_IMAGE"; then
     use_official_images
     return 0

@@ -40,6 +40,7 @@ CH10 = "tests/containers/test_10_whole_system.py"
 CH11 = "tests/containers/test_11_the_suite_cleans_up.py"
 CH12 = "tests/containers/test_12_in_a_browser.py"
 CH13 = "tests/containers/test_13_faults_and_load.py"
+CH14 = "tests/containers/test_14_swarm.py"
 UNIT_VIEWS = "tests/unit/test_views.py"
 UNIT_CONFIG = "tests/unit/test_config.py"
 UNIT_SCRIPTS = "tests/unit/test_scripts.py"
@@ -737,6 +738,50 @@ MISTAKES: tuple[Mistake, ...] = (
         replace='read.integer("VISITS_PAGE_SIZE", 1,',
         claim="Reloading the page adds the new visit to the visible table.",
         killers=(f"{CH12}::test_a_person_sees_the_page_a_new_row_on_reload_and_a_banner_when_the_api_stops",),
+    ),
+    # --- the Swarm stack (swarm/): replicas, the proxy, rolling updates ---
+    Mistake(
+        name="stack-runs-one-webapp",
+        file="swarm/stack.yml",
+        find="      replicas: 3\n",
+        replace="      replicas: 1\n",
+        claim="In the stack, requests are spread over several webapp replicas.",
+        killers=(f"{CH14}::test_requests_through_the_published_port_are_served_by_more_than_one_webapp_replica",),
+    ),
+    Mistake(
+        name="stack-database-without-the-webapp-role",
+        file="swarm/stack.yml",
+        find="    configs:\n      # A config, not a bind mount",
+        replace="    x-configs:\n      # A config, not a bind mount",
+        claim="In the stack the database makes the webapp's role at its first start, so every visit is recorded.",
+        killers=(f"{CH14}::test_every_visit_lands_in_the_one_database",),
+    ),
+    Mistake(
+        name="rolling-update-stops-before-it-starts",
+        file="swarm/stack.yml",
+        find="        order: start-first\n        parallelism: 1\n        delay: 1s",
+        replace="        order: stop-first\n        parallelism: 1\n        delay: 1s",
+        claim="A rolling update starts each new webapp task before it stops an old one: never fewer than 3 serve.",
+        killers=(f"{CH14}::test_a_rolling_update_under_load_answers_every_request",),
+    ),
+    Mistake(
+        name="proxy-resolves-the-webapp-once",
+        file="swarm/nginx.conf",
+        find="        set $webapp webapp:5000;\n        proxy_pass http://$webapp;\n",
+        replace="        proxy_pass http://webapp:5000;\n",
+        claim="The proxy follows the webapp's tasks as they come and go: it resolves the service per request.",
+        killers=(
+            f"{CH14}::test_scaling_the_webapp_from_3_to_5_and_back_keeps_serving",
+            f"{CH14}::test_a_rolling_update_under_load_answers_every_request",
+        ),
+    ),
+    Mistake(
+        name="proxy-never-retries-another-replica",
+        file="swarm/nginx.conf",
+        find="        proxy_next_upstream error timeout;\n",
+        replace="        proxy_next_upstream off;\n",
+        claim="A request whose webapp task is killed or going away is retried on another: none fails.",
+        killers=(f"{CH14}::test_a_killed_webapp_replica_is_replaced_and_no_request_fails",),
     ),
     # --- the suite's own promise: a test run leaves nothing behind ---
     Mistake(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 
@@ -15,6 +15,7 @@ class Answer:
     seconds: float
     status: int | None  # None: no HTTP answer (refused, reset, cut short, timed out)
     body: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Load:
@@ -37,7 +38,9 @@ class Load:
                 started = time.monotonic()
                 try:
                     response = session.get(self._url, timeout=self._timeout)
-                    answer = Answer(started, time.monotonic() - started, response.status_code, response.text)
+                    answer = Answer(
+                        started, time.monotonic() - started, response.status_code, response.text, dict(response.headers)
+                    )
                 except requests.RequestException:
                     answer = Answer(started, time.monotonic() - started, None)
                     session.close()  # a broken keep-alive connection is not reused

@@ -40,3 +40,15 @@ def test_the_image_script_reads_its_names_from_images_env_and_the_environment_wi
         check=True,
     )
     assert result.stdout.split() == [IMAGE_NAMES["OFFICIAL_POSTGRES_IMAGE"], "elsewhere/python:1"]
+
+
+def test_the_swarm_stacks_defaults_are_the_names_in_images_env() -> None:
+    stack = (ROOT / "swarm" / "stack.yml").read_text()
+    defaults = dict(re.findall(r"\$\{(\w+_IMAGE):-([^}]+)\}", stack))
+
+    assert defaults == {
+        "NGINX_IMAGE": IMAGE_NAMES["OFFICIAL_NGINX_IMAGE"],
+        "POSTGRES_IMAGE": IMAGE_NAMES["OFFICIAL_POSTGRES_IMAGE"],
+        "WEBAPP_IMAGE": f"{IMAGE_NAMES['WEBAPP_REPOSITORY']}:dev",
+        "API_IMAGE": f"{IMAGE_NAMES['API_REPOSITORY']}:dev",
+    }

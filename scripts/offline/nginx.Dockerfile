@@ -1,0 +1,22 @@
+# Stand-in for the official nginx image, built from Debian's nginx.
+# Contract kept: nginx in the foreground as the command, its configuration read from
+# /etc/nginx/conf.d/*.conf (Debian's own default site removed, as the official image has
+# none but conf.d/default.conf), logs to the container's stdout and stderr, a graceful
+# stop on SIGQUIT.
+ARG BASE_IMAGE=offline/debian:bookworm
+FROM ${BASE_IMAGE}
+
+# policy-rc.d keeps package scripts from starting services during the build.
+# Versions are the suite's current ones (pinning them would break on every security update).
+# hadolint ignore=DL3008
+RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d \
+ && chmod +x /usr/sbin/policy-rc.d \
+ && apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx \
+ && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/default \
+ && ln -sf /dev/stdout /var/log/nginx/access.log \
+ && ln -sf /dev/stderr /var/log/nginx/error.log
+
+EXPOSE 80
+STOPSIGNAL SIGQUIT
+CMD ["nginx", "-g", "daemon off;"]

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# The system as a Swarm stack (swarm/stack.yml), on this engine.
+#
+#   scripts/stack.sh up       what `make stack-up` runs: engine, images, secrets, the project's
+#                             images tagged :dev, a one-node swarm if the engine is in none, the
+#                             stack deployed; returns once every service has all its replicas
+#                             running and healthy
+#   scripts/stack.sh down     what `make stack-down` runs: the stack removed, its containers and
+#                             networks gone, its volume removed; the swarm left if `up` made it
+#   scripts/stack.sh deploy   only the deployment and the wait (a swarm and the images exist)
+#   scripts/stack.sh remove   only the removal and the wait (the swarm is kept)
+#
+#   STACK_NAME   the stack's name (default docker-tutorial)
+#   PROXY_PORT   the host port of the proxy (default 8080, like `make up`)
+#   WEBAPP_IMAGE, API_IMAGE, NGINX_IMAGE, POSTGRES_IMAGE   the images (default: .env's and :dev)
+#
+# Idempotent: `up` on a deployed stack updates it; `down` with no stack does nothing.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+stack_file="$root/swarm/stack.yml"
+# What `up` records: that it made the swarm, so `down` leaves it (and only then).
+state_dir="$root/.stack"
+made_swarm_file="$state_dir/swarm-made-by-stack-up"
+STACK_NAME=${STACK_NAME:-docker-tutorial}
+STACK_WAIT_SECONDS=${STACK_WAIT_SECONDS:-180}
+NAMESPACE_LABEL=com.docker.stack.namespace
+
+say() { printf 'stack: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# load_env: the image names ensure-images.sh wrote to .env; the environment wins.
+load_env() {
+  local line name
+  [ -r "$root/.env" ] || return 0
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in '' | '#'*) continue ;; esac
+    name=${line%%=*}
+    [ -n "${!name:-}" ] || export "$name=${line#*=}"
+  done <"$root/.env"
+}
+
+build_project_images() {
+  export WEBAPP_IMAGE=${WEBAPP_IMAGE:-docker-tutorial/webapp:dev} API_IMAGE=${API_IMAGE:-docker-tutorial/api:dev}
+  say "building $WEBAPP_IMAGE and $API_IMAGE"
+  local base=${PYTHON_IMAGE:?PYTHON_IMAGE is unset: run scripts/ensure-images.sh}
+  DOCKER_BUILDKIT=0 docker build -q --build-arg "PYTHON_IMAGE=$base" -t "$WEBAPP_IMAGE" "$root" >/dev/null
+  DOCKER_BUILDKIT=0 docker build -q --build-arg "PYTHON_IMAGE=$base" -t "$API_IMAGE" "$root/api" >/dev/null
+}
+
+swarm_state() { docker info -f '{{.Swarm.LocalNodeState}}'; }
+
+# ensure_swarm: a one-node swarm, advertised on loopback (nothing outside this machine joins it).
+ensure_swarm() {
+  [ "$(swarm_state)" = active ] && return 0
+  say "the engine is in no swarm: making a one-node swarm"
+  mkdir -p "$state_dir"
+  if docker network inspect docker_gwbridge >/dev/null 2>&1; then : >"$made_swarm_file"; else echo gwbridge >"$made_swarm_file"; fi
+  docker swarm init --advertise-addr 127.0.0.1 >/dev/null
+}
+
+deploy_stack() {
+  say "deploying stack $STACK_NAME (proxy on host port ${PROXY_PORT:-8080})"
+  docker stack deploy --resolve-image never --prune -c "$stack_file" "$STACK_NAME" >/dev/null
+}
+
+# converged: every service of the stack runs all its replicas. A task with a health check
+# counts as running only once healthy, so this is also "every replica healthy".
+converged() {
+  local lines
+  lines=$(docker service ls --filter "label=$NAMESPACE_LABEL=$STACK_NAME" --format '{{.Replicas}}')
+  [ -n "$lines" ] && ! grep -qvE '^([0-9]+)/\1( |$)' <<<"$lines"
+}
+
+wait_until_converged() {
+  local deadline=$((SECONDS + STACK_WAIT_SECONDS))
+  until converged; do
+    [ $SECONDS -lt $deadline ] || {
+      docker stack ps --no-trunc "$STACK_NAME" >&2 || true
+      die "stack $STACK_NAME did not converge within ${STACK_WAIT_SECONDS}s"
+    }
+    sleep 0.5
+  done
+  say "stack $STACK_NAME is up: http://localhost:${PROXY_PORT:-8080}/"
+}
+
+remove_stack() {
+  docker stack ls --format '{{.Name}}' | grep -qxF "$STACK_NAME" || return 0
+  say "removing stack $STACK_NAME"
+  docker stack rm "$STACK_NAME" >/dev/null
+}
+
+# The stack's containers and networks, still there (`docker stack rm` returns before they go).
+leftovers() {
+  docker ps -aq --filter "label=$NAMESPACE_LABEL=$STACK_NAME"
+  docker network ls -q --filter "label=$NAMESPACE_LABEL=$STACK_NAME"
+}
+
+wait_until_gone() {
+  local deadline=$((SECONDS + STACK_WAIT_SECONDS))
+  while [ -n "$(leftovers)" ]; do
+    [ $SECONDS -lt $deadline ] || die "stack $STACK_NAME still has containers or networks after ${STACK_WAIT_SECONDS}s"
+    sleep 0.5
+  done
+}
+
+remove_volumes() {
+  local volume
+  for volume in $(docker volume ls -q --filter "label=$NAMESPACE_LABEL=$STACK_NAME"); do
+    docker volume rm "$volume" >/dev/null
+  done
+}
+
+# leave_swarm_if_made: only a swarm `up` made, and only once no stack is left on it.
+leave_swarm_if_made() {
+  [ -e "$made_swarm_file" ] || return 0
+  if [ "$(swarm_state)" = active ] && [ -n "$(docker stack ls --format '{{.Name}}')" ]; then
+    say "other stacks remain: the swarm is kept"
+    return 0
+  fi
+  if [ "$(swarm_state)" = active ]; then
+    say "leaving the swarm stack-up made"
+    docker swarm leave --force >/dev/null
+  fi
+  # `swarm init` made this bridge; `swarm leave` keeps it.
+  if grep -qx gwbridge "$made_swarm_file"; then
+    docker network rm docker_gwbridge >/dev/null 2>&1 || true
+  fi
+  rm -f "$made_swarm_file"
+}
+
+up() {
+  "$root/scripts/ensure-images.sh"
+  "$root/scripts/ensure-secrets.sh"
+  load_env
+  build_project_images
+  ensure_swarm
+  deploy
+}
+
+deploy() {
+  load_env
+  deploy_stack
+  wait_until_converged
+}
+
+remove() {
+  [ "$(swarm_state)" = active ] || return 0
+  remove_stack
+  wait_until_gone
+  remove_volumes
+}
+
+down() {
+  remove
+  leave_swarm_if_made
+}
+
+main() {
+  case "${1:-}" in
+    up | down | deploy | remove) "$1" ;;
+    *) die "usage: scripts/stack.sh up|down|deploy|remove" ;;
+  esac
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi

@@ -1,0 +1,230 @@
+"""Chapter 14. Beyond one machine: the system as a Swarm stack (swarm/stack.yml), as
+`make stack-up` deploys it. Three webapps behind a reverse proxy published in host mode, two
+apis, one database with its volume, every service found by DNS round-robin. The stack scales,
+updates and heals itself under load, and no request fails. Run these alone with `pytest -m swarm`."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+import docker
+import pytest
+import requests
+from docker.errors import ImageNotFound
+from testcontainers.core.image import DockerImage
+
+from tests.support.cleanup import COMPOSE_PROJECT_PREFIX
+from tests.support.containers import free_host_port
+from tests.support.diagnostics import Diagnostics
+from tests.support.load import Answer, Load
+from tests.support.swarm import Stack, swarm_membership
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.swarm
+
+WEBAPP_REPLICAS = 3
+# What pytest's record_property fixture is: a figure for the scenario's entry in the JUnit report.
+RecordProperty = Callable[[str, object], None]
+
+
+@pytest.fixture(scope="module")
+def stack(docker_client: docker.DockerClient, webapp_image: DockerImage, api_image: DockerImage) -> Iterator[Stack]:
+    """The stack under a name of its own, its proxy on a free host port; on a one-node swarm
+    made for it if the engine is in none. Afterwards (also after a failure) the stack is
+    removed with its containers, networks and volume, and the engine left in or out of a
+    swarm as it was found."""
+    nginx = os.environ.get("NGINX_IMAGE", "")
+    if not nginx or not docker_client.images.list(name=nginx):
+        pytest.fail(f"the proxy's image {nginx or '(NGINX_IMAGE unset)'} is missing: run scripts/ensure-images.sh")
+    with swarm_membership(docker_client):
+        deployed = Stack(docker_client, f"{COMPOSE_PROJECT_PREFIX}sw{os.getpid()}", free_host_port())
+        try:
+            deployed.deploy()
+            yield deployed
+        finally:
+            deployed.remove()
+            for tag in deployed.tags:
+                with contextlib.suppress(ImageNotFound):
+                    docker_client.images.remove(tag)
+
+
+@pytest.fixture(autouse=True)
+def _stack_diagnostics(stack: Stack, diagnostics: Diagnostics) -> None:
+    """A failing scenario's report carries `docker stack ps` and the services' logs."""
+    diagnostics.watch(f"stack {stack.name}", stack.diagnostics)
+
+
+def served_by(answer: Answer) -> str:
+    """The webapp task that answered: the last address the proxy tried (X-Upstream lists every try)."""
+    return answer.headers.get("X-Upstream", "").split(", ")[-1].rsplit(":", 1)[0]
+
+
+def _total(stack: Stack) -> int:
+    response = requests.get(f"{stack.url}visits.json", timeout=10)
+    assert response.status_code == 200, response.text
+    total: int = response.json()["total"]
+    return total
+
+
+def _report(record_property: RecordProperty, scenario: str, answers: list[Answer]) -> Counter[int | None]:
+    """Requests sent, answered 200 and failed: in the JUnit report and on the terminal (-s)."""
+    statuses = Counter(answer.status for answer in answers)
+    figures = {"sent": len(answers), "answered_200": statuses[200], "failed": len(answers) - statuses[200]}
+    for key, value in figures.items():
+        record_property(key, value)
+    sent, answered, failed = figures.values()
+    print(f"\n{scenario}: {sent} requests sent, {answered} answered 200, {failed} failed")
+    return statuses
+
+
+class HealthyReplicasWatch:
+    """Counts the webapp's healthy containers in a thread, from start to stop(); the fewest seen."""
+
+    def __init__(self, stack: Stack) -> None:
+        self._stack = stack
+        self._stop = threading.Event()
+        self.counts: list[int] = []
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.2):
+            self.counts.append(len(self._stack.containers("webapp")))
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        return min(self.counts)
+
+
+def test_requests_through_the_published_port_are_served_by_more_than_one_webapp_replica(stack: Stack) -> None:
+    """12 requests to the proxy's host port are all answered 200, by at least two of the
+    webapp's replicas: the X-Upstream header names the task that answered, and every name is
+    the address of one of the webapp's running containers."""
+    stack.wait_converged("webapp", WEBAPP_REPLICAS)
+    answers = [requests.get(stack.url, timeout=10) for _ in range(12)]
+
+    assert {answer.status_code for answer in answers} == {200}
+    servers = {answer.headers["X-Upstream"].split(", ")[-1].rsplit(":", 1)[0] for answer in answers}
+    assert len(servers) >= 2, servers
+    assert servers <= stack.addresses("webapp")
+
+
+def test_every_visit_lands_in_the_one_database(stack: Stack) -> None:
+    """20 visits through the proxy, whichever replica serves them, raise the total by exactly
+    20; every replica reports the same total, and so does psql in the database's container."""
+    before = _total(stack)
+    pages = [requests.get(stack.url, timeout=10) for _ in range(20)]
+    assert {page.status_code for page in pages} == {200}
+
+    totals = {_total(stack) for _ in range(6)}
+    assert totals == {before + 20}
+    (database,) = stack.containers("db")
+    query = (
+        'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" '
+        "-tAc 'SELECT count(*) FROM visits'"
+    )
+    code, output = database.exec_run(["sh", "-c", query])
+    assert code == 0, output
+    assert isinstance(output, bytes)  # not streamed
+    assert int(output.decode().strip()) == before + 20
+
+
+def test_scaling_the_webapp_from_3_to_5_and_back_keeps_serving(stack: Stack) -> None:
+    """Under a load of 2 clients the webapp is scaled to 5 replicas and back to 3: every
+    request is answered 200, and the proxy sends requests to the two new replicas within
+    seconds of their start (it resolves the service's name per request, not once)."""
+    stack.wait_converged("webapp", WEBAPP_REPLICAS)
+    before = stack.addresses("webapp")
+    load = Load(stack.url, clients=2, seconds=150, timeout=10)
+    try:
+        stack.docker("service", "scale", "--detach=false", f"{stack.service('webapp')}=5")
+        stack.wait_converged("webapp", 5)
+        added = stack.addresses("webapp") - before
+        assert len(added) == 2, added
+        wait_until(
+            lambda: added <= {served_by(answer) for answer in load.answers()},
+            timeout=20,
+            what=f"the proxy to send requests to the new replicas {sorted(added)}",
+        )
+        stack.docker("service", "scale", "--detach=false", f"{stack.service('webapp')}={WEBAPP_REPLICAS}")
+        stack.wait_converged("webapp", WEBAPP_REPLICAS)
+        served = len(load.answers())
+        wait_until(lambda: len(load.answers()) >= served + 20, timeout=30, what="20 more answers after scaling down")
+    finally:
+        answers = load.stop()
+
+    statuses = Counter(answer.status for answer in answers)
+    assert set(statuses) == {200}, statuses
+
+
+def test_a_rolling_update_under_load_answers_every_request(
+    stack: Stack, docker_client: docker.DockerClient, record_property: RecordProperty
+) -> None:
+    """The webapp's image is updated (`docker service update --image`, the same image under a
+    new tag) while 2 clients load the page. The update replaces one task at a time, starting
+    the new one before stopping the old (order start-first): never fewer than 3 healthy
+    replicas, every request answered 200, the update completed, every task on the new image."""
+    stack.wait_converged("webapp", WEBAPP_REPLICAS)
+    service = stack.service("webapp")
+    current = stack.inspect("webapp")["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"]
+    new_tag = f"{current.split('@')[0].rsplit(':', 1)[0]}:{stack.name}-next"
+    docker_client.images.get(current.split("@")[0]).tag(new_tag)
+    stack.tags.append(new_tag)
+
+    load = Load(stack.url, clients=2, seconds=150, timeout=10)
+    watch = HealthyReplicasWatch(stack)
+    try:
+        stack.docker("service", "update", "--detach=false", "--no-resolve-image", "--image", new_tag, service)
+        # The command returns once the tasks are replaced; the update is complete after its last monitor period.
+        wait_until(
+            lambda: stack.inspect("webapp").get("UpdateStatus", {}).get("State") != "updating",
+            timeout=60,
+            what="the update's last monitor period to end",
+        )
+    finally:
+        fewest = watch.stop()
+        answers = load.stop()
+
+    statuses = _report(record_property, "rolling update", answers)
+    update = stack.inspect("webapp").get("UpdateStatus", {})
+    assert update.get("State") == "completed", update
+    images = {c.attrs["Config"]["Image"] for c in stack.containers("webapp")}
+    assert images == {new_tag}
+    assert fewest >= WEBAPP_REPLICAS, watch.counts
+    assert set(statuses) == {200}, statuses
+
+
+def test_a_killed_webapp_replica_is_replaced_and_no_request_fails(
+    stack: Stack, record_property: RecordProperty
+) -> None:
+    """One webapp replica's container is killed (SIGKILL) under a load of 2 clients. The
+    orchestrator starts a new task in its place (3 healthy replicas again, the killed one not
+    among them), and no request fails: the proxy retries a request its connection lost on
+    another replica."""
+    stack.wait_converged("webapp", WEBAPP_REPLICAS)
+    load = Load(stack.url, clients=2, seconds=150, timeout=10)
+    try:
+        wait_until(lambda: load.count(200) >= 20, timeout=30, what="20 visits answered")
+        victim = stack.containers("webapp")[0]
+        victim.kill()
+        wait_until(
+            lambda: (
+                victim.id not in {c.id for c in stack.containers("webapp")}
+                and stack.running_replicas("webapp") == WEBAPP_REPLICAS
+                and len(stack.containers("webapp")) == WEBAPP_REPLICAS
+            ),
+            timeout=60,
+            what="a new webapp task in place of the killed one",
+        )
+        served = len(load.answers())
+        wait_until(lambda: len(load.answers()) >= served + 20, timeout=30, what="20 more answers after the healing")
+    finally:
+        answers = load.stop()
+
+    statuses = _report(record_property, "killed replica", answers)
+    assert set(statuses) == {200}, statuses

@@ -1,0 +1,202 @@
+"""The Swarm stack of chapter 14: a one-node swarm shared safely, and a stack deployed on it.
+
+Swarm membership belongs to the engine, not to a test session: two sessions on one engine
+(two suites at once, or pytest-xdist workers) share it. A lock file in the system's temporary
+folder serialises joining and leaving; a state file next to it names the processes using the
+swarm and whether the suite made it. The last user leaves the swarm only if the suite made it
+(and no other stack is on it), so an engine already in a swarm is left in it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+from docker.models.containers import Container
+
+from tests.support.environment import ROOT
+from tests.support.waiting import wait_until
+
+LOCK_FILE = Path(tempfile.gettempdir()) / "docker-tutorial-swarm.lock"
+STATE_FILE = Path(tempfile.gettempdir()) / "docker-tutorial-swarm.json"
+STACK_SCRIPT = ROOT / "scripts" / "stack.sh"
+NAMESPACE_LABEL = "com.docker.stack.namespace"
+SERVICE_LABEL = "com.docker.swarm.service.name"
+# `swarm init` makes this bridge and `swarm leave` keeps it: removed if the suite made it.
+GATEWAY_BRIDGE = "docker_gwbridge"
+
+
+@contextlib.contextmanager
+def _locked() -> Iterator[None]:
+    with LOCK_FILE.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_state() -> dict[str, object]:
+    """{"users": [pids], "made": bool, "made_bridge": bool}; users that died are dropped."""
+    try:
+        state: dict[str, object] = json.loads(STATE_FILE.read_text())
+    except (FileNotFoundError, ValueError):
+        state = {}
+    users = [pid for pid in state.get("users", []) if isinstance(pid, int) and _alive(pid)]  # type: ignore[attr-defined]
+    return {"users": users, "made": bool(state.get("made")), "made_bridge": bool(state.get("made_bridge"))}
+
+
+def _write_state(state: dict[str, object]) -> None:
+    STATE_FILE.write_text(json.dumps(state))
+
+
+def swarm_state(client: docker.DockerClient) -> str:
+    state: str = client.info()["Swarm"]["LocalNodeState"]
+    return state
+
+
+@contextlib.contextmanager
+def swarm_membership(client: docker.DockerClient) -> Iterator[None]:
+    """The engine is in a swarm while this runs; afterwards, as it was before the first user."""
+    with _locked():
+        state = _read_state()
+        users: list[int] = state["users"]  # type: ignore[assignment]
+        if swarm_state(client) != "active":
+            bridge_existed = bool(client.networks.list(names=[GATEWAY_BRIDGE]))
+            client.swarm.init(advertise_addr="127.0.0.1")
+            state.update(made=True, made_bridge=not bridge_existed)
+        elif not users:
+            state.update(made=False, made_bridge=False)  # a swarm of someone else's: never left
+        state["users"] = [*users, os.getpid()]
+        _write_state(state)
+    try:
+        yield
+    finally:
+        with _locked():
+            state = _read_state()
+            users = [pid for pid in state["users"] if pid != os.getpid()]  # type: ignore[attr-defined]
+            state["users"] = users
+            if not users and state["made"] and swarm_state(client) == "active" and not _stacks():
+                client.swarm.leave(force=True)
+                if state["made_bridge"]:
+                    for network in client.networks.list(names=[GATEWAY_BRIDGE]):
+                        with contextlib.suppress(docker.errors.APIError):
+                            network.remove()
+                state.update(made=False, made_bridge=False)
+            _write_state(state)
+
+
+def _stacks() -> list[str]:
+    result = subprocess.run(["docker", "stack", "ls", "--format", "{{.Name}}"], capture_output=True, text=True)
+    return result.stdout.split()
+
+
+@dataclass
+class Stack:
+    """swarm/stack.yml deployed as `name` through scripts/stack.sh, the proxy on host port `port`."""
+
+    client: docker.DockerClient
+    name: str
+    port: int
+    environment: dict[str, str] = field(default_factory=dict)
+    # Image tags made for the stack's scenarios, removed with it.
+    tags: list[str] = field(default_factory=list)
+
+    def _script(self, command: str) -> None:
+        env = {**os.environ, **self.environment, "STACK_NAME": self.name, "PROXY_PORT": str(self.port)}
+        result = subprocess.run([str(STACK_SCRIPT), command], env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"scripts/stack.sh {command} exited {result.returncode}\n{result.stderr}")
+
+    def deploy(self) -> None:
+        """Deploy and wait until every service runs all its replicas, healthy."""
+        self._script("deploy")
+
+    def remove(self) -> None:
+        """Remove the stack; wait until its containers and networks are gone; remove its volume."""
+        self._script("remove")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def service(self, service: str) -> str:
+        return f"{self.name}_{service}"
+
+    def docker(self, *args: str, timeout: float = 170, stderr: bool = True) -> str:
+        """Run a docker CLI command (it must succeed); its stdout, and its stderr interleaved unless told not."""
+        result = subprocess.run(
+            ["docker", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if stderr else subprocess.PIPE,
+            text=True,
+            timeout=timeout,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"`docker {' '.join(args)}` exited {result.returncode}\n{result.stdout}{result.stderr or ''}"
+            )
+        return result.stdout
+
+    def containers(self, service: str) -> list[Container]:
+        """The service's containers that run and report healthy (or run with no health check)."""
+        found = self.client.containers.list(filters={"label": f"{SERVICE_LABEL}={self.service(service)}"})
+        return [c for c in found if c.attrs["State"].get("Health", {}).get("Status", "healthy") == "healthy"]
+
+    def addresses(self, service: str) -> set[str]:
+        """The overlay addresses of the service's healthy containers."""
+        network = f"{self.name}_default"
+        return {
+            str(c.attrs["NetworkSettings"]["Networks"][network]["IPAddress"])
+            for c in self.containers(service)
+            if network in c.attrs["NetworkSettings"]["Networks"]
+        }
+
+    def inspect(self, service: str) -> dict[str, Any]:
+        """`docker service inspect`: the service's spec, and the state of its last update."""
+        found: list[dict[str, Any]] = json.loads(self.docker("service", "inspect", self.service(service), stderr=False))
+        return found[0]
+
+    def running_replicas(self, service: str) -> int:
+        """Tasks the orchestrator counts as running (with a health check: running and healthy)."""
+        states = self.docker(
+            "service", "ps", "--filter", "desired-state=running", "--format", "{{.CurrentState}}", self.service(service)
+        )
+        return sum(1 for state in states.splitlines() if state.startswith("Running"))
+
+    def wait_converged(self, service: str, replicas: int, timeout: float = 90) -> None:
+        wait_until(
+            lambda: self.running_replicas(service) == replicas and len(self.containers(service)) == replicas,
+            timeout=timeout,
+            what=f"{self.service(service)} to run {replicas} healthy replicas",
+        )
+
+    def diagnostics(self) -> str:
+        """`docker stack ps` and the proxy's and the webapp's logs."""
+        ps = self.docker("stack", "ps", "--no-trunc", self.name)
+        logs = {
+            service: self.docker("service", "logs", "--raw", "--tail", "50", self.service(service), timeout=30)
+            for service in ("proxy", "webapp")
+        }
+        return f"$ docker stack ps {self.name}\n{ps}\n" + "".join(
+            f"$ docker service logs {self.service(s)}\n{text}\n" for s, text in logs.items()
+        )
