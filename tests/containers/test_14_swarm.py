@@ -105,7 +105,7 @@ def test_requests_through_the_published_port_are_served_by_more_than_one_webapp_
     """12 requests to the proxy's host port are all answered 200, by at least two of the
     webapp's replicas: the X-Upstream header names the task that answered, and every name is
     the address of one of the webapp's running containers."""
-    stack.wait_converged("webapp", WEBAPP_REPLICAS)
+    stack.wait_converged("webapp")
     answers = [requests.get(stack.url, timeout=10) for _ in range(12)]
 
     assert {answer.status_code for answer in answers} == {200}

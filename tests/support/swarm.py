@@ -183,7 +183,10 @@ class Stack:
         )
         return sum(1 for state in states.splitlines() if state.startswith("Running"))
 
-    def wait_converged(self, service: str, replicas: int, timeout: float = 90) -> None:
+    def wait_converged(self, service: str, replicas: int | None = None, timeout: float = 90) -> None:
+        """Wait until the service runs `replicas` healthy replicas (default: as many as its spec asks)."""
+        if replicas is None:
+            replicas = int(self.inspect(service)["Spec"]["Mode"]["Replicated"]["Replicas"])
         wait_until(
             lambda: self.running_replicas(service) == replicas and len(self.containers(service)) == replicas,
             timeout=timeout,
