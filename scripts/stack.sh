@@ -49,14 +49,19 @@ build_project_images() {
 }
 
 swarm_state() { docker info -f '{{.Swarm.LocalNodeState}}'; }
+swarm_id() { docker info -f '{{if .Swarm.Cluster}}{{.Swarm.Cluster.ID}}{{end}}'; }
 
 # ensure_swarm: a one-node swarm, advertised on loopback (nothing outside this machine joins it).
+# Recorded: the swarm's id (a swarm made later by someone else is not ours to leave) and
+# whether `swarm init` made the docker_gwbridge network (`swarm leave` keeps it).
 ensure_swarm() {
   [ "$(swarm_state)" = active ] && return 0
   say "the engine is in no swarm: making a one-node swarm"
-  mkdir -p "$state_dir"
-  if docker network inspect docker_gwbridge >/dev/null 2>&1; then : >"$made_swarm_file"; else echo gwbridge >"$made_swarm_file"; fi
+  local bridge=gwbridge
+  docker network inspect docker_gwbridge >/dev/null 2>&1 && bridge=
   docker swarm init --advertise-addr 127.0.0.1 >/dev/null
+  mkdir -p "$state_dir"
+  printf '%s\n%s\n' "$(swarm_id)" "$bridge" >"$made_swarm_file"
 }
 
 deploy_stack() {
@@ -114,16 +119,20 @@ remove_volumes() {
 # leave_swarm_if_made: only a swarm `up` made, and only once no stack is left on it.
 leave_swarm_if_made() {
   [ -e "$made_swarm_file" ] || return 0
-  if [ "$(swarm_state)" = active ] && [ -n "$(docker stack ls --format '{{.Name}}')" ]; then
-    say "other stacks remain: the swarm is kept"
-    return 0
-  fi
   if [ "$(swarm_state)" = active ]; then
+    [ "$(swarm_id)" = "$(head -n 1 "$made_swarm_file")" ] || {
+      say "this swarm is not the one stack-up made: it is kept"
+      rm -f "$made_swarm_file"
+      return 0
+    }
+    [ -z "$(docker stack ls --format '{{.Name}}')" ] || {
+      say "other stacks remain: the swarm is kept"
+      return 0
+    }
     say "leaving the swarm stack-up made"
     docker swarm leave --force >/dev/null
   fi
-  # `swarm init` made this bridge; `swarm leave` keeps it.
-  if grep -qx gwbridge "$made_swarm_file"; then
+  if [ "$(sed -n 2p "$made_swarm_file")" = gwbridge ]; then
     docker network rm docker_gwbridge >/dev/null 2>&1 || true
   fi
   rm -f "$made_swarm_file"

@@ -55,18 +55,28 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _read_state() -> dict[str, object]:
-    """{"users": [pids], "made": bool, "made_bridge": bool}; users that died are dropped."""
-    try:
-        state: dict[str, object] = json.loads(STATE_FILE.read_text())
-    except (FileNotFoundError, ValueError):
-        state = {}
-    users = [pid for pid in state.get("users", []) if isinstance(pid, int) and _alive(pid)]  # type: ignore[attr-defined]
-    return {"users": users, "made": bool(state.get("made")), "made_bridge": bool(state.get("made_bridge"))}
+@dataclass
+class _SwarmState:
+    """What the state file holds: who uses the swarm, and whether the suite made it."""
 
+    users: list[int] = field(default_factory=list)  # process ids
+    # The id of the swarm the suite made ("" if none): a swarm made since by someone else is not ours.
+    made: str = ""
+    made_bridge: bool = False
 
-def _write_state(state: dict[str, object]) -> None:
-    STATE_FILE.write_text(json.dumps(state))
+    @classmethod
+    def read(cls) -> _SwarmState:
+        """The state, without the users that died (a killed session never said goodbye)."""
+        try:
+            raw = json.loads(STATE_FILE.read_text())
+            state = cls(list(raw["users"]), str(raw["made"]), bool(raw["made_bridge"]))
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            state = cls()
+        state.users = [pid for pid in state.users if isinstance(pid, int) and _alive(pid)]
+        return state
+
+    def write(self) -> None:
+        STATE_FILE.write_text(json.dumps({"users": self.users, "made": self.made, "made_bridge": self.made_bridge}))
 
 
 def swarm_state(client: docker.DockerClient) -> str:
@@ -74,35 +84,39 @@ def swarm_state(client: docker.DockerClient) -> str:
     return state
 
 
+def _swarm_id(client: docker.DockerClient) -> str:
+    swarm_id: str = (client.info()["Swarm"].get("Cluster") or {}).get("ID", "")
+    return swarm_id
+
+
 @contextlib.contextmanager
 def swarm_membership(client: docker.DockerClient) -> Iterator[None]:
     """The engine is in a swarm while this runs; afterwards, as it was before the first user."""
     with _locked():
-        state = _read_state()
-        users: list[int] = state["users"]  # type: ignore[assignment]
+        state = _SwarmState.read()
         if swarm_state(client) != "active":
             bridge_existed = bool(client.networks.list(names=[GATEWAY_BRIDGE]))
             client.swarm.init(advertise_addr="127.0.0.1")
-            state.update(made=True, made_bridge=not bridge_existed)
-        elif not users:
-            state.update(made=False, made_bridge=False)  # a swarm of someone else's: never left
-        state["users"] = [*users, os.getpid()]
-        _write_state(state)
+            state.made, state.made_bridge = _swarm_id(client), not bridge_existed
+        elif state.made != _swarm_id(client):
+            state.made, state.made_bridge = "", False  # a swarm of someone else's: never left
+        state.users.append(os.getpid())
+        state.write()
     try:
         yield
     finally:
         with _locked():
-            state = _read_state()
-            users = [pid for pid in state["users"] if pid != os.getpid()]  # type: ignore[attr-defined]
-            state["users"] = users
-            if not users and state["made"] and swarm_state(client) == "active" and not _stacks():
+            state = _SwarmState.read()
+            state.users = [pid for pid in state.users if pid != os.getpid()]
+            ours = state.made and state.made == _swarm_id(client)
+            if not state.users and ours and not _stacks():
                 client.swarm.leave(force=True)
-                if state["made_bridge"]:
+                if state.made_bridge:
                     for network in client.networks.list(names=[GATEWAY_BRIDGE]):
                         with contextlib.suppress(docker.errors.APIError):
                             network.remove()
-                state.update(made=False, made_bridge=False)
-            _write_state(state)
+                state.made, state.made_bridge = "", False
+            state.write()
 
 
 def _stacks() -> list[str]:
