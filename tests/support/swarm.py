@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import docker
+from docker.errors import NotFound
 from docker.models.containers import Container
 
 from tests.support.environment import ROOT
@@ -173,8 +174,16 @@ class Stack:
 
     def containers(self, service: str) -> list[Container]:
         """The service's containers that run and report healthy (or run with no health check)."""
-        found = self.client.containers.list(filters={"label": f"{SERVICE_LABEL}={self.service(service)}"})
-        return [c for c in found if c.attrs["State"].get("Health", {}).get("Status", "healthy") == "healthy"]
+        # sparse, then inspected one by one: a container removed meanwhile (a task replaced) is skipped,
+        # where the SDK's own inspection would fail the whole list.
+        listed = self.client.containers.list(sparse=True, filters={"label": f"{SERVICE_LABEL}={self.service(service)}"})
+        found = []
+        for container in listed:
+            with contextlib.suppress(NotFound):
+                container.reload()
+                if container.attrs["State"].get("Health", {}).get("Status", "healthy") == "healthy":
+                    found.append(container)
+        return found
 
     def addresses(self, service: str) -> set[str]:
         """The overlay addresses of the service's healthy containers."""
