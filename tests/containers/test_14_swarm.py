@@ -27,7 +27,8 @@ from tests.support.waiting import wait_until
 pytestmark = pytest.mark.swarm
 
 WEBAPP_REPLICAS = 3
-# What pytest's record_property fixture is: a figure for the scenario's entry in the JUnit report.
+# What pytest's record_testsuite_property fixture is: a figure in the JUnit report (record_property
+# is not in the xunit2 format the suite writes).
 RecordProperty = Callable[[str, object], None]
 
 
@@ -70,12 +71,13 @@ def _total(stack: Stack) -> int:
     return total
 
 
-def _report(record_property: RecordProperty, scenario: str, answers: list[Answer]) -> Counter[int | None]:
-    """Requests sent, answered 200 and failed: in the JUnit report and on the terminal (-s)."""
+def _report(record: RecordProperty, scenario: str, answers: list[Answer]) -> Counter[int | None]:
+    """Requests sent, answered 200 and failed: in the JUnit report (a property of the test suite,
+    e.g. `rolling_update.sent`) and on the terminal (-s)."""
     statuses = Counter(answer.status for answer in answers)
     figures = {"sent": len(answers), "answered_200": statuses[200], "failed": len(answers) - statuses[200]}
     for key, value in figures.items():
-        record_property(key, value)
+        record(f"{scenario.replace(' ', '_')}.{key}", value)
     sent, answered, failed = figures.values()
     print(f"\n{scenario}: {sent} requests sent, {answered} answered 200, {failed} failed")
     return statuses
@@ -165,7 +167,7 @@ def test_scaling_the_webapp_from_3_to_5_and_back_keeps_serving(stack: Stack) -> 
 
 
 def test_a_rolling_update_under_load_answers_every_request(
-    stack: Stack, docker_client: docker.DockerClient, record_property: RecordProperty
+    stack: Stack, docker_client: docker.DockerClient, record_testsuite_property: RecordProperty
 ) -> None:
     """The webapp's image is updated (`docker service update --image`, the same image under a
     new tag) while 2 clients load the page. The update replaces one task at a time, starting
@@ -192,7 +194,7 @@ def test_a_rolling_update_under_load_answers_every_request(
         fewest = watch.stop()
         answers = load.stop()
 
-    statuses = _report(record_property, "rolling update", answers)
+    statuses = _report(record_testsuite_property, "rolling update", answers)
     update = stack.inspect("webapp").get("UpdateStatus", {})
     assert update.get("State") == "completed", update
     images = {c.attrs["Config"]["Image"] for c in stack.containers("webapp")}
@@ -202,7 +204,7 @@ def test_a_rolling_update_under_load_answers_every_request(
 
 
 def test_a_killed_webapp_replica_is_replaced_and_no_request_fails(
-    stack: Stack, record_property: RecordProperty
+    stack: Stack, record_testsuite_property: RecordProperty
 ) -> None:
     """One webapp replica's container is killed (SIGKILL) under a load of 2 clients. The
     orchestrator starts a new task in its place (3 healthy replicas again, the killed one not
@@ -228,5 +230,5 @@ def test_a_killed_webapp_replica_is_replaced_and_no_request_fails(
     finally:
         answers = load.stop()
 
-    statuses = _report(record_property, "killed replica", answers)
+    statuses = _report(record_testsuite_property, "killed replica", answers)
     assert set(statuses) == {200}, statuses
