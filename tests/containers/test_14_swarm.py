@@ -146,7 +146,7 @@ def test_scaling_the_webapp_from_3_to_5_and_back_keeps_serving(stack: Stack) -> 
     before = stack.addresses("webapp")
     load = Load(stack.url, clients=2, seconds=150, timeout=10)
     try:
-        stack.docker("service", "scale", "--detach=false", f"{stack.service('webapp')}=5")
+        stack.cli("service", "scale", "--detach=false", f"{stack.service('webapp')}=5")
         stack.wait_converged("webapp", 5)
         added = stack.addresses("webapp") - before
         assert len(added) == 2, added
@@ -155,7 +155,7 @@ def test_scaling_the_webapp_from_3_to_5_and_back_keeps_serving(stack: Stack) -> 
             timeout=20,
             what=f"the proxy to send requests to the new replicas {sorted(added)}",
         )
-        stack.docker("service", "scale", "--detach=false", f"{stack.service('webapp')}={WEBAPP_REPLICAS}")
+        stack.cli("service", "scale", "--detach=false", f"{stack.service('webapp')}={WEBAPP_REPLICAS}")
         stack.wait_converged("webapp", WEBAPP_REPLICAS)
         served = len(load.answers())
         wait_until(lambda: len(load.answers()) >= served + 20, timeout=30, what="20 more answers after scaling down")
@@ -183,7 +183,7 @@ def test_a_rolling_update_under_load_answers_every_request(
     load = Load(stack.url, clients=2, seconds=150, timeout=10)
     watch = HealthyReplicasWatch(stack)
     try:
-        stack.docker("service", "update", "--detach=false", "--no-resolve-image", "--image", new_tag, service)
+        stack.cli("service", "update", "--detach=false", "--no-resolve-image", "--image", new_tag, service)
         # The command returns once the tasks are replaced; the update is complete after its last monitor period.
         wait_until(
             lambda: stack.inspect("webapp").get("UpdateStatus", {}).get("State") != "updating",

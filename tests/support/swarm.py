@@ -132,12 +132,11 @@ class Stack:
     client: docker.DockerClient
     name: str
     port: int
-    environment: dict[str, str] = field(default_factory=dict)
     # Image tags made for the stack's scenarios, removed with it.
     tags: list[str] = field(default_factory=list)
 
     def _script(self, command: str) -> None:
-        env = {**os.environ, **self.environment, "STACK_NAME": self.name, "PROXY_PORT": str(self.port)}
+        env = {**os.environ, "STACK_NAME": self.name, "PROXY_PORT": str(self.port)}
         result = subprocess.run([str(STACK_SCRIPT), command], env=env, capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"scripts/stack.sh {command} exited {result.returncode}\n{result.stderr}")
@@ -157,7 +156,7 @@ class Stack:
     def service(self, service: str) -> str:
         return f"{self.name}_{service}"
 
-    def docker(self, *args: str, timeout: float = 170, stderr: bool = True) -> str:
+    def cli(self, *args: str, timeout: float = 170, stderr: bool = True) -> str:
         """Run a docker CLI command (it must succeed); its stdout, and its stderr interleaved unless told not."""
         result = subprocess.run(
             ["docker", *args],
@@ -196,12 +195,12 @@ class Stack:
 
     def inspect(self, service: str) -> dict[str, Any]:
         """`docker service inspect`: the service's spec, and the state of its last update."""
-        found: list[dict[str, Any]] = json.loads(self.docker("service", "inspect", self.service(service), stderr=False))
+        found: list[dict[str, Any]] = json.loads(self.cli("service", "inspect", self.service(service), stderr=False))
         return found[0]
 
     def running_replicas(self, service: str) -> int:
         """Tasks the orchestrator counts as running (with a health check: running and healthy)."""
-        states = self.docker(
+        states = self.cli(
             "service", "ps", "--filter", "desired-state=running", "--format", "{{.CurrentState}}", self.service(service)
         )
         return sum(1 for state in states.splitlines() if state.startswith("Running"))
@@ -218,9 +217,9 @@ class Stack:
 
     def diagnostics(self) -> str:
         """`docker stack ps` and the proxy's and the webapp's logs."""
-        ps = self.docker("stack", "ps", "--no-trunc", self.name)
+        ps = self.cli("stack", "ps", "--no-trunc", self.name)
         logs = {
-            service: self.docker("service", "logs", "--raw", "--tail", "50", self.service(service), timeout=30)
+            service: self.cli("service", "logs", "--raw", "--tail", "50", self.service(service), timeout=30)
             for service in ("proxy", "webapp")
         }
         return f"$ docker stack ps {self.name}\n{ps}\n" + "".join(
