@@ -7,6 +7,7 @@ reason; it is never skipped.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Generator, Iterator
 
 import pytest
@@ -112,3 +113,14 @@ def postgres(images: Images, network: Network) -> Iterator[PostgresContainer]:
     """PostgreSQL on `network`, reachable there as "db"."""
     with postgres_container(images, network) as container:
         yield container
+
+
+@pytest.fixture
+def data_volume(docker_client: docker.DockerClient) -> Iterator[str]:
+    """A named volume of its own for a database's data directory, removed afterwards."""
+    volume = docker_client.volumes.create(f"tc-data-{uuid.uuid4().hex[:12]}")
+    yield str(volume.name)
+    # A container a failed wait left running still uses it: it goes first.
+    for container in docker_client.containers.list(all=True, filters={"volume": str(volume.name)}):
+        container.remove(force=True, v=True)
+    volume.remove(force=True)

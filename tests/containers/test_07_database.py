@@ -4,8 +4,6 @@ is given, stores each visit as a row, and reports a wrong password instead of cr
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import docker
@@ -224,16 +222,6 @@ def test_every_login_needs_the_password_also_over_the_local_socket(
     assert without.exit_code != 0
     assert b"password authentication failed" in without.output or b"no password supplied" in without.output
     assert (with_password.exit_code, with_password.output.strip()) == (0, DB_USER.encode())
-
-
-@pytest.fixture
-def data_volume(docker_client: docker.DockerClient) -> Iterator[str]:
-    volume = docker_client.volumes.create(f"tc-first-start-{uuid.uuid4().hex[:12]}")
-    yield str(volume.name)
-    # A container a failed wait left running still uses it: it goes first.
-    for container in docker_client.containers.list(all=True, filters={"volume": str(volume.name)}):
-        container.remove(force=True, v=True)
-    volume.remove(force=True)
 
 
 def test_a_first_start_killed_midway_starts_over_on_the_next(
