@@ -44,6 +44,22 @@ def pytest_runtest_makereport(
     return report
 
 
+# Last: after -m and -k have chosen the session's scenarios.
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The Swarm chapter runs in a session of its own (`pytest -m swarm`; `make test` runs
+    both). Joining and leaving a swarm cuts name resolution in the engine's other running
+    containers (moby/moby#45144), so no other scenario may run beside it."""
+    swarm = [item for item in items if item.get_closest_marker("swarm")]
+    if not swarm or len(swarm) == len(items):
+        return
+    config.hook.pytest_deselected(items=swarm)
+    items[:] = [item for item in items if not item.get_closest_marker("swarm")]
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"{len(swarm)} Swarm scenario(s) deselected: they run alone, with `pytest -m swarm`")
+
+
 @pytest.fixture(autouse=True)
 def diagnostics(request: pytest.FixtureRequest) -> Diagnostics:
     """What to show if the scenario fails; the suite's containers register their logs here."""
