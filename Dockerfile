@@ -1,6 +1,6 @@
 # The webapp: a Flask app under gunicorn on port 5000.
 # The base image is an argument so a private registry or the offline stand-in can replace it.
-ARG PYTHON_IMAGE=python:3.12-slim
+ARG PYTHON_IMAGE=python:3.13-slim-trixie
 FROM ${PYTHON_IMAGE}
 
 ENV PYTHONUNBUFFERED=1 \

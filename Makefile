@@ -27,9 +27,12 @@ stack-down: ## remove the stack with its data; leave the swarm if stack-up made 
 logs:
 	docker compose logs --follow
 
+# The Swarm chapter runs in a session of its own (joining or leaving a swarm cuts name resolution
+# in the engine's other containers; see conftest.py): a second session, unless PYTEST_ARGS chose.
 test: venv images browser ## the whole specification: unit tests and container scenarios
 	mkdir -p reports
 	$(VENV)/bin/python -m pytest --junitxml=reports/junit.xml $(PYTEST_ARGS)
+	$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m swarm --junitxml=reports/junit-swarm.xml)
 
 unit: venv ## only the tests that need no Docker engine
 	$(VENV)/bin/python -m pytest -m "not container" $(PYTEST_ARGS)

@@ -7,6 +7,7 @@ reason; it is never skipped.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Generator, Iterator
 
 import pytest
@@ -41,6 +42,22 @@ def pytest_runtest_makereport(
     if report.failed and report.when == "call" and collected is not None and collected.sources:
         report.sections.append(("containers", collected.render()))
     return report
+
+
+# Last: after -m and -k have chosen the session's scenarios.
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The Swarm chapter runs in a session of its own (`pytest -m swarm`; `make test` runs
+    both). Joining and leaving a swarm cuts name resolution in the engine's other running
+    containers (moby/moby#45144), so no other scenario may run beside it."""
+    swarm = [item for item in items if item.get_closest_marker("swarm")]
+    if not swarm or len(swarm) == len(items):
+        return
+    config.hook.pytest_deselected(items=swarm)
+    items[:] = [item for item in items if not item.get_closest_marker("swarm")]
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"{len(swarm)} Swarm scenario(s) deselected: they run alone, with `pytest -m swarm`")
 
 
 @pytest.fixture(autouse=True)
@@ -112,3 +129,14 @@ def postgres(images: Images, network: Network) -> Iterator[PostgresContainer]:
     """PostgreSQL on `network`, reachable there as "db"."""
     with postgres_container(images, network) as container:
         yield container
+
+
+@pytest.fixture
+def data_volume(docker_client: docker.DockerClient) -> Iterator[str]:
+    """A named volume of its own for a database's data directory, removed afterwards."""
+    volume = docker_client.volumes.create(f"tc-data-{uuid.uuid4().hex[:12]}")
+    yield str(volume.name)
+    # A container a failed wait left running still uses it: it goes first.
+    for container in docker_client.containers.list(all=True, filters={"volume": str(volume.name)}):
+        container.remove(force=True, v=True)
+    volume.remove(force=True)

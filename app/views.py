@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template, request
@@ -54,7 +55,13 @@ def _page_as_json(page: VisitPage) -> dict[str, Any]:
 
 def readable_time(moment: datetime) -> str:
     """A visit's time as people read it, in the configured DISPLAY_TIMEZONE: 29 Nov 2026, 22:31:05 UTC."""
-    return moment.astimezone(_settings().display_timezone).strftime("%d %b %Y, %H:%M:%S %Z")
+    return _readable_time(moment, _settings().display_timezone)
+
+
+# Each page shows mostly the rows the page before it showed: their times are formatted once.
+@functools.lru_cache(maxsize=4096)
+def _readable_time(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).strftime("%d %b %Y, %H:%M:%S %Z")
 
 
 @bp.get("/")

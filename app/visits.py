@@ -149,11 +149,13 @@ class VisitStore:
             connection.execute(text("SELECT 1"))
 
     def record_visit(self, page_size: int) -> VisitPage:
-        """Record a visit and list the newest, in one transaction on one pooled connection."""
+        """Record a visit and list the newest with it: one statement, committed on its own
+        (autocommit: no BEGIN and COMMIT round trips), before the page is answered."""
         self.ensure_schema()
-        with self.engine.begin() as connection:
-            connection.execute(visits.insert())
-            return _page(connection, page_size)
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            rows = connection.execute(_RECORD_AND_LIST, {"older": max(page_size - 1, 0)}).all()
+        # The statement's own visit is the first row, and the count it read is the one before it.
+        return VisitPage(total=int(rows[0].total), latest=[Visit(id=r.id, visited_at=r.visited_at) for r in rows])
 
     def latest(self, limit: int) -> VisitPage:
         self.ensure_schema()
@@ -163,6 +165,22 @@ class VisitStore:
 
 # The newest visits and the total, in one query (one round trip to the database).
 _TOTAL = select(func.coalesce(func.sum(visit_counts.c.visits), 0)).scalar_subquery()
+
+
+# The new visit, the older ones newest first, and the total. Within one statement the
+# insert is invisible to the other reads, and the counting trigger runs at its end: so the
+# older rows are read as they were, and the total is the count read plus this visit.
+_RECORD_AND_LIST = text(
+    """
+    WITH added AS (INSERT INTO visits DEFAULT VALUES RETURNING id, visited_at),
+         counted AS (SELECT coalesce(sum(visits), 0) + 1 AS total FROM visit_counts)
+    SELECT page.id, page.visited_at, counted.total
+      FROM ((SELECT id, visited_at FROM added)
+            UNION ALL
+            (SELECT id, visited_at FROM visits ORDER BY id DESC LIMIT :older)) page, counted
+     ORDER BY page.id DESC
+    """
+)
 
 
 def _page(connection: Connection, limit: int) -> VisitPage:

@@ -29,6 +29,7 @@ from dotenv import dotenv_values
 from bench.report import Figures, render
 from bench.stacks import ROOT, Stack, our_stack, tutorial_stack
 from bench.wrk import LoadResult, ensure_wrk, run_load
+from tests.support.environment import OFFICIAL_POSTGRES_IMAGE, OFFICIAL_PYTHON_IMAGE
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,7 @@ def measure(stack: Stack, plan: Plan, wrk: str, key: str, figures: Figures, envi
         record(f"docker stop {service}: exit code", code)
     stack.down()
 
-    python_image = environment.get("PYTHON_IMAGE", "python:3.12-slim")
+    python_image = environment.get("PYTHON_IMAGE", OFFICIAL_PYTHON_IMAGE)
     if key == "ours":
         seconds = rebuild_after_one_line(ROOT, "app/views.py", "Dockerfile", {"PYTHON_IMAGE": python_image})
     else:
@@ -287,8 +288,8 @@ def _machine(environment: dict[str, str]) -> str:
     engine = docker.from_env().version().get("Version", "?")
     return (
         f"{cpus} CPUs, {memory_kib / 1024 / 1024:.0f} GiB, Linux {platform.release()}, Docker engine {engine}; "
-        f"base images {environment.get('PYTHON_IMAGE', 'python:3.12-slim')} and "
-        f"{environment.get('POSTGRES_IMAGE', 'postgres:17-alpine')} for both stacks"
+        f"base images {environment.get('PYTHON_IMAGE', OFFICIAL_PYTHON_IMAGE)} and "
+        f"{environment.get('POSTGRES_IMAGE', OFFICIAL_POSTGRES_IMAGE)} for both stacks"
     )
 
 

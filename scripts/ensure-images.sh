@@ -54,6 +54,22 @@ image_is_current() {
     [ "$(docker image inspect -f "{{ index .Config.Labels \"$RECIPE_LABEL\" }}" "$1")" = "$2" ]
 }
 
+# slim_rootfs DIR: leaves out what Debian's own slim images leave out (documentation,
+# manuals, translations, apt's caches), also for every package installed on top later.
+slim_rootfs() {
+  local dir=$1
+  [ -d "$dir/etc/dpkg" ] || die "slim_rootfs: $dir is not a Debian root file system"
+  printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \
+    'path-exclude /usr/share/man/*' 'path-exclude /usr/share/groff/*' \
+    'path-exclude /usr/share/info/*' 'path-exclude /usr/share/lintian/*' \
+    'path-exclude /usr/share/locale/*' >"$dir/etc/dpkg/dpkg.cfg.d/slim"
+  find "$dir/usr/share/doc" -mindepth 1 -not -type d -not -name copyright -delete
+  find "$dir/usr/share/doc" -mindepth 1 -type d -empty -delete
+  rm -rf "$dir"/usr/share/man/* "$dir"/usr/share/groff/* "$dir"/usr/share/info/* \
+    "$dir"/usr/share/lintian/* "$dir"/usr/share/locale/* \
+    "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
+}
+
 build_debian_base() {
   image_present "$DEBIAN_BASE_IMAGE" && return 0
   command -v debootstrap >/dev/null || {
@@ -68,23 +84,36 @@ build_debian_base() {
     rm -rf "$rootfs"
     die "debootstrap failed (log: $rootfs.log)"
   fi
-  rm -rf "$rootfs.log" "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  rm -f "$rootfs.log"
+  slim_rootfs "$rootfs"
   tar -C "$rootfs" -c . | docker import - "$DEBIAN_BASE_IMAGE" >/dev/null
   rm -rf "$rootfs"
 }
 
-# build_stand_in IMAGE DOCKERFILE [FILE...]: FILEs are what the Dockerfile copies in.
+# debian_version PACKAGE: the version of PACKAGE that apt would install in the base image.
+debian_version() {
+  docker run --rm "$DEBIAN_BASE_IMAGE" sh -c 'apt-get update -qq >/dev/null && apt-cache policy "$1"' sh "$1" |
+    awk '/Candidate:/ { print $2 }'
+}
+
+# build_stand_in IMAGE DOCKERFILE VERSION_ARG PACKAGE [FILE...]: the Dockerfile gets, as
+# VERSION_ARG, Debian's version of PACKAGE written as the official image writes it (Python:
+# upstream only, 3.13.5; PostgreSQL: the package's, 17.6-0+deb13u1). FILEs are what it copies in.
 build_stand_in() {
-  local image=$1 dockerfile=$2 hash
-  hash=$(recipe_hash "$offline_dir/$dockerfile" "${@:3}")
+  local image=$1 dockerfile=$2 version_arg=$3 package=$4 hash version
+  hash=$(recipe_hash "$offline_dir/$dockerfile" "${@:5}")
   image_is_current "$image" "$hash" && return 0
   build_debian_base
-  say "building $image"
+  version=$(debian_version "$package")
+  [ -n "$version" ] || die "Debian $DEBIAN_SUITE has no package $package"
+  case "$version_arg" in PYTHON_VERSION) version=${version#*:} version=${version%%-*} ;; esac
+  say "building $image ($package $version)"
   local context
   context=$(mktemp -d)
   cp "$offline_dir"/* "$HOST_CA_BUNDLE" "$context/"
   DOCKER_BUILDKIT=0 docker build -q -t "$image" -f "$context/$dockerfile" \
-    --build-arg "BASE_IMAGE=$DEBIAN_BASE_IMAGE" --label "$RECIPE_LABEL=$hash" "$context" >/dev/null ||
+    --build-arg "BASE_IMAGE=$DEBIAN_BASE_IMAGE" --build-arg "$version_arg=$version" \
+    --label "$RECIPE_LABEL=$hash" "$context" >/dev/null ||
     { rm -rf "$context"; die "building $image failed"; }
   rm -rf "$context"
 }
@@ -111,8 +140,9 @@ use_official_images() {
 use_stand_ins() {
   say "no registry answers: using stand-in images built from Debian packages"
   [ -r "$HOST_CA_BUNDLE" ] || die "HOST_CA_BUNDLE=$HOST_CA_BUNDLE cannot be read (pip inside the images needs it)"
-  build_stand_in "$OFFLINE_PYTHON_IMAGE" python.Dockerfile "$HOST_CA_BUNDLE"
-  build_stand_in "$OFFLINE_POSTGRES_IMAGE" postgres.Dockerfile "$offline_dir/docker-entrypoint.sh"
+  build_stand_in "$OFFLINE_PYTHON_IMAGE" python.Dockerfile PYTHON_VERSION python3 "$HOST_CA_BUNDLE"
+  build_stand_in "$OFFLINE_POSTGRES_IMAGE" postgres.Dockerfile PG_VERSION "postgresql-$POSTGRES_MAJOR" \
+    "$offline_dir/docker-entrypoint.sh"
   set_env_var PYTHON_IMAGE "$OFFLINE_PYTHON_IMAGE"
   set_env_var POSTGRES_IMAGE "$OFFLINE_POSTGRES_IMAGE"
   # Ryuk, testcontainers' reaper, is pulled from a registry; the suite cleans up itself.
@@ -127,7 +157,7 @@ ensure_nginx_image() {
     return 0
   fi
   [ "$1" != 0 ] || die "OFFLINE=0 but $OFFICIAL_NGINX_IMAGE cannot be pulled"
-  build_stand_in "$OFFLINE_NGINX_IMAGE" nginx.Dockerfile
+  build_stand_in "$OFFLINE_NGINX_IMAGE" nginx.Dockerfile NGINX_VERSION nginx
   set_env_var NGINX_IMAGE "$OFFLINE_NGINX_IMAGE"
 }
 

@@ -90,12 +90,13 @@ create_database() {
   fi
 }
 
-# /docker-entrypoint-initdb.d: *.sh sourced, *.sql and *.sql.gz run, in name order.
+# /docker-entrypoint-initdb.d, in name order: *.sh run if executable and sourced if not,
+# *.sql and *.sql.gz run by psql in POSTGRES_DB, anything else ignored.
 process_init_files() {
   local f
   for f in /docker-entrypoint-initdb.d/*; do
     case "$f" in
-      *.sh)     say "running $f"; . "$f" ;;
+      *.sh)     if [ -x "$f" ]; then say "running $f"; "$f"; else say "sourcing $f"; . "$f"; fi ;;
       *.sql)    say "running $f"; process_sql --dbname "$POSTGRES_DB" -f "$f" ;;
       *.sql.gz) say "running $f"; gunzip -c "$f" | process_sql --dbname "$POSTGRES_DB" ;;
       *)        if [ -e "$f" ]; then say "ignoring $f"; fi ;;

@@ -2,9 +2,13 @@
 # Contract kept: nginx in the foreground as the command, its configuration read from
 # /etc/nginx/conf.d/*.conf (Debian's own default site removed, as the official image has
 # none but conf.d/default.conf), logs to the container's stdout and stderr, a graceful
-# stop on SIGQUIT.
-ARG BASE_IMAGE=offline/debian:bookworm
+# stop on SIGQUIT, NGINX_VERSION in the environment.
+ARG BASE_IMAGE=offline/debian:trixie
 FROM ${BASE_IMAGE}
+
+# Debian's nginx package of the suite; ensure-images.sh passes the version it installs.
+ARG NGINX_VERSION
+ENV NGINX_VERSION=${NGINX_VERSION}
 
 # policy-rc.d keeps package scripts from starting services during the build.
 # Versions are the suite's current ones (pinning them would break on every security update).
@@ -13,7 +17,7 @@ RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d \
  && chmod +x /usr/sbin/policy-rc.d \
  && apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx \
- && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/default \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /etc/nginx/sites-enabled/default \
  && ln -sf /dev/stdout /var/log/nginx/access.log \
  && ln -sf /dev/stderr /var/log/nginx/error.log
 

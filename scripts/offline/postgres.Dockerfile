@@ -2,11 +2,16 @@
 # It keeps the official contract: POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB
 # (and *_FILE forms), PGDATA=/var/lib/postgresql/data declared as a VOLUME,
 # initialisation only on an empty data directory, password auth over TCP,
-# psql and pg_isready on PATH, fast shutdown on SIGTERM's replacement SIGINT.
-ARG BASE_IMAGE=offline/debian:bookworm
+# psql and pg_isready on PATH, fast shutdown on SIGTERM's replacement SIGINT, PG_MAJOR
+# and PG_VERSION (the Debian package's version) in the environment.
+ARG BASE_IMAGE=offline/debian:trixie
 FROM ${BASE_IMAGE}
 
-ENV PG_MAJOR=15
+# ensure-images.sh passes the version Debian has; the build fails if another is installed.
+ARG PG_MAJOR=17
+ARG PG_VERSION
+ENV PG_MAJOR=${PG_MAJOR} \
+    PG_VERSION=${PG_VERSION}
 # No default cluster: the entrypoint creates one in PGDATA on first start.
 # Versions are the suite's current ones (pinning them would break on every security update).
 # hadolint ignore=DL3008
@@ -16,7 +21,10 @@ RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d \
  && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/no-main-cluster.conf \
  && apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "postgresql-$PG_MAJOR" \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt/* /var/log/dpkg.log \
+ && installed=$(dpkg-query -W -f '${Version}' "postgresql-$PG_MAJOR") \
+ && { [ "$installed" = "$PG_VERSION" ] \
+      || { echo "PG_VERSION=$PG_VERSION but Debian installed $installed" >&2; exit 1; }; }
 
 ENV PATH=/usr/lib/postgresql/$PG_MAJOR/bin:$PATH \
     PGDATA=/var/lib/postgresql/data \

@@ -3,9 +3,8 @@ is given, stores each visit as a row, and reports a wrong password instead of cr
 
 from __future__ import annotations
 
+import re
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import docker
@@ -38,10 +37,10 @@ def test_each_visit_is_a_row_listed_newest_first(
     webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
     """Three page views make three rows in the database the webapp was given, written by
-    the user it was given; the JSON view lists them newest first."""
+    the user it was given; the third page and the JSON view list them newest first, with
+    their total."""
     with webapp_container(webapp_image, network, **DB_ENV) as webapp:
-        for _ in range(3):
-            assert requests.get(url(webapp, WEBAPP_PORT), timeout=10).status_code == 200
+        pages = [requests.get(url(webapp, WEBAPP_PORT), timeout=10) for _ in range(3)]
 
         listed = requests.get(url(webapp, WEBAPP_PORT, "/visits.json"), timeout=10).json()
 
@@ -57,6 +56,9 @@ def test_each_visit_is_a_row_listed_newest_first(
             ).all()
         engine.dispose()
 
+        assert [page.status_code for page in pages] == [200, 200, 200]
+        assert "3 visits in all" in pages[-1].text
+        assert [int(n) for n in re.findall(r'data-visit-id="(\d+)"', pages[-1].text)] == [3, 2, 1]
         assert listed["total"] == 3
         assert [visit["id"] for visit in listed["visits"]] == rows == [3, 2, 1]
         assert [tuple(session) for session in sessions] == [(DB_USER, DB_NAME)]
@@ -224,16 +226,6 @@ def test_every_login_needs_the_password_also_over_the_local_socket(
     assert without.exit_code != 0
     assert b"password authentication failed" in without.output or b"no password supplied" in without.output
     assert (with_password.exit_code, with_password.output.strip()) == (0, DB_USER.encode())
-
-
-@pytest.fixture
-def data_volume(docker_client: docker.DockerClient) -> Iterator[str]:
-    volume = docker_client.volumes.create(f"tc-first-start-{uuid.uuid4().hex[:12]}")
-    yield str(volume.name)
-    # A container a failed wait left running still uses it: it goes first.
-    for container in docker_client.containers.list(all=True, filters={"volume": str(volume.name)}):
-        container.remove(force=True, v=True)
-    volume.remove(force=True)
 
 
 def test_a_first_start_killed_midway_starts_over_on_the_next(

@@ -41,6 +41,7 @@ CH11 = "tests/containers/test_11_the_suite_cleans_up.py"
 CH12 = "tests/containers/test_12_in_a_browser.py"
 CH13 = "tests/containers/test_13_faults_and_load.py"
 CH14 = "tests/containers/test_14_swarm.py"
+CH15 = "tests/containers/test_15_base_images.py"
 UNIT_VIEWS = "tests/unit/test_views.py"
 UNIT_CONFIG = "tests/unit/test_config.py"
 UNIT_SCRIPTS = "tests/unit/test_scripts.py"
@@ -426,8 +427,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="visit-never-committed",
         file="app/visits.py",
-        find="        with self.engine.begin() as connection:\n            connection.execute(visits.insert())",
-        replace="        with self.engine.connect() as connection:\n            connection.execute(visits.insert())",
+        find='self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")',
+        replace="self.engine.connect()",
         claim="Each page answered 200 is exactly one row in the table, also under a burst of clients.",
         killers=(f"{CH13}::test_a_burst_of_16_clients_loses_nothing_and_doubles_nothing",),
     ),
@@ -469,6 +470,22 @@ MISTAKES: tuple[Mistake, ...] = (
         find="order_by(visits.c.id.desc())",
         replace="order_by(visits.c.id)",
         claim="Visits are listed newest first.",
+        killers=(f"{CH07}::test_each_visit_is_a_row_listed_newest_first",),
+    ),
+    Mistake(
+        name="page-lists-oldest-first",
+        file="app/visits.py",
+        find="     ORDER BY page.id DESC\n",
+        replace="     ORDER BY page.id\n",
+        claim="The page lists its visit and the older ones newest first.",
+        killers=(f"{CH07}::test_each_visit_is_a_row_listed_newest_first",),
+    ),
+    Mistake(
+        name="page-total-leaves-out-its-own-visit",
+        file="app/visits.py",
+        find="coalesce(sum(visits), 0) + 1 AS total",
+        replace="coalesce(sum(visits), 0) AS total",
+        claim="The page's total counts the visit it records.",
         killers=(f"{CH07}::test_each_visit_is_a_row_listed_newest_first",),
     ),
     Mistake(
@@ -682,6 +699,98 @@ MISTAKES: tuple[Mistake, ...] = (
         claim="A first start killed midway is made again at the next start, not left without its database.",
         killers=(f"{CH07}::test_a_first_start_killed_midway_starts_over_on_the_next",),
     ),
+    # --- the stand-ins keep the official images' contract (chapter 15) ---
+    Mistake(
+        name="offline-python-outside-usr-local",
+        file="scripts/offline/python.Dockerfile",
+        find="ARG PYTHON_PREFIX=/usr/local\n",
+        replace="ARG PYTHON_PREFIX=/opt/venv\n",
+        claim="python, python3, pip and pip3 are in /usr/local/bin, as in the official image.",
+        killers=(f"{CH15}::test_python_and_pip_are_in_usr_local_bin",),
+    ),
+    Mistake(
+        name="offline-python-without-python-version",
+        file="scripts/offline/python.Dockerfile",
+        find="ENV PYTHON_VERSION=${PYTHON_VERSION} \\\n    PATH",
+        replace="ENV PATH",
+        claim="PYTHON_VERSION in the image's environment names the interpreter's version.",
+        killers=(f"{CH15}::test_python_is_the_paired_version_and_says_so_in_python_version",),
+    ),
+    Mistake(
+        name="offline-python-slimmed-of-sqlite",
+        file="scripts/offline/python.Dockerfile",
+        find="-o -name '*.pyc' \\)",
+        replace="-o -name '*.pyc' -o -name 'libsqlite3.so*' \\)",
+        claim="The standard library's ssl and sqlite3 work.",
+        killers=(f"{CH15}::test_ssl_and_sqlite3_work",),
+    ),
+    Mistake(
+        name="offline-python-ships-bytecode",
+        file="scripts/offline/python.Dockerfile",
+        find="-exec rm -rf '{}' +",
+        replace="-print",
+        claim="The image ships no .pyc files.",
+        killers=(f"{CH15}::test_the_image_ships_no_compiled_bytecode",),
+    ),
+    Mistake(
+        name="offline-python-hides-user-sites",
+        file="scripts/offline/python.Dockerfile",
+        find="venv --system-site-packages",
+        replace="venv",
+        claim="A user other than root installs with pip into their own ~/.local.",
+        killers=(f"{CH15}::test_pip_installs_for_root_into_site_packages_and_for_another_user_into_their_home",),
+    ),
+    Mistake(
+        name="offline-postgres-without-pg-version",
+        file="scripts/offline/postgres.Dockerfile",
+        find="ENV PG_MAJOR=${PG_MAJOR} \\\n    PG_VERSION=${PG_VERSION}\n",
+        replace="ENV PG_MAJOR=${PG_MAJOR}\n",
+        claim="PG_MAJOR and PG_VERSION in the image's environment name the server's version.",
+        killers=(f"{CH15}::test_postgres_is_the_paired_version_and_says_so_in_pg_major_and_pg_version",),
+    ),
+    Mistake(
+        name="offline-postgres-skips-compressed-init-scripts",
+        file="scripts/offline/docker-entrypoint.sh",
+        find="      *.sql.gz)",
+        replace="      *.sql.gz.off)",
+        claim="*.sql.gz files in /docker-entrypoint-initdb.d/ are run on the first start.",
+        killers=(f"{CH15}::test_init_scripts_run_once_on_an_empty_data_directory",),
+    ),
+    Mistake(
+        name="offline-postgres-sources-executable-init-scripts",
+        file="scripts/offline/docker-entrypoint.sh",
+        find='if [ -x "$f" ]; then',
+        replace="if false; then",
+        claim="An executable *.sh init script runs in its own process (its exit ends only itself).",
+        killers=(f"{CH15}::test_init_scripts_run_once_on_an_empty_data_directory",),
+    ),
+    Mistake(
+        name="offline-postgres-runs-init-scripts-at-every-start",
+        file="scripts/offline/docker-entrypoint.sh",
+        find="    mark_init_complete\n  fi\n",
+        replace=(
+            "    mark_init_complete\n  else\n"
+            "    temp_server_start\n    process_init_files\n    temp_server_stop\n  fi\n"
+        ),
+        claim="Init scripts run once, on an empty data directory, never again on its later starts.",
+        killers=(f"{CH15}::test_init_scripts_run_once_on_an_empty_data_directory",),
+    ),
+    Mistake(
+        name="offline-postgres-ignores-initdb-args",
+        file="scripts/offline/docker-entrypoint.sh",
+        find=" $POSTGRES_INITDB_ARGS\n",
+        replace="\n",
+        claim="POSTGRES_INITDB_ARGS reaches initdb.",
+        killers=(f"{CH15}::test_postgres_initdb_args_reach_initdb",),
+    ),
+    Mistake(
+        name="offline-postgres-ignores-host-auth-method",
+        file="scripts/offline/docker-entrypoint.sh",
+        find="AUTH_METHOD=${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}",
+        replace="AUTH_METHOD=scram-sha-256",
+        claim="POSTGRES_HOST_AUTH_METHOD=trust starts without a password and lets clients in without one.",
+        killers=(f"{CH15}::test_postgres_host_auth_method_trust_needs_no_password",),
+    ),
     Mistake(
         name="dockerignore-lets-the-secrets-in",
         file=".dockerignore",
@@ -701,7 +810,7 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="dockerfile-base-image-drifts-from-images-env",
         file="Dockerfile",
-        find="ARG PYTHON_IMAGE=python:3.12-slim\n",
+        find="ARG PYTHON_IMAGE=python:3.13-slim-trixie\n",
         replace="ARG PYTHON_IMAGE=python:3.11-slim\n",
         claim="Every image name has one source, images.env; the Dockerfiles' defaults say the same.",
         killers=("tests/unit/test_image_names.py::test_the_dockerfiles_default_base_image_is_the_official_one",),

@@ -611,27 +611,48 @@ def run_all(
 ) -> tuple[list[Result], bool]:
     """Results in catalogue order, and whether the run was interrupted."""
     children, progress = Children(), Progress(len(mistakes))
-    executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="mutant")
-    futures: list[Future[Result]] = [
-        executor.submit(run_mistake, m, scratch, workroot, options, children, progress) for m in mistakes
-    ]
+    futures: dict[str, Future[Result]] = {}
     interrupted = False
-    try:
-        executor.shutdown(wait=True)
-    except KeyboardInterrupt:
-        interrupted = True
-        progress.say("interrupted: stopping the running scenarios (they sweep their containers); Ctrl-C again kills")
-        children.interrupt()
+    # First the mistakes that may run beside each other, then, one at a time, those whose
+    # scenarios need the engine to themselves.
+    for batch, workers in (
+        ([m for m in mistakes if not runs_alone(m)], jobs),
+        ([m for m in mistakes if runs_alone(m)], 1),
+    ):
+        if interrupted or not batch:
+            continue
+        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mutant")
+        for m in batch:
+            futures[m.name] = executor.submit(run_mistake, m, scratch, workroot, options, children, progress)
         try:
-            executor.shutdown(wait=True, cancel_futures=True)
+            executor.shutdown(wait=True)
         except KeyboardInterrupt:
-            children.kill()
-            executor.shutdown(wait=True, cancel_futures=True)
+            interrupted = True
+            progress.say(
+                "interrupted: stopping the running scenarios (they sweep their containers); Ctrl-C again kills"
+            )
+            children.interrupt()
+            try:
+                executor.shutdown(wait=True, cancel_futures=True)
+            except KeyboardInterrupt:
+                children.kill()
+                executor.shutdown(wait=True, cancel_futures=True)
     results = [
-        Result(m.name, m.file, "error", detail="not run: interrupted") if f.cancelled() else f.result()
-        for m, f in zip(mistakes, futures, strict=True)
+        f.result()
+        if (f := futures.get(m.name)) is not None and not f.cancelled()
+        else Result(m.name, m.file, "error", detail="not run: interrupted")
+        for m in mistakes
     ]
     return results, interrupted
+
+
+# Scenarios that change the engine itself: joining or leaving a swarm cuts name resolution in
+# the engine's other containers (moby/moby#45144), so nothing may run beside them.
+ENGINE_WIDE_CHAPTERS = ("tests/containers/test_14_swarm.py",)
+
+
+def runs_alone(mistake: Mistake) -> bool:
+    return any(killer.startswith(ENGINE_WIDE_CHAPTERS) for killer in mistake.killers)
 
 
 # --- command line ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.container import DockerContainer
@@ -66,10 +66,15 @@ def url(container: DockerContainer, port: int, path: str = "/") -> str:
     return f"http://{container.get_container_host_ip()}:{container.get_exposed_port(port)}{path}"
 
 
-def exec_output(container: DockerContainer, *command: str) -> tuple[int, str]:
-    """Run a command inside the container; its exit code and combined output."""
-    result = container.exec(list(command))
-    assert result.exit_code is not None  # exec waits for the command to end
+def exec_output(
+    container: DockerContainer, *command: str, user: str = "", environment: Mapping[str, str] | None = None
+) -> tuple[int, str]:
+    """Run a command inside the container (as `user`, with `environment` added to the
+    container's); its exit code and combined output."""
+    result = container.get_wrapped_container().exec_run(list(command), user=user, environment=dict(environment or {}))
+    # Not streamed: exec waited for the command to end, so both are there.
+    assert isinstance(result.output, bytes)
+    assert result.exit_code is not None
     return result.exit_code, result.output.decode(errors="replace").strip()
 
 
