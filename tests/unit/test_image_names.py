@@ -17,16 +17,27 @@ def test_the_dockerfiles_default_base_image_is_the_official_one(dockerfile: str)
     assert defaults == [IMAGE_NAMES["OFFICIAL_PYTHON_IMAGE"]]
 
 
-def test_composes_defaults_are_the_names_in_images_env() -> None:
-    compose = (ROOT / "docker-compose.yml").read_text()
-    defaults = dict(re.findall(r"\$\{(\w+_IMAGE):-([^}]+)\}", compose))
+# What each Compose file's ${VAR:-default} image defaults must be: the names in images.env.
+_OFFICIAL = {
+    "PYTHON_IMAGE": IMAGE_NAMES["OFFICIAL_PYTHON_IMAGE"],
+    "POSTGRES_IMAGE": IMAGE_NAMES["OFFICIAL_POSTGRES_IMAGE"],
+    "NGINX_IMAGE": IMAGE_NAMES["OFFICIAL_NGINX_IMAGE"],
+    "WEBAPP_IMAGE": f"{IMAGE_NAMES['WEBAPP_REPOSITORY']}:dev",
+    "API_IMAGE": f"{IMAGE_NAMES['API_REPOSITORY']}:dev",
+}
 
-    assert defaults == {
-        "PYTHON_IMAGE": IMAGE_NAMES["OFFICIAL_PYTHON_IMAGE"],
-        "POSTGRES_IMAGE": IMAGE_NAMES["OFFICIAL_POSTGRES_IMAGE"],
-        "WEBAPP_IMAGE": f"{IMAGE_NAMES['WEBAPP_REPOSITORY']}:dev",
-        "API_IMAGE": f"{IMAGE_NAMES['API_REPOSITORY']}:dev",
-    }
+
+@pytest.mark.parametrize(
+    ("compose_file", "images"),
+    [
+        ("docker-compose.yml", ("PYTHON_IMAGE", "POSTGRES_IMAGE", "WEBAPP_IMAGE", "API_IMAGE")),
+        ("swarm/stack.yml", ("NGINX_IMAGE", "POSTGRES_IMAGE", "WEBAPP_IMAGE", "API_IMAGE")),
+    ],
+)
+def test_the_compose_files_defaults_are_the_names_in_images_env(compose_file: str, images: tuple[str, ...]) -> None:
+    defaults = dict(re.findall(r"\$\{(\w+_IMAGE):-([^}]+)\}", (ROOT / compose_file).read_text()))
+
+    assert defaults == {name: _OFFICIAL[name] for name in images}
 
 
 def test_the_image_script_reads_its_names_from_images_env_and_the_environment_wins() -> None:
@@ -40,15 +51,3 @@ def test_the_image_script_reads_its_names_from_images_env_and_the_environment_wi
         check=True,
     )
     assert result.stdout.split() == [IMAGE_NAMES["OFFICIAL_POSTGRES_IMAGE"], "elsewhere/python:1"]
-
-
-def test_the_swarm_stacks_defaults_are_the_names_in_images_env() -> None:
-    stack = (ROOT / "swarm" / "stack.yml").read_text()
-    defaults = dict(re.findall(r"\$\{(\w+_IMAGE):-([^}]+)\}", stack))
-
-    assert defaults == {
-        "NGINX_IMAGE": IMAGE_NAMES["OFFICIAL_NGINX_IMAGE"],
-        "POSTGRES_IMAGE": IMAGE_NAMES["OFFICIAL_POSTGRES_IMAGE"],
-        "WEBAPP_IMAGE": f"{IMAGE_NAMES['WEBAPP_REPOSITORY']}:dev",
-        "API_IMAGE": f"{IMAGE_NAMES['API_REPOSITORY']}:dev",
-    }
