@@ -60,9 +60,9 @@ def median_load(stack: Stack, plan: Plan, rows: int, connections: int, wrk: str,
     return results[len(results) // 2]
 
 
-def stats_sample(stack: Stack) -> tuple[float, float]:
-    """CPU (% of one core) and memory (MiB) of the whole stack, from one `docker stats` sample."""
-    ids = stack.compose("ps", "-q").split()
+def stats_sample(stack: Stack, *services: str) -> tuple[float, float]:
+    """CPU (% of one core) and memory (MiB) of the stack (or of `services`), from one `docker stats` sample."""
+    ids = stack.compose("ps", "-q", *services).split()
     output = subprocess.run(
         ["docker", "stats", "--no-stream", "--format", "{{.CPUPerc}} {{.MemUsage}}", *ids],
         capture_output=True,
@@ -80,8 +80,8 @@ def stats_sample(stack: Stack) -> tuple[float, float]:
     return cpu, memory
 
 
-def median_stats(stack: Stack, samples: int) -> tuple[float, float]:
-    taken = [stats_sample(stack) for _ in range(samples)]
+def median_stats(stack: Stack, samples: int, *services: str) -> tuple[float, float]:
+    taken = [stats_sample(stack, *services) for _ in range(samples)]
     return statistics.median(c for c, _ in taken), statistics.median(m for _, m in taken)
 
 
@@ -196,6 +196,7 @@ def measure(stack: Stack, plan: Plan, wrk: str, key: str, figures: Figures, envi
     cpu, memory = median_stats(stack, plan.runs)
     record("stack CPU at rest, % of a core", cpu)
     record("stack memory at rest, MiB", memory)
+    record("webapp memory at rest, MiB", median_stats(stack, plan.runs, "webapp")[1])
 
     for rows in plan.rows:
         stack.seed(rows)

@@ -63,3 +63,25 @@ def test_a_met_target_gives_no_excuse() -> None:
     report = render(_figures(ours_10k=600.0), plan_text="test", machine="test", rows=(0, 10_000))
     assert "| 12.0x | yes |" in report
     assert "Target 1 is bounded by" not in report
+
+
+def test_the_resource_targets_judge_rest_start_memory_stop_and_rebuild() -> None:
+    figures = _figures(ours_10k=600.0)
+    for name, tutorial, ours in [
+        ("stack CPU at rest, % of a core", 0.1, 4.2),
+        ("up (built images) to the page answering 200, s", 3.0, 3.9),
+        ("webapp memory at rest, MiB", 30.0, 55.0),
+        ("docker stop webapp, s", 10.1, 0.4),
+        ("docker stop api, s", 10.1, 0.3),
+        ("docker stop db, s", 0.1, 0.1),
+        ("rebuild after a one-line code change, s", 2.4, 0.3),
+    ]:
+        figures.record(name, "tutorial", tutorial)
+        figures.record(name, "ours", ours)
+
+    report = render(figures, plan_text="test", machine="test", rows=(0, 10_000))
+
+    assert "| 4.20% at rest; up in 3.9 s | no |" in report
+    assert "Target 4 is out of reach" in report
+    assert "| webapp 55.0 vs 30.0 MiB; slowest stop 0.40 s; rebuild 0.30 s | yes |" in report
+    assert "Target 5's memory part" not in report
