@@ -31,6 +31,7 @@ logs:
 # in the engine's other containers; see conftest.py): a second session, unless PYTEST_ARGS chose.
 test: venv images browser ## the whole specification: unit tests and container scenarios
 	mkdir -p reports
+	rm -f reports/junit.xml reports/junit-swarm.xml
 	$(VENV)/bin/python -m pytest --junitxml=reports/junit.xml $(PYTEST_ARGS)
 	$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m swarm --junitxml=reports/junit-swarm.xml)
 

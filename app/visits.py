@@ -123,6 +123,8 @@ class VisitStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # The same pool, each statement committed on its own (the page's one statement).
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._schema_ready = threading.Event()
 
     def ensure_schema(self) -> None:
@@ -152,7 +154,7 @@ class VisitStore:
         """Record a visit and list the newest with it: one statement, committed on its own
         (autocommit: no BEGIN and COMMIT round trips), before the page is answered."""
         self.ensure_schema()
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        with self._autocommit.connect() as connection:
             rows = connection.execute(_RECORD_AND_LIST, {"older": max(page_size - 1, 0)}).all()
         # The statement's own visit is the first row, and the count it read is the one before it.
         return VisitPage(total=int(rows[0].total), latest=[Visit(id=r.id, visited_at=r.visited_at) for r in rows])

@@ -92,27 +92,36 @@ build_debian_base() {
 
 # debian_version PACKAGE: the version of PACKAGE that apt would install in the base image.
 debian_version() {
-  docker run --rm "$DEBIAN_BASE_IMAGE" sh -c 'apt-get update -qq >/dev/null && apt-cache policy "$1"' sh "$1" |
-    awk '/Candidate:/ { print $2 }'
+  local policy
+  policy=$(docker run --rm "$DEBIAN_BASE_IMAGE" sh -c 'apt-get update -qq >/dev/null && apt-cache policy "$1"' sh "$1") ||
+    die "cannot ask Debian $DEBIAN_SUITE's archive for $1 (apt-get update in $DEBIAN_BASE_IMAGE failed)"
+  awk '/Candidate:/ && $2 != "(none)" { print $2 }' <<<"$policy"
 }
 
 # build_stand_in IMAGE DOCKERFILE VERSION_ARG PACKAGE [FILE...]: the Dockerfile gets, as
-# VERSION_ARG, Debian's version of PACKAGE written as the official image writes it (Python:
-# upstream only, 3.13.5; PostgreSQL: the package's, 17.6-0+deb13u1). FILEs are what it copies in.
+# VERSION_ARG, Debian's version of PACKAGE written as the official image writes it (Python and
+# nginx: upstream only, 3.13.5; PostgreSQL: the package's, 17.6-0+deb13u1, with PG_MAJOR from
+# images.env). FILEs are what it copies in.
 build_stand_in() {
   local image=$1 dockerfile=$2 version_arg=$3 package=$4 hash version
-  hash=$(recipe_hash "$offline_dir/$dockerfile" "${@:5}")
+  # The pairing is part of the recipe: a new one in images.env means a rebuild.
+  hash=$(recipe_hash "$offline_dir/$dockerfile" "${@:5}" <(echo "$DEBIAN_SUITE $PYTHON_SERIES $POSTGRES_MAJOR"))
   image_is_current "$image" "$hash" && return 0
+  [ -r "$HOST_CA_BUNDLE" ] || die "HOST_CA_BUNDLE=$HOST_CA_BUNDLE cannot be read (pip and apt inside the images need it)"
   build_debian_base
   version=$(debian_version "$package")
-  [ -n "$version" ] || die "Debian $DEBIAN_SUITE has no package $package"
-  case "$version_arg" in PYTHON_VERSION) version=${version#*:} version=${version%%-*} ;; esac
+  [ -n "$version" ] || die "Debian $DEBIAN_SUITE has no package $package (see the pairing in images.env)"
+  local -a build_args=(--build-arg "BASE_IMAGE=$DEBIAN_BASE_IMAGE")
+  case "$version_arg" in
+    PYTHON_VERSION | NGINX_VERSION) version=${version#*:} version=${version%%-*} ;;
+    PG_VERSION) build_args+=(--build-arg "PG_MAJOR=$POSTGRES_MAJOR") ;;
+  esac
+  build_args+=(--build-arg "$version_arg=$version")
   say "building $image ($package $version)"
   local context
   context=$(mktemp -d)
   cp "$offline_dir"/* "$HOST_CA_BUNDLE" "$context/"
-  DOCKER_BUILDKIT=0 docker build -q -t "$image" -f "$context/$dockerfile" \
-    --build-arg "BASE_IMAGE=$DEBIAN_BASE_IMAGE" --build-arg "$version_arg=$version" \
+  DOCKER_BUILDKIT=0 docker build -q -t "$image" -f "$context/$dockerfile" "${build_args[@]}" \
     --label "$RECIPE_LABEL=$hash" "$context" >/dev/null ||
     { rm -rf "$context"; die "building $image failed"; }
   rm -rf "$context"
@@ -139,8 +148,7 @@ use_official_images() {
 
 use_stand_ins() {
   say "no registry answers: using stand-in images built from Debian packages"
-  [ -r "$HOST_CA_BUNDLE" ] || die "HOST_CA_BUNDLE=$HOST_CA_BUNDLE cannot be read (pip inside the images needs it)"
-  build_stand_in "$OFFLINE_PYTHON_IMAGE" python.Dockerfile PYTHON_VERSION python3 "$HOST_CA_BUNDLE"
+  build_stand_in "$OFFLINE_PYTHON_IMAGE" python.Dockerfile PYTHON_VERSION "python$PYTHON_SERIES" "$HOST_CA_BUNDLE"
   build_stand_in "$OFFLINE_POSTGRES_IMAGE" postgres.Dockerfile PG_VERSION "postgresql-$POSTGRES_MAJOR" \
     "$offline_dir/docker-entrypoint.sh"
   set_env_var PYTHON_IMAGE "$OFFLINE_PYTHON_IMAGE"

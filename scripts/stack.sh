@@ -59,7 +59,8 @@ ensure_swarm() {
   say "the engine is in no swarm: making a one-node swarm"
   local bridge=gwbridge
   docker network inspect docker_gwbridge >/dev/null 2>&1 && bridge=
-  docker swarm init --advertise-addr 127.0.0.1 >/dev/null
+  # The management port on loopback too: nothing outside this machine joins a one-node swarm.
+  docker swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:2377 >/dev/null
   mkdir -p "$state_dir"
   printf '%s\n%s\n' "$(swarm_id)" "$bridge" >"$made_swarm_file"
 }

@@ -6,7 +6,7 @@
 ARG BASE_IMAGE=offline/debian:trixie
 FROM ${BASE_IMAGE}
 
-# Debian's nginx package of the suite; ensure-images.sh passes the version it installs.
+# Debian's nginx package of the suite; ensure-images.sh passes its version (upstream part).
 ARG NGINX_VERSION
 ENV NGINX_VERSION=${NGINX_VERSION}
 
@@ -18,6 +18,9 @@ RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d \
  && apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /etc/nginx/sites-enabled/default \
+ && installed=$(dpkg-query -W -f '${Version}' nginx) && installed=${installed#*:} \
+ && { [ "${installed%%-*}" = "$NGINX_VERSION" ] \
+      || { echo "NGINX_VERSION=$NGINX_VERSION but Debian installed $installed" >&2; exit 1; }; } \
  && ln -sf /dev/stdout /var/log/nginx/access.log \
  && ln -sf /dev/stderr /var/log/nginx/error.log
 

@@ -7,15 +7,18 @@
 ARG BASE_IMAGE=offline/debian:trixie
 FROM ${BASE_IMAGE}
 
-# ensure-images.sh passes the version Debian has; the build fails if another is installed.
-ARG PG_MAJOR=17
+# Both from ensure-images.sh: PG_MAJOR is images.env's POSTGRES_MAJOR, PG_VERSION the version
+# Debian has of it; the build fails if another is installed.
+ARG PG_MAJOR
 ARG PG_VERSION
 ENV PG_MAJOR=${PG_MAJOR} \
     PG_VERSION=${PG_VERSION}
 # No default cluster: the entrypoint creates one in PGDATA on first start.
 # Versions are the suite's current ones (pinning them would break on every security update).
 # hadolint ignore=DL3008
-RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d \
+RUN { [ -n "$PG_MAJOR" ] && [ -n "$PG_VERSION" ] \
+      || { echo "PG_MAJOR and PG_VERSION must be given (scripts/ensure-images.sh does)" >&2; exit 1; }; } \
+ && printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d \
  && chmod +x /usr/sbin/policy-rc.d \
  && mkdir -p /etc/postgresql-common/createcluster.d \
  && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/no-main-cluster.conf \

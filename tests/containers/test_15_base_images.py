@@ -218,12 +218,12 @@ def test_init_scripts_run_once_on_an_empty_data_directory(images: Images, data_v
 
 
 def test_postgres_initdb_args_reach_initdb(images: Images, data_volume: str) -> None:
-    """POSTGRES_INITDB_ARGS is given to initdb on the first start: here page checksums,
-    which are off unless initdb is asked for them."""
+    """POSTGRES_INITDB_ARGS is given to initdb on the first start: here a WAL segment size of
+    32 MB, which only initdb can set (16 MB otherwise)."""
     with database(
-        images.postgres, data_volume, POSTGRES_PASSWORD=SUPERUSER_PASSWORD, POSTGRES_INITDB_ARGS="--data-checksums"
+        images.postgres, data_volume, POSTGRES_PASSWORD=SUPERUSER_PASSWORD, POSTGRES_INITDB_ARGS="--wal-segsize=32"
     ) as db:
-        assert query(db, "SHOW data_checksums") == ["on"]
+        assert query(db, "SHOW wal_segment_size") == ["32MB"]
 
 
 def test_postgres_host_auth_method_trust_needs_no_password(images: Images, data_volume: str) -> None:

@@ -579,7 +579,8 @@ def _run_mistake(
             failure = build_stand_ins(project, workdir, env, options, children)
             if failure:
                 return replace(base, detail=failure)
-        tests = () if options.whole_suite else mistake.killers
+        # The whole suite leaves the engine-wide chapters out (they run alone): their killers then.
+        tests = () if options.whole_suite and not runs_alone(mistake) else mistake.killers
         run = run_tests(project, workdir, tests, env, options, children)
         return classify(mistake, run.exit_code, run.failed, run.tail, options.timeout)
     finally:
@@ -590,8 +591,9 @@ def _run_mistake(
 def run_baseline(
     mistakes: Sequence[Mistake], scratch: Path, workroot: Path, options: Options, children: Children
 ) -> PytestRun | None:
-    """The tests the mutants will run, on the unmutated copy; None when there is nothing to run."""
-    killers = list(dict.fromkeys(k for m in mistakes if not m.equivalent for k in m.killers))
+    """The tests the mutants will run, on the unmutated copy; None when there is nothing to run.
+    (The engine-wide chapters' killers are left out: they cannot share a session with others.)"""
+    killers = list(dict.fromkeys(k for m in mistakes if not m.equivalent and not runs_alone(m) for k in m.killers))
     if not killers and not options.whole_suite:
         return None
     workdir = Path(tempfile.mkdtemp(prefix="baseline-", dir=workroot))

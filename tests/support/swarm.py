@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -95,12 +96,20 @@ def swarm_membership(client: docker.DockerClient) -> Iterator[None]:
     """The engine is in a swarm while this runs; afterwards, as it was before the first user."""
     with _locked():
         state = _SwarmState.read()
-        if swarm_state(client) != "active":
-            bridge_existed = bool(client.networks.list(names=[GATEWAY_BRIDGE]))
-            client.swarm.init(advertise_addr="127.0.0.1")
+        engine_state = swarm_state(client)
+        if engine_state not in ("inactive", "active"):
+            raise RuntimeError(
+                f"the engine's swarm state is '{engine_state}': settle it (docker info) before the chapter"
+            )
+        if engine_state == "inactive":
+            bridge_existed = bool(_gateway_bridges(client))
+            # The management port on loopback: nothing outside this machine joins a one-node swarm.
+            client.swarm.init(advertise_addr="127.0.0.1", listen_addr="127.0.0.1:2377")
             state.made, state.made_bridge = _swarm_id(client), not bridge_existed
         elif state.made != _swarm_id(client):
             state.made, state.made_bridge = "", False  # a swarm of someone else's: never left
+        else:
+            _remove_stacks_of_dead_sessions(client)
         state.users.append(os.getpid())
         state.write()
     try:
@@ -110,19 +119,37 @@ def swarm_membership(client: docker.DockerClient) -> Iterator[None]:
             state = _SwarmState.read()
             state.users = [pid for pid in state.users if pid != os.getpid()]
             ours = state.made and state.made == _swarm_id(client)
-            if not state.users and ours and not _stacks():
+            if not state.users and ours and _stacks() == []:
                 client.swarm.leave(force=True)
                 if state.made_bridge:
-                    for network in client.networks.list(names=[GATEWAY_BRIDGE]):
+                    for network in _gateway_bridges(client):
                         with contextlib.suppress(docker.errors.APIError):
                             network.remove()
                 state.made, state.made_bridge = "", False
             state.write()
 
 
-def _stacks() -> list[str]:
+def _gateway_bridges(client: docker.DockerClient) -> list[Any]:
+    # names= matches by substring: only the network of exactly that name.
+    return [network for network in client.networks.list(names=[GATEWAY_BRIDGE]) if network.name == GATEWAY_BRIDGE]
+
+
+def _stacks() -> list[str] | None:
+    """The stacks on the swarm; None when they cannot be listed (then the swarm is kept)."""
     result = subprocess.run(["docker", "stack", "ls", "--format", "{{.Name}}"], capture_output=True, text=True)
-    return result.stdout.split()
+    return result.stdout.split() if result.returncode == 0 else None
+
+
+# The chapter's stack names: the session's project prefix, "sw", the session's process id.
+_SESSION_STACK = re.compile(r"^tut[0-9a-f]{10}sw(?P<pid>\d+)$")
+
+
+def _remove_stacks_of_dead_sessions(client: docker.DockerClient) -> None:
+    """A session killed before its teardown left its stack: removed, so the swarm can be left again."""
+    for name in _stacks() or []:
+        match = _SESSION_STACK.match(name)
+        if match and not _alive(int(match["pid"])):
+            Stack(client, name, 0).remove()
 
 
 @dataclass

@@ -421,3 +421,10 @@ def test_every_container_scenario_is_proven_by_a_mistake_or_documents_docker_its
                     unproven.append(scenario)
     assert unproven == []
     assert not killed & set(DOCKER_BEHAVIOUR), "a scenario some mistake kills is not Docker's alone"
+
+
+def test_no_mistake_mixes_engine_wide_killers_with_others() -> None:
+    """A mistake runs alone or beside others, as a whole: its killers are all in the chapters
+    that need the engine to themselves, or none is."""
+    mixed = [m.name for m in MISTAKES if len({k.startswith(run.ENGINE_WIDE_CHAPTERS) for k in m.killers}) > 1]
+    assert mixed == []

@@ -18,6 +18,7 @@ from tests.support.swarm import swarm_membership
 @dataclass
 class FakeNetwork:
     engine: FakeEngine
+    name: str = "docker_gwbridge"
 
     def remove(self) -> None:
         self.engine.bridge = False
@@ -27,8 +28,8 @@ class FakeNetwork:
 class FakeSwarm:
     engine: FakeEngine
 
-    def init(self, advertise_addr: str) -> None:
-        assert advertise_addr == "127.0.0.1"
+    def init(self, advertise_addr: str, listen_addr: str) -> None:
+        assert (advertise_addr, listen_addr) == ("127.0.0.1", "127.0.0.1:2377")  # loopback only
         self.engine.swarm_id = f"swarm-{len(self.engine.made)}"
         self.engine.made.append(self.engine.swarm_id)
         self.engine.bridge = True
@@ -128,3 +129,28 @@ def test_a_swarm_left_with_a_stack_on_it_is_kept(engine: FakeEngine, monkeypatch
     with swarm_membership(_client(engine)):
         pass
     assert engine.swarm_id == "swarm-0"
+
+
+def test_a_swarm_whose_stacks_cannot_be_listed_is_kept(engine: FakeEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(swarm, "_stacks", lambda: None)  # `docker stack ls` failed
+
+    with swarm_membership(_client(engine)):
+        pass
+
+    assert (engine.swarm_id, engine.left) == ("swarm-0", 0)
+
+
+def test_the_stack_of_a_session_that_died_is_removed_when_the_next_joins(
+    engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with swarm_membership(_client(engine)):
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        stacks = [f"tut0123456789sw{dead.pid}", "made-by-stack-up"]
+        removed: list[str] = []
+        monkeypatch.setattr(swarm, "_stacks", lambda: list(stacks))
+        monkeypatch.setattr(swarm.Stack, "remove", lambda stack: removed.append(stack.name))
+        with swarm_membership(_client(engine)):
+            pass
+
+    assert removed == [f"tut0123456789sw{dead.pid}"]
