@@ -20,6 +20,7 @@ from testcontainers.core.image import DockerImage
 from tests.support.cleanup import COMPOSE_PROJECT_PREFIX
 from tests.support.containers import free_host_port
 from tests.support.diagnostics import Diagnostics
+from tests.support.environment import Images
 from tests.support.load import Answer, Load
 from tests.support.swarm import Stack, swarm_membership
 from tests.support.waiting import wait_until
@@ -33,14 +34,15 @@ RecordProperty = Callable[[str, object], None]
 
 
 @pytest.fixture(scope="module")
-def stack(docker_client: docker.DockerClient, webapp_image: DockerImage, api_image: DockerImage) -> Iterator[Stack]:
+def stack(
+    docker_client: docker.DockerClient, images: Images, webapp_image: DockerImage, api_image: DockerImage
+) -> Iterator[Stack]:
     """The stack under a name of its own, its proxy on a free host port; on a one-node swarm
     made for it if the engine is in none. Afterwards (also after a failure) the stack is
     removed with its containers, networks and volume, and the engine left in or out of a
     swarm as it was found."""
-    nginx = os.environ.get("NGINX_IMAGE", "")
-    if not nginx or not docker_client.images.list(name=nginx):
-        pytest.fail(f"the proxy's image {nginx or '(NGINX_IMAGE unset)'} is missing: run scripts/ensure-images.sh")
+    if not docker_client.images.list(name=images.nginx):
+        pytest.fail(f"the proxy's image {images.nginx} is missing: run scripts/ensure-images.sh")
     with swarm_membership(docker_client):
         deployed = Stack(docker_client, f"{COMPOSE_PROJECT_PREFIX}sw{os.getpid()}", free_host_port())
         try:

@@ -72,6 +72,7 @@ class Images:
     postgres: str
     webapp: str
     api: str
+    nginx: str  # the Swarm stack's proxy (chapter 14)
 
     @classmethod
     def from_environment(cls) -> Images:
@@ -80,4 +81,5 @@ class Images:
             postgres=os.environ.get("POSTGRES_IMAGE", OFFICIAL_POSTGRES_IMAGE),
             webapp=os.environ["WEBAPP_IMAGE"],
             api=os.environ["API_IMAGE"],
+            nginx=os.environ.get("NGINX_IMAGE", IMAGE_NAMES["OFFICIAL_NGINX_IMAGE"]),
         )
