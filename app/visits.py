@@ -123,8 +123,6 @@ class VisitStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        # The same pool, each statement committed on its own (the page's one statement).
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._schema_ready = threading.Event()
 
     def ensure_schema(self) -> None:
@@ -151,10 +149,12 @@ class VisitStore:
             connection.execute(text("SELECT 1"))
 
     def record_visit(self, page_size: int) -> VisitPage:
-        """Record a visit and list the newest with it: one statement, committed on its own
-        (autocommit: no BEGIN and COMMIT round trips), before the page is answered."""
+        """Record a visit and list the newest with it: one statement, committed before the page
+        is answered. (In a transaction of its own rather than in autocommit: switching a pooled
+        connection to autocommit and back fails with the driver's bare error when the database
+        has died meanwhile, and the page would answer 500 instead of 503.)"""
         self.ensure_schema()
-        with self._autocommit.connect() as connection:
+        with self.engine.begin() as connection:
             rows = connection.execute(_RECORD_AND_LIST, {"older": max(page_size - 1, 0)}).all()
         # The statement's own visit is the first row, and the count it read is the one before it.
         return VisitPage(total=int(rows[0].total), latest=[Visit(id=r.id, visited_at=r.visited_at) for r in rows])

@@ -427,8 +427,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="visit-never-committed",
         file="app/visits.py",
-        find="with self._autocommit.connect() as connection:",
-        replace="with self.engine.connect() as connection:",
+        find="with self.engine.begin() as connection:\n            rows",
+        replace="with self.engine.connect() as connection:\n            rows",
         claim="Each page answered 200 is exactly one row in the table, also under a burst of clients.",
         killers=(f"{CH13}::test_a_burst_of_16_clients_loses_nothing_and_doubles_nothing",),
     ),
