@@ -23,6 +23,7 @@ from tests.support.containers import (
     DB_USER,
     WEBAPP_PORT,
     assert_never_restarted,
+    postgres_on_volume,
     timed_stop,
     unanswering_host,
     url,
@@ -243,20 +244,15 @@ def test_a_first_start_killed_midway_starts_over_on_the_next(
         path.chmod(0o755)
 
     def database(**environment: str) -> DockerContainer:
-        return (
-            DockerContainer(stand_in_postgres)
-            .with_envs(POSTGRES_USER="owner", POSTGRES_PASSWORD="secret", POSTGRES_DB="store", **environment)
-            .with_volume_mapping(data_volume, "/var/lib/postgresql/data", "rw")
-            .with_volume_mapping(str(initdb), "/docker-entrypoint-initdb.d", "ro")
-            .with_exposed_ports(5432)
+        credentials = {"POSTGRES_USER": "owner", "POSTGRES_PASSWORD": "secret", "POSTGRES_DB": "store"}
+        return postgres_on_volume(stand_in_postgres, data_volume, **credentials, **environment).with_volume_mapping(
+            str(initdb), "/docker-entrypoint-initdb.d", "ro"
         )
 
     with database(HANG_IN_INIT="1").waiting_for(LogMessageWaitStrategy("init hangs")) as first:
         first.get_wrapped_container().kill()
 
-    with database().waiting_for(
-        ExecWaitStrategy(["pg_isready", "-h", "127.0.0.1", "-U", "owner", "-d", "store"])
-    ) as second:
+    with database() as second:
         host, port = second.get_container_host_ip(), second.get_exposed_port(5432)
         engine = sqlalchemy.create_engine(f"postgresql+psycopg2://owner:secret@{host}:{port}/store")
         try:

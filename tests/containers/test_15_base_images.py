@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 from testcontainers.core.container import DockerContainer
-from testcontainers.core.wait_strategies import ExecWaitStrategy
 
-from tests.support.containers import exec_output
+from tests.support.containers import exec_output, postgres_on_volume
 from tests.support.diagnostics import LoggedContainer
 from tests.support.environment import IMAGE_NAMES, Images
 
@@ -153,18 +152,6 @@ def test_postgres_is_the_paired_version_and_says_so_in_pg_major_and_pg_version(i
     assert stated_version.startswith(running)
 
 
-def database(image: str, volume: str, **environment: str) -> DockerContainer:
-    """A postgres container on `volume`, ready once it answers on TCP (so after its first
-    start's initialisation, which the image does on a server listening on no port)."""
-    return (
-        LoggedContainer(image)
-        .with_envs(**environment)
-        .with_volume_mapping(volume, "/var/lib/postgresql/data", "rw")
-        .with_exposed_ports(5432)
-        .waiting_for(ExecWaitStrategy(["pg_isready", "-h", "127.0.0.1", "-p", "5432"]))
-    )
-
-
 def query(container: DockerContainer, sql: str, password: str = SUPERUSER_PASSWORD) -> list[str]:
     """`sql`'s rows, one text column each, as the superuser "postgres", through the published port."""
     host, port = container.get_container_host_ip(), container.get_exposed_port(5432)
@@ -204,9 +191,9 @@ def test_init_scripts_run_once_on_an_empty_data_directory(images: Images, data_v
     scripts = _init_scripts(tmp_path)
 
     def start() -> DockerContainer:
-        return database(images.postgres, data_volume, POSTGRES_PASSWORD=SUPERUSER_PASSWORD).with_volume_mapping(
-            str(scripts), "/docker-entrypoint-initdb.d", "ro"
-        )
+        return postgres_on_volume(
+            images.postgres, data_volume, POSTGRES_PASSWORD=SUPERUSER_PASSWORD
+        ).with_volume_mapping(str(scripts), "/docker-entrypoint-initdb.d", "ro")
 
     with start() as first:
         after_first = query(first, "SELECT script FROM ran ORDER BY script")
@@ -220,7 +207,7 @@ def test_init_scripts_run_once_on_an_empty_data_directory(images: Images, data_v
 def test_postgres_initdb_args_reach_initdb(images: Images, data_volume: str) -> None:
     """POSTGRES_INITDB_ARGS is given to initdb on the first start: here a WAL segment size of
     32 MB, which only initdb can set (16 MB otherwise)."""
-    with database(
+    with postgres_on_volume(
         images.postgres, data_volume, POSTGRES_PASSWORD=SUPERUSER_PASSWORD, POSTGRES_INITDB_ARGS="--wal-segsize=32"
     ) as db:
         assert query(db, "SHOW wal_segment_size") == ["32MB"]
@@ -230,5 +217,5 @@ def test_postgres_host_auth_method_trust_needs_no_password(images: Images, data_
     """POSTGRES_HOST_AUTH_METHOD=trust starts a database with no password set, and lets
     clients in over the network without one (the official documentation's warning applies:
     for throwaway databases only)."""
-    with database(images.postgres, data_volume, POSTGRES_HOST_AUTH_METHOD="trust") as db:
+    with postgres_on_volume(images.postgres, data_volume, POSTGRES_HOST_AUTH_METHOD="trust") as db:
         assert query(db, "SELECT current_user", password="") == ["postgres"]

@@ -9,7 +9,7 @@ from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
-from testcontainers.core.wait_strategies import HealthcheckWaitStrategy, LogMessageWaitStrategy
+from testcontainers.core.wait_strategies import ExecWaitStrategy, HealthcheckWaitStrategy, LogMessageWaitStrategy
 
 from tests.support.diagnostics import LoggedContainer
 from tests.support.environment import Images
@@ -38,6 +38,18 @@ def postgres_container(images: Images, network: Network) -> PostgresContainer:
         .with_network_aliases("db")
     )
     return container
+
+
+def postgres_on_volume(image: str, volume: str, **environment: str) -> DockerContainer:
+    """A postgres container on `volume`, ready once it answers on TCP (so after its first
+    start's initialisation, which the image does on a server listening on no port)."""
+    return (
+        LoggedContainer(image)
+        .with_envs(**environment)
+        .with_volume_mapping(volume, "/var/lib/postgresql/data", "rw")
+        .with_exposed_ports(5432)
+        .waiting_for(ExecWaitStrategy(["pg_isready", "-h", "127.0.0.1", "-p", "5432"]))
+    )
 
 
 def webapp_container(image: DockerImage, network: Network | None = None, /, **environment: str) -> DockerContainer:
