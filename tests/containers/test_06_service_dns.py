@@ -4,7 +4,6 @@ only from its network."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import docker
@@ -101,9 +100,8 @@ def test_with_the_api_stopped_the_page_says_so_quickly_and_still_renders(
         assert API_MESSAGE in requests.get(url(webapp, WEBAPP_PORT), timeout=10).text
 
         api.get_wrapped_container().stop(timeout=5)
-        started = time.monotonic()
         response = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
-        elapsed = time.monotonic() - started
+        elapsed = response.elapsed.total_seconds()  # request sent to answer read
 
         assert response.status_code == 200
         assert "API unavailable: the api at http://api:5001 is unreachable" in response.text
@@ -126,9 +124,8 @@ def test_an_api_host_that_never_answers_costs_the_page_only_the_connect_timeout(
     ):
         wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)
 
-        started = time.monotonic()
         response = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
-        elapsed = time.monotonic() - started
+        elapsed = response.elapsed.total_seconds()  # request sent to answer read
 
         assert response.status_code == 200
         assert "API unavailable: the api at http://api:5001 did not answer within 1s/2s" in response.text

@@ -12,7 +12,6 @@ from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
-from testcontainers.core.wait_strategies import ExecWaitStrategy
 
 from tests.support.containers import (
     DB_ENV,
@@ -25,7 +24,7 @@ from tests.support.containers import (
 )
 from tests.support.diagnostics import container_logs
 from tests.support.environment import Images
-from tests.support.waiting import wait_for_http, wait_until
+from tests.support.waiting import ExecWaitStrategy, wait_for_http, wait_until
 
 # Each gunicorn worker waits on its own; the log names the worker's pid.
 ATTEMPT = re.compile(r"\[(\d+)\] WARNING app.startup: database not ready \(attempt (\d+), ([\d.]+)s elapsed\)")
@@ -115,9 +114,8 @@ def test_with_no_database_it_gives_up_at_its_deadline_and_answers_unavailable_at
         for times in _attempt_times(webapp).values():
             assert times[-1] >= 3.0 - 0.5  # still trying within one capped step of the deadline
 
-        started = time.monotonic()
         page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
-        elapsed = time.monotonic() - started
+        elapsed = page.elapsed.total_seconds()  # request sent to answer read
 
         assert page.status_code == 503
         assert "Database unavailable." in page.text
@@ -136,11 +134,10 @@ def test_a_database_restart_under_a_running_webapp(
 
         database = postgres.get_wrapped_container()
         database.stop(timeout=10)
-        started = time.monotonic()
         outage = requests.get(page_url, timeout=10)
         assert outage.status_code == 503
         assert "Database unavailable." in outage.text
-        assert time.monotonic() - started < 5
+        assert outage.elapsed.total_seconds() < 5
 
         database.start()
         recovered = wait_for_http(page_url, timeout=30)

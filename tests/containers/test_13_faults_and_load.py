@@ -52,11 +52,12 @@ def stack_with_volume() -> Iterator[ProjectCompose]:
 
 
 def test_a_burst_of_16_clients_loses_nothing_and_doubles_nothing(stack: ProjectCompose) -> None:
-    """16 clients ask for the page as fast as they can for 10 s: every request is answered
+    """16 clients ask for the page as fast as they can for 5 s: every request is answered
     200 (no server error, no refused or dropped connection), and the table holds exactly
     one row for each of those answers."""
-    answers = Load(stack.url("webapp", 5000), clients=16, seconds=10).stop()
+    answers = Load(stack.url("webapp", 5000), clients=16, seconds=5).run_out()
 
+    assert len(answers) > 16 * 2  # a burst: every client sent request after request
     statuses = Counter(answer.status for answer in answers)
     assert set(statuses) == {200}, statuses
     assert _total(stack) == statuses[200]
@@ -139,9 +140,8 @@ def test_a_hostile_api_container_costs_the_page_only_its_timeouts(
     what is wrong, and the webapp keeps running with its memory bounded (it read at most
     4 KiB of the endless answer)."""
     with hostile_api(images, network, mode), webapp_container(webapp_image, network, **DB_ENV) as webapp:
-        started = time.monotonic()
         page = requests.get(url(webapp, WEBAPP_PORT), timeout=15)
-        elapsed = time.monotonic() - started
+        elapsed = page.elapsed.total_seconds()  # request sent to answer read
 
         assert page.status_code == 200
         assert "API unavailable: the api at http://api:5001" in page.text

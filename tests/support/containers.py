@@ -9,12 +9,12 @@ from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
-from testcontainers.core.wait_strategies import ExecWaitStrategy, HealthcheckWaitStrategy, LogMessageWaitStrategy
+from testcontainers.core.wait_strategies import HealthcheckWaitStrategy, LogMessageWaitStrategy
 
 from tests.support.diagnostics import LoggedContainer
 from tests.support.environment import Images
 from tests.support.events import stop_and_time
-from tests.support.waiting import wait_until
+from tests.support.waiting import ExecWaitStrategy, wait_until
 
 WEBAPP_PORT = 5000
 API_PORT = 5001

@@ -55,6 +55,12 @@ class Load:
     def count(self, status: int | None) -> int:
         return sum(1 for answer in self.answers() if answer.status == status)
 
+    def run_out(self) -> list[Answer]:
+        """Let the clients go on until their `seconds` have passed; return every answer."""
+        for thread in self._threads:
+            thread.join()
+        return self.answers()
+
     def stop(self) -> list[Answer]:
         """Stop sending, wait for the requests in flight, return every answer."""
         self._stop.set()

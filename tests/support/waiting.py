@@ -7,6 +7,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import requests
+from docker.errors import APIError
+from testcontainers.core import wait_strategies
+from testcontainers.core.waiting_utils import WaitStrategyTarget
 
 T = TypeVar("T")
 
@@ -61,3 +64,32 @@ def wait_for_http(
         return None
 
     return wait_until(probe, timeout=timeout, what=f"{url} to answer {status}")
+
+
+class ExecWaitStrategy(wait_strategies.ExecWaitStrategy):
+    """testcontainers' ExecWaitStrategy, failing at once when the container exits (as its
+    LogMessageWaitStrategy does) instead of running the command until the timeout."""
+
+    def wait_until_ready(self, container: WaitStrategyTarget) -> None:
+        wrapped = container.get_wrapped_container()
+        deadline = time.monotonic() + self._startup_timeout
+        last = ""
+        while True:
+            try:
+                result = wrapped.exec_run(self._command)
+                if result.exit_code == self._expected_exit_code:
+                    return
+                last = f"exit code {result.exit_code}: {result.output.decode(errors='replace').strip()}"
+            except APIError as error:  # the container stopped between two attempts
+                last = str(error)
+            wrapped.reload()
+            if wrapped.status not in ("created", "running"):
+                raise RuntimeError(
+                    f"the container exited (status {wrapped.status}) before `{' '.join(self._command)}` "
+                    f"succeeded; last attempt: {last}"
+                )
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"`{' '.join(self._command)}` did not succeed within {self._startup_timeout:g}s ({last})"
+                )
+            time.sleep(self._poll_interval)
