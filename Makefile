@@ -29,10 +29,14 @@ logs:
 
 # The Swarm chapter runs in a session of its own (joining or leaving a swarm cuts name resolution
 # in the engine's other containers; see conftest.py): a second session, unless PYTEST_ARGS chose.
+# In parallel, one worker per core (pytest-xdist): the scenarios spend most of their time
+# waiting on containers. PYTEST_WORKERS=0 runs them one after the other.
+PYTEST_WORKERS ?= auto
+
 test: venv images browser ## the whole specification: unit tests and container scenarios
 	mkdir -p reports
 	rm -f reports/junit.xml reports/junit-swarm.xml
-	$(VENV)/bin/python -m pytest --junitxml=reports/junit.xml $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --junitxml=reports/junit.xml $(PYTEST_ARGS)
 	$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m swarm --junitxml=reports/junit-swarm.xml)
 
 unit: venv ## only the tests that need no Docker engine
