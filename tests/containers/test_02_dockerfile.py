@@ -81,6 +81,43 @@ def test_each_instruction_has_its_effect_in_a_running_container(webapp_image: Do
         assert versions.split() == [f"{name}=={version}" for name, version in pinned.items()]
 
 
+# Run inside the image: import what its server imports, then name every module whose source
+# has no bytecode beside it (the service's own few files aside: they change with every build).
+_UNCOMPILED_MODULES = """
+import importlib.util, os, sys
+import gunicorn.app.wsgiapp, gunicorn.workers.gthread
+{imports}
+print(" ".join(sorted(
+    name for name, module in list(sys.modules.items())
+    if (getattr(module, "__file__", None) or "").endswith(".py")
+    and not module.__file__.startswith("/app/")
+    and not os.path.exists(importlib.util.cache_from_source(module.__file__))
+)))
+"""
+_SERVER_IMPORTS = {
+    "webapp_image": "import app; app.create_app(wait_for_database=False)",
+    "api_image": "import service; service.create_app()",
+}
+
+
+@pytest.mark.parametrize("image_fixture", ["webapp_image", "api_image"])
+def test_the_image_carries_the_bytecode_of_what_its_server_imports(
+    request: pytest.FixtureRequest, image_fixture: str
+) -> None:
+    """The base image ships no compiled bytecode (as the official one); the image compiles
+    the standard library once, at build time, so a start does not compile again every module
+    the server imports (the packages pip installed are compiled by pip)."""
+    image: DockerImage = request.getfixturevalue(image_fixture)
+    probe = _UNCOMPILED_MODULES.format(imports=_SERVER_IMPORTS[image_fixture])
+    with _idle(image) as container:
+        code, uncompiled = exec_output(
+            container, "python", "-c", probe, environment={**DB_ENV, "API_URL": "http://api:5001"}
+        )
+
+    assert code == 0, uncompiled
+    assert uncompiled == ""
+
+
 def test_requirements_live_in_the_image_not_on_the_host(webapp_image: DockerImage) -> None:
     """The packages the webapp imports were installed by the image's own pip, inside the image."""
     with _idle(webapp_image) as container:

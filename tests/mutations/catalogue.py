@@ -163,6 +163,22 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{CH04}::test_a_code_change_needs_a_rebuild_and_a_new_container",),
     ),
     Mistake(
+        name="webapp-image-without-bytecode",
+        file="Dockerfile",
+        find="RUN python -m compileall",
+        replace="# RUN python -m compileall",
+        claim="The webapp image carries the bytecode of what its server imports: a start compiles nothing.",
+        killers=(f"{CH02}::test_the_image_carries_the_bytecode_of_what_its_server_imports",),
+    ),
+    Mistake(
+        name="api-image-without-bytecode",
+        file="api/Dockerfile",
+        find="RUN python -m compileall",
+        replace="# RUN python -m compileall",
+        claim="The api image carries the bytecode of what its server imports: a start compiles nothing.",
+        killers=(f"{CH02}::test_the_image_carries_the_bytecode_of_what_its_server_imports",),
+    ),
+    Mistake(
         name="webapp-runs-as-root",
         file="Dockerfile",
         find="USER 10001\n",
