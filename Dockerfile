@@ -7,16 +7,17 @@ ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 
 WORKDIR /app
+# The standard library's bytecode, made once here: the base image ships none (as the official
+# one does not), so every start would compile again each module the server imports (about
+# 0.25 s of CPU per start). The same instruction in both images, so one build reuses the
+# other's layer. pip compiles the packages it installs.
+RUN python -m compileall -q -j 0 "$(python -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')"
 # The user the server runs as: no root inside the container.
 RUN useradd --no-log-init --system --uid 10001 --no-create-home --shell /usr/sbin/nologin webapp
 
 # Requirements first: a code-only change reuses this layer instead of re-running pip.
 COPY requirements.txt .
 RUN pip install --no-cache-dir --require-hashes -r requirements.txt
-# The standard library's bytecode, made once here: the base image ships none (as the official
-# one does not), so every start would compile again each module the server imports (about a
-# third of a second of CPU per interpreter). pip has already compiled the packages it installed.
-RUN python -m compileall -q -j 0 "$(python -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')"
 
 COPY app/ ./app/
 

@@ -163,7 +163,7 @@ def test_a_database_host_that_never_answers_costs_a_request_only_the_connect_tim
         webapp_container(webapp_image, network, **DB_ENV) as webapp,
     ):
         page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
-        elapsed = page.elapsed.total_seconds()  # request sent to answer read
+        elapsed = page.elapsed.total_seconds()  # from connecting to the answer's headers
 
         assert page.status_code == 503
         assert "Database unavailable." in page.text
@@ -186,7 +186,7 @@ def test_a_request_waiting_on_a_lock_held_elsewhere_ends_at_the_statement_timeou
                 holder.execute(sqlalchemy.text("LOCK TABLE visits IN ACCESS EXCLUSIVE MODE"))
 
                 blocked = requests.get(page_url, timeout=10)
-                elapsed = blocked.elapsed.total_seconds()  # request sent to answer read
+                elapsed = blocked.elapsed.total_seconds()  # from connecting to the answer's headers
 
                 holder.rollback()
             assert blocked.status_code == 503

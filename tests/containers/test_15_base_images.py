@@ -81,8 +81,9 @@ def test_ssl_and_sqlite3_work(python: DockerContainer) -> None:
 
 
 def test_the_image_ships_no_compiled_bytecode(images: Images) -> None:
-    """No .pyc file comes with the image (they belong to the Python that writes them, and
-    only weigh the image down); a fresh container has none before Python first runs."""
+    """No .pyc file comes with the image, as with the official one (an image built on it
+    compiles what its own server imports: chapter 2); a fresh container has none before
+    Python first runs."""
     with idle(images.python) as container:
         code, output = exec_output(container, "find", "/", "-xdev", "-name", "*.pyc")
 

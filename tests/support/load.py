@@ -58,7 +58,8 @@ class Load:
     def run_out(self) -> list[Answer]:
         """Let the clients go on until their `seconds` have passed; return every answer."""
         for thread in self._threads:
-            thread.join()
+            thread.join(timeout=max(0.0, self._until - time.monotonic()) + self._timeout + 5)
+        assert not any(thread.is_alive() for thread in self._threads), "a client outlived its request timeout"
         return self.answers()
 
     def stop(self) -> list[Answer]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import requests
-from docker.errors import APIError
+from docker.errors import APIError, NotFound
 from testcontainers.core import wait_strategies
 from testcontainers.core.waiting_utils import WaitStrategyTarget
 
@@ -67,11 +67,12 @@ def wait_for_http(
 
 
 class ExecWaitStrategy(wait_strategies.ExecWaitStrategy):
-    """testcontainers' ExecWaitStrategy, failing at once when the container exits (as its
-    LogMessageWaitStrategy does) instead of running the command until the timeout."""
+    """testcontainers' ExecWaitStrategy, failing at once when the container stops running (as
+    its LogMessageWaitStrategy does) instead of running the command until the timeout."""
 
     def wait_until_ready(self, container: WaitStrategyTarget) -> None:
         wrapped = container.get_wrapped_container()
+        command = " ".join(self._command)
         deadline = time.monotonic() + self._startup_timeout
         last = ""
         while True:
@@ -80,16 +81,20 @@ class ExecWaitStrategy(wait_strategies.ExecWaitStrategy):
                 if result.exit_code == self._expected_exit_code:
                     return
                 last = f"exit code {result.exit_code}: {result.output.decode(errors='replace').strip()}"
-            except APIError as error:  # the container stopped between two attempts
+            except (APIError, requests.RequestException) as error:  # stopped meanwhile, or the engine was slow
                 last = str(error)
-            wrapped.reload()
+            try:
+                wrapped.reload()
+            except NotFound:
+                raise RuntimeError(f"the container was removed before `{command}` succeeded") from None
             if wrapped.status not in ("created", "running"):
+                state = wrapped.attrs["State"]
+                logs = wrapped.logs(tail=20).decode(errors="replace")
                 raise RuntimeError(
-                    f"the container exited (status {wrapped.status}) before `{' '.join(self._command)}` "
-                    f"succeeded; last attempt: {last}"
+                    f"the container is no longer running (status {wrapped.status}, exit code "
+                    f"{state.get('ExitCode')}{', ' + state['Error'] if state.get('Error') else ''}) before "
+                    f"`{command}` succeeded; last attempt: {last}\nits last log lines:\n{logs}"
                 )
             if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"`{' '.join(self._command)}` did not succeed within {self._startup_timeout:g}s ({last})"
-                )
+                raise TimeoutError(f"`{command}` did not succeed within {self._startup_timeout:g}s ({last})")
             time.sleep(self._poll_interval)
