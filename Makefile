@@ -9,7 +9,7 @@ MUTATE_ARGS ?=
 SOAK_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: up down stack-up stack-down logs test unit mutate soak lint type tox lock bench spec spec-results engine images secrets browser venv clean
+.PHONY: up down stack-up stack-down logs test unit mutate soak lint type tox lock bench spec spec-results engine images images-and-proxy secrets browser venv clean
 
 up: images secrets ## build and start webapp, api and db; returns when all are healthy
 	docker compose up --build --wait
@@ -33,7 +33,7 @@ logs:
 # waiting on containers. PYTEST_WORKERS=0 runs them one after the other.
 PYTEST_WORKERS ?= auto
 
-test: venv images browser ## the whole specification: unit tests and container scenarios
+test: venv images-and-proxy browser ## the whole specification: unit tests and container scenarios
 	mkdir -p reports
 	rm -f reports/junit.xml reports/junit-swarm.xml
 	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --junitxml=reports/junit.xml $(PYTEST_ARGS)
@@ -42,7 +42,7 @@ test: venv images browser ## the whole specification: unit tests and container s
 unit: venv ## only the tests that need no Docker engine
 	$(VENV)/bin/python -m pytest -m "not container" $(PYTEST_ARGS)
 
-mutate: venv images ## plant each catalogued mistake in a scratch copy; fail if any survives the scenarios named for it
+mutate: venv images-and-proxy ## plant each catalogued mistake in a scratch copy; fail if any survives the scenarios named for it
 	$(VENV)/bin/python -m tests.mutations.run $(MUTATE_ARGS)
 
 soak: venv images ## run the whole suite many times; a table of the scenarios that ever failed
@@ -74,6 +74,10 @@ engine:
 
 images:
 	scripts/ensure-images.sh
+
+# The base images and the Swarm stack's proxy: the suite's Swarm chapter deploys it.
+images-and-proxy:
+	scripts/ensure-images.sh --proxy
 
 secrets: ## the passwords Compose gives the services as secrets (made once, at random, in secrets/)
 	scripts/ensure-secrets.sh

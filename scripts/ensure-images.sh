@@ -6,6 +6,7 @@
 # written to .env, the file Compose and the test suite both read. This is the same
 # place a user would name images from a private registry.
 #
+#   --proxy     also the Swarm stack's reverse proxy (nginx), which `make up` does not need
 #   OFFLINE=1   build the stand-ins even if a registry answers
 #   OFFLINE=0   never build them; fail if the official images cannot be had
 #   OFFLINE_PYTHON_IMAGE, OFFLINE_POSTGRES_IMAGE, OFFLINE_NGINX_IMAGE   other names for the stand-ins
@@ -173,7 +174,11 @@ main() {
   "$root/scripts/ensure-engine.sh"
   local mode=${OFFLINE:-auto}
   case "$mode" in auto|0|1) ;; *) die "OFFLINE must be 0, 1 or unset, not '$mode'" ;; esac
-  ensure_nginx_image "$mode"
+  case "${1:-}" in
+    --proxy) ensure_nginx_image "$mode" ;;
+    '') ;;
+    *) die "unknown argument '$1' (the only one is --proxy)" ;;
+  esac
   if [ "$mode" != 1 ] && have_or_pull "$OFFICIAL_PYTHON_IMAGE" && have_or_pull "$OFFICIAL_POSTGRES_IMAGE"; then
     use_official_images
     return 0

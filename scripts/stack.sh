@@ -140,7 +140,7 @@ leave_swarm_if_made() {
 }
 
 up() {
-  "$root/scripts/ensure-images.sh"
+  "$root/scripts/ensure-images.sh" --proxy
   "$root/scripts/ensure-secrets.sh"
   load_env
   build_project_images

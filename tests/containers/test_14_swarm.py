@@ -42,7 +42,7 @@ def stack(
     removed with its containers, networks and volume, and the engine left in or out of a
     swarm as it was found."""
     if not docker_client.images.list(name=images.nginx):
-        pytest.fail(f"the proxy's image {images.nginx} is missing: run scripts/ensure-images.sh")
+        pytest.fail(f"the proxy's image {images.nginx} is missing: run scripts/ensure-images.sh --proxy")
     with swarm_membership(docker_client):
         deployed = Stack(docker_client, f"{COMPOSE_PROJECT_PREFIX}sw{os.getpid()}", free_host_port())
         try:
