@@ -50,8 +50,16 @@ def _row(target: str, measured: str, met: bool) -> str:
 
 def _targets(figures: Figures, rows: tuple[int, ...]) -> list[str]:
     lines = ["| target | measured | met |", "|---|---|---|"]
-    name = "GET / 10,000 rows, 8 conn: req/s"
-    if 10_000 in rows:
+    # Read from the measurement in turns when there is one: drift of the machine cancels out there.
+    name = next(
+        (
+            n
+            for n in ("GET / 10,000 rows, 8 conn, both stacks up, in turns: req/s", "GET / 10,000 rows, 8 conn: req/s")
+            if n in figures.values
+        ),
+        None,
+    )
+    if 10_000 in rows and name:
         r = ratio(name, figures.get(name, "tutorial"), figures.get(name, "ours"))
         target = "1. `GET /` at 10,000 rows, 8 connections: at least 10x the tutorial's"
         lines.append(_row(target, f"{_number(r)}x", bool(r and r >= 10)))

@@ -39,10 +39,12 @@ class Plan:
     seconds: float
     runs: int
     output: Path
+    # Measurements of each stack for the headline figure, taken in turns (see in_turns).
+    turns: int = 5
 
 
 FULL = Plan(rows=(0, 10_000, 100_000, 1_000_000), connections=(1, 8), seconds=5, runs=3, output=ROOT / "BENCHMARKS.md")
-SMOKE = Plan(rows=(0, 1_000), connections=(8,), seconds=1, runs=1, output=ROOT / "reports" / "bench-smoke.md")
+SMOKE = Plan(rows=(0, 1_000), connections=(8,), seconds=1, runs=1, output=ROOT / "reports" / "bench-smoke.md", turns=1)
 
 
 def say(message: str) -> None:
@@ -239,6 +241,42 @@ def measure(stack: Stack, plan: Plan, wrk: str, key: str, figures: Figures, envi
     record("rebuild after a one-line code change, s", seconds)
 
 
+def in_turns(stacks: dict[str, Stack], plan: Plan, rows: int, wrk: str, figures: Figures) -> None:
+    """`GET /` at `rows` rows, 8 connections, with both stacks up and measured in turns, the
+    other one paused meanwhile (a paused container takes no CPU). A machine whose speed
+    drifts during the run then slows both alike; one whole stack after the other cannot
+    promise that, and the headline ratio is read from these figures."""
+    results: dict[str, list[float]] = {key: [] for key in stacks}
+    try:
+        for stack in stacks.values():
+            stack.up()
+        urls = {key: stack.url() for key, stack in stacks.items()}
+        for turn in range(plan.turns):
+            # Each stack goes first in every other turn, so neither always follows the other.
+            order = list(stacks) if turn % 2 == 0 else list(reversed(stacks))
+            for key in order:
+                others = [stack for other, stack in stacks.items() if other != key]
+                for other in others:
+                    other.compose("pause")
+                try:
+                    say(f"{stacks[key].label}: GET / at {rows:,} rows, 8 connections, turn {turn + 1}")
+                    stacks[key].seed(rows)
+                    result = run_load(urls[key], connections=8, seconds=plan.seconds, wrk=wrk)
+                    results[key].append(result.requests_per_second)
+                finally:
+                    for other in others:
+                        other.compose("unpause")
+    finally:
+        for stack in stacks.values():
+            stack.down()
+    for key, values in results.items():
+        figures.record(in_turns_figure(rows), key, statistics.median(values))
+
+
+def in_turns_figure(rows: int) -> str:
+    return f"GET / {rows:,} rows, 8 conn, both stacks up, in turns: req/s"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="one quick iteration; writes reports/bench-smoke.md")
@@ -252,11 +290,13 @@ def main(argv: list[str] | None = None) -> int:
     wrk = ensure_wrk()
     figures = Figures()
     started = time.monotonic()
-    for key, stack in (("tutorial", tutorial_stack(environment)), ("ours", our_stack(environment))):
+    stacks = {"tutorial": tutorial_stack(environment), "ours": our_stack(environment)}
+    for key, stack in stacks.items():
         try:
             measure(stack, plan, wrk, key, figures, environment)
         finally:
             stack.down()
+    in_turns(stacks, plan, 10_000 if 10_000 in plan.rows else max(plan.rows), wrk, figures)
     plan.output.parent.mkdir(parents=True, exist_ok=True)
     machine = _machine(environment)
     plan.output.write_text(render(figures, plan_text=_plan_text(plan), machine=machine, rows=plan.rows))
@@ -272,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
 def _plan_text(plan: Plan) -> str:
     return (
         f"wrk, 1 thread, {plan.seconds:g} s per measurement, median of {plan.runs}; "
-        f"the table reseeded to exactly the stated rows before each measurement"
+        f"the table reseeded to exactly the stated rows before each measurement; one stack after "
+        f"the other, then the headline figure with both up, in {plan.turns} turns each, the other paused"
     )
 
 

@@ -65,6 +65,15 @@ def test_a_met_target_gives_no_excuse() -> None:
     assert "Target 1 is bounded by" not in report
 
 
+def test_target_1_is_read_from_the_measurement_in_turns_when_there_is_one() -> None:
+    """One stack after the other gave 8x on a drifting machine; in turns, 11x: the turns decide."""
+    figures = _figures(ours_10k=400.0)
+    figures.record("GET / 10,000 rows, 8 conn, both stacks up, in turns: req/s", "tutorial", 50.0)
+    figures.record("GET / 10,000 rows, 8 conn, both stacks up, in turns: req/s", "ours", 550.0)
+    report = render(figures, plan_text="test", machine="test", rows=(0, 10_000))
+    assert "| 1. `GET /` at 10,000 rows, 8 connections: at least 10x the tutorial's | 11.0x | yes |" in report
+
+
 def test_the_resource_targets_judge_rest_start_memory_stop_and_rebuild() -> None:
     figures = _figures(ours_10k=600.0)
     for name, tutorial, ours in [
