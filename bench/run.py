@@ -26,7 +26,7 @@ import docker
 import requests
 from dotenv import dotenv_values
 
-from bench.report import Figures, render
+from bench.report import Figures, in_turns_figure, render
 from bench.stacks import ROOT, Stack, our_stack, tutorial_stack
 from bench.wrk import LoadResult, ensure_wrk, run_load
 from tests.support.environment import OFFICIAL_POSTGRES_IMAGE, OFFICIAL_PYTHON_IMAGE
@@ -271,10 +271,6 @@ def in_turns(stacks: dict[str, Stack], plan: Plan, rows: int, wrk: str, figures:
             stack.down()
     for key, values in results.items():
         figures.record(in_turns_figure(rows), key, statistics.median(values))
-
-
-def in_turns_figure(rows: int) -> str:
-    return f"GET / {rows:,} rows, 8 conn, both stacks up, in turns: req/s"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.report import Figures, render
+from bench.report import Figures, in_turns_figure, render
 from bench.wrk import parse
 
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:8080/
@@ -68,8 +68,8 @@ def test_a_met_target_gives_no_excuse() -> None:
 def test_target_1_is_read_from_the_measurement_in_turns_when_there_is_one() -> None:
     """One stack after the other gave 8x on a drifting machine; in turns, 11x: the turns decide."""
     figures = _figures(ours_10k=400.0)
-    figures.record("GET / 10,000 rows, 8 conn, both stacks up, in turns: req/s", "tutorial", 50.0)
-    figures.record("GET / 10,000 rows, 8 conn, both stacks up, in turns: req/s", "ours", 550.0)
+    figures.record(in_turns_figure(10_000), "tutorial", 50.0)
+    figures.record(in_turns_figure(10_000), "ours", 550.0)
     report = render(figures, plan_text="test", machine="test", rows=(0, 10_000))
     assert "| 1. `GET /` at 10,000 rows, 8 connections: at least 10x the tutorial's | 11.0x | yes |" in report
 
