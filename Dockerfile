@@ -23,8 +23,12 @@ COPY app/ ./app/
 
 USER 10001
 EXPOSE 5000
-# bash's /dev/tcp, not a Python interpreter: a check costs about 1 ms of CPU instead of 45.
-HEALTHCHECK --interval=1s --timeout=2s --start-period=20s --retries=3 \
+# Probed every half second while the server starts, so it is reported healthy as soon as it
+# answers, and every 30 s (Docker's default) once healthy: each probe is a process started in
+# the container, and probing every second kept an idle stack at about 5% of a core.
+# (--start-interval needs Docker Engine 25.) bash's /dev/tcp, not a Python interpreter: a probe
+# costs about 1 ms of CPU instead of 45.
+HEALTHCHECK --interval=30s --start-interval=500ms --start-period=20s --timeout=2s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/5000 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && read -r status <&3 && [[ $status == *' 200 '* ]]"]
 # Validates the settings, then runs gunicorn in this process (PID 1, so it gets SIGTERM).
 CMD ["python", "-m", "app.serve"]

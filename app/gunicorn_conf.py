@@ -25,3 +25,5 @@ worker_tmp_dir = "/dev/shm"
 accesslog = "-"
 # The runtime control socket is not used, and the non-root user has no home to put it in.
 control_socket_disable = True
+# The same access log line as gunicorn's own, made for far less CPU (app/access_log.py).
+logger_class = "app.access_log.CombinedAccessLog"

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    RootTransaction,
     SmallInteger,
     Table,
     create_engine,
@@ -97,6 +98,10 @@ class VisitPage:
 def create_db_engine(settings: Settings) -> Engine:
     return create_engine(
         settings.database_url,
+        # Each statement commits on its own (PostgreSQL's autocommit): the page's one statement is
+        # one round trip instead of three (BEGIN, the statement, COMMIT), and its commit, WAL flush
+        # included, is still done before its answer arrives. The schema takes a transaction.
+        isolation_level="AUTOCOMMIT",
         # A pooled connection that died with a database restart is replaced,
         # instead of failing the request that draws it.
         pool_pre_ping=True,
@@ -129,7 +134,7 @@ class VisitStore:
         """Create the table unless an earlier call did; raises while the database is down."""
         if self._schema_ready.is_set():
             return
-        with self.engine.begin() as connection:
+        with self.engine.connect() as connection, _transaction(connection):
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
             # Counting starts wherever its trigger is missing: a new database, one from before
             # the count, or a visits table dropped and made again (its triggers went with it).
@@ -149,13 +154,14 @@ class VisitStore:
             connection.execute(text("SELECT 1"))
 
     def record_visit(self, page_size: int) -> VisitPage:
-        """Record a visit and list the newest with it: one statement, committed before the page
-        is answered. (In a transaction of its own rather than in autocommit: switching a pooled
-        connection to autocommit and back fails with the driver's bare error when the database
-        has died meanwhile, and the page would answer 500 instead of 503.)"""
+        """Record a visit and list the newest with it: one statement, committed (the engine's
+        autocommit) before the page is answered."""
         self.ensure_schema()
-        with self.engine.begin() as connection:
-            rows = connection.execute(_RECORD_AND_LIST, {"older": max(page_size - 1, 0)}).all()
+        with self.engine.connect() as connection:
+            if not connection.info.get(_RECORD_AND_LIST_PREPARED):
+                connection.exec_driver_sql(_PREPARE_RECORD_AND_LIST)
+                connection.info[_RECORD_AND_LIST_PREPARED] = True
+            rows = connection.exec_driver_sql(_EXECUTE_RECORD_AND_LIST, {"older": max(page_size - 1, 0)}).all()
         # The statement's own visit is the first row, and the count it read is the one before it.
         return VisitPage(total=int(rows[0].total), latest=[Visit(id=r.id, visited_at=r.visited_at) for r in rows])
 
@@ -172,17 +178,27 @@ _TOTAL = select(func.coalesce(func.sum(visit_counts.c.visits), 0)).scalar_subque
 # The new visit, the older ones newest first, and the total. Within one statement the
 # insert is invisible to the other reads, and the counting trigger runs at its end: so the
 # older rows are read as they were, and the total is the count read plus this visit.
-_RECORD_AND_LIST = text(
-    """
+# Prepared once per connection (the first time it is used there, once the table exists):
+# PostgreSQL planning it anew for each page cost about as much as running it.
+_PREPARE_RECORD_AND_LIST = """
+    PREPARE record_and_list(integer) AS
     WITH added AS (INSERT INTO visits DEFAULT VALUES RETURNING id, visited_at),
          counted AS (SELECT coalesce(sum(visits), 0) + 1 AS total FROM visit_counts)
     SELECT page.id, page.visited_at, counted.total
       FROM ((SELECT id, visited_at FROM added)
             UNION ALL
-            (SELECT id, visited_at FROM visits ORDER BY id DESC LIMIT :older)) page, counted
+            (SELECT id, visited_at FROM visits ORDER BY id DESC LIMIT $1)) page, counted
      ORDER BY page.id DESC
     """
-)
+_EXECUTE_RECORD_AND_LIST = "EXECUTE record_and_list(%(older)s)"
+# The key, in the pooled connection's own info (gone with the connection), that says it is prepared.
+_RECORD_AND_LIST_PREPARED = "record_and_list_prepared"
+
+
+def _transaction(connection: Connection) -> RootTransaction:
+    """A real transaction on a connection of the autocommit engine: the schema's changes, its
+    advisory lock and its table lock all end together."""
+    return connection.execution_options(isolation_level="READ COMMITTED").begin()
 
 
 def _page(connection: Connection, limit: int) -> VisitPage:

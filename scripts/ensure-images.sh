@@ -18,6 +18,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 offline_dir="$root/scripts/offline"
 env_file="$root/.env"
+# shellcheck source=lib/debian.sh
+. "$root/scripts/lib/debian.sh"
 
 # load_image_names: every name in images.env, unless the environment already sets it.
 load_image_names() {
@@ -38,14 +40,6 @@ die() { say "error: $*"; exit 1; }
 
 image_present() { docker image inspect "$1" >/dev/null 2>&1; }
 have_or_pull() { image_present "$1" || docker pull -q "$1" >/dev/null 2>&1; }
-
-# The Debian mirror this machine's apt uses, so the stand-ins use the same one.
-debian_mirror() {
-  local uri
-  uri=$(grep -hsoE '^URIs:[[:space:]]*[^[:space:]]+/debian/?$' /etc/apt/sources.list.d/*.sources | head -n 1 | awk '{print $2}')
-  [ -n "$uri" ] || uri=$(grep -hsoE '^deb[[:space:]]+[^[:space:]]+/debian/?[[:space:]]' /etc/apt/sources.list | head -n 1 | awk '{print $2}')
-  echo "${uri:-http://deb.debian.org/debian}"
-}
 
 # recipe_hash FILE...: what a stand-in is built from; a change to it means a rebuild.
 recipe_hash() { cat "$@" | sha256sum | cut -c1-16; }

@@ -14,6 +14,7 @@ import requests
 
 from tests.support.compose import ProjectCompose
 from tests.support.environment import OFFLINE_RECIPE_LABEL, ROOT, Images
+from tests.support.health import seconds_between_probes
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,20 @@ def test_the_stack_comes_up_healthy_and_the_page_shows_the_api_message_and_a_vis
     assert "<h1>Hello from the webapp container!</h1>" in page.text
     assert '<p class="api-message">Hello from the API container!</p>' in page.text
     assert '<tr data-visit-id="1">' in page.text
+
+
+def test_every_service_is_probed_often_while_it_starts_and_every_30_s_once_healthy(
+    stack: ProjectCompose, docker_client: docker.DockerClient
+) -> None:
+    """The health checks as the running containers have them (the webapp's and the api's
+    from their images, the database's from docker-compose.yml): every half second while a
+    service starts, which keeps `up --wait` short, and every 30 s once it is healthy, which
+    keeps the stack at rest near idle."""
+    services = ("webapp", "api", "db")
+    intervals = {service: seconds_between_probes(_inspect(docker_client, stack, service)) for service in services}
+
+    assert {service: at_rest >= 30 for service, (at_rest, _) in intervals.items()} == dict.fromkeys(services, True)
+    assert {service: 0 < starting <= 1 for service, (_, starting) in intervals.items()} == dict.fromkeys(services, True)
 
 
 def _inspect(client: docker.DockerClient, stack: ProjectCompose, service: str) -> dict[str, Any]:

