@@ -105,6 +105,29 @@ def stats_under_load(stack: Stack, plan: Plan, wrk: str) -> tuple[float, float]:
     return figures
 
 
+SERVICES = ("webapp", "api", "db")
+
+
+def cpu_per_request(stack: Stack, plan: Plan, wrk: str, path: str) -> dict[str, float]:
+    """Microseconds of CPU each service spends per request of `path` under 8 connections,
+    from the engine's cumulative count for each container (cgroup v1 or v2 alike): where the
+    cost of a page lies, beside that of `/healthz`."""
+    containers = {service: stack.container(service) for service in SERVICES}
+
+    def used() -> dict[str, int]:
+        counts = {}
+        for service, container in containers.items():
+            stats = container.stats(stream=False, one_shot=True)
+            assert isinstance(stats, dict)  # not streamed
+            counts[service] = int(stats["cpu_stats"]["cpu_usage"]["total_usage"])
+        return counts
+
+    before = used()
+    result = run_load(stack.url(path), connections=8, seconds=plan.seconds, wrk=wrk)
+    after = used()
+    return {service: (after[service] - before[service]) / 1000 / max(result.completed, 1) for service in SERVICES}
+
+
 def stop_seconds(stack: Stack, service: str) -> tuple[float, int]:
     container = stack.container(service)
     started = time.monotonic()
@@ -219,13 +242,17 @@ def measure(stack: Stack, plan: Plan, wrk: str, key: str, figures: Figures, envi
             "GET /healthz, 8 conn: req/s (the server's ceiling)",
             median_load(stack, plan, 0, 8, wrk, "/healthz").requests_per_second,
         )
+        stack.seed(0)
+        for path, label in (("/", "GET / (0 rows)"), ("/healthz", "GET /healthz")):
+            for service, microseconds in cpu_per_request(stack, plan, wrk, path).items():
+                record(f"{label}, 8 conn: CPU per request in {service}, us", microseconds)
 
     cpu, memory = stats_under_load(stack, plan, wrk)
     record("stack CPU under load (8 conn), % of a core", cpu)
     record("stack memory under load (8 conn), MiB", memory)
 
     record("database ready to the page answering 200 (webapp started first), s", database_to_serving(stack))
-    for service in ("webapp", "api", "db"):
+    for service in SERVICES:
         seconds, code = stop_seconds(stack, service)
         record(f"docker stop {service}, s", seconds)
         record(f"docker stop {service}: exit code", code)

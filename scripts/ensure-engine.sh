@@ -3,13 +3,15 @@
 #
 # On a machine with no engine (and root rights) it installs Debian's docker.io,
 # starts dockerd in the background with its log in $DOCKERD_LOG, and waits for
-# the socket. The engine must be version 25 or later: the health checks probe often
-# only while a service starts (start_interval) and rarely once it is healthy. Where the
-# machine's Debian offers an older docker.io (bookworm: 20.10), the one of the next
-# suite (trixie: 26) is installed, read through a sources list of its own, and an
-# older engine that is installed but not running is replaced the same way. An older
-# engine that already runs is left alone, with an error that says what to do. A daemon that was killed uncleanly leaves pid files behind that
+# the socket. A daemon that was killed uncleanly leaves pid files behind that
 # stop the next one from starting: they are removed when no daemon owns them.
+#
+# The engine must be version 25 or later: the health checks probe often only while a
+# service starts (start_interval) and rarely once it is healthy. Where the machine's
+# Debian offers an older docker.io (bookworm: 20.10), the one of the next suite
+# (trixie: 26) is installed, read through a sources list of its own; an older engine
+# that is installed but not running is replaced the same way. An older engine that
+# already runs is left alone, with an error that says what to do.
 set -euo pipefail
 
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/dockerd.log}
@@ -53,8 +55,9 @@ install_packages() {
     "$@" iptables ca-certificates >/dev/null
 }
 
-# docker.io and its client alone from $NEWER_DEBIAN_SUITE (its dependencies from the machine's own suite,
-# which satisfies them), through lists kept apart: the machine's apt sources stay as they were.
+# docker.io and its client alone from $NEWER_DEBIAN_SUITE (their dependencies from the
+# machine's own suite, which satisfies them), through lists kept apart: the machine's apt
+# sources stay as they were.
 install_from_newer_suite() {
   say "Debian's docker.io here is older than $MIN_ENGINE_MAJOR: installing the one of $NEWER_DEBIAN_SUITE"
   local dir
