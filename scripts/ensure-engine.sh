@@ -55,9 +55,9 @@ install_packages() {
     "$@" iptables ca-certificates >/dev/null
 }
 
-# docker.io and its client alone from $NEWER_DEBIAN_SUITE (their dependencies from the
-# machine's own suite, which satisfies them), through lists kept apart: the machine's apt
-# sources stay as they were.
+# docker.io and its client from $NEWER_DEBIAN_SUITE (with its containerd where none is
+# installed yet; everything else from the machine's own suite, which satisfies them), through
+# lists kept apart: the machine's apt sources stay as they were.
 install_from_newer_suite() {
   say "Debian's docker.io here is older than $MIN_ENGINE_MAJOR: installing the one of $NEWER_DEBIAN_SUITE"
   local dir
