@@ -4,7 +4,10 @@ For each request gunicorn's own Logger builds a dictionary of some twenty fields
 every request header, copies it to escape quotes and look keys up case-insensitively, and
 formats the line from it: about a seventh of the webapp's own CPU per page (py-spy under
 load). This subclass writes the same line, byte for byte, from the nine fields the default
-(combined) format uses; with any other access_log_format it leaves the work to gunicorn.
+(combined) format uses. With any other access_log_format, or a logging configuration of the
+operator's own (whose formatters may read gunicorn's fields), it leaves the work to gunicorn.
+(gunicorn picks its statsd logger by itself only with its default logger class: with
+statsd_host, set logger_class to gunicorn.instrument.statsd.Statsd too.)
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ class CombinedAccessLog(Logger):  # type: ignore[misc]  # gunicorn ships no type
     _clock: tuple[int, str] = (-1, "")
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
-        if self.cfg.access_log_format != AccessLogFormat.default:
+        if self.cfg.access_log_format != AccessLogFormat.default or self._configured_elsewhere():
             super().access(resp, req, environ, request_time)
             return
         if not self.access_log_enabled:
@@ -39,6 +42,9 @@ class CombinedAccessLog(Logger):  # type: ignore[misc]  # gunicorn ships no type
             self.access_log.info(line)
         except Exception:
             self.exception("could not write the access log")
+
+    def _configured_elsewhere(self) -> bool:
+        return bool(self.cfg.logconfig or self.cfg.logconfig_dict or self.cfg.logconfig_json)
 
     def _now(self) -> str:
         """gunicorn's time stamp, formatted once a second rather than once a request. (The pair

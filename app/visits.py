@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -15,6 +17,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     RootTransaction,
+    Row,
     SmallInteger,
     Table,
     create_engine,
@@ -22,6 +25,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import DBAPIError
 
 from app.config import Settings
 
@@ -158,10 +162,7 @@ class VisitStore:
         autocommit) before the page is answered."""
         self.ensure_schema()
         with self.engine.connect() as connection:
-            if not connection.info.get(_RECORD_AND_LIST_PREPARED):
-                connection.exec_driver_sql(_PREPARE_RECORD_AND_LIST)
-                connection.info[_RECORD_AND_LIST_PREPARED] = True
-            rows = connection.exec_driver_sql(_EXECUTE_RECORD_AND_LIST, {"older": max(page_size - 1, 0)}).all()
+            rows = _record_and_list(connection, max(page_size - 1, 0))
         # The statement's own visit is the first row, and the count it read is the one before it.
         return VisitPage(total=int(rows[0].total), latest=[Visit(id=r.id, visited_at=r.visited_at) for r in rows])
 
@@ -178,21 +179,45 @@ _TOTAL = select(func.coalesce(func.sum(visit_counts.c.visits), 0)).scalar_subque
 # The new visit, the older ones newest first, and the total. Within one statement the
 # insert is invisible to the other reads, and the counting trigger runs at its end: so the
 # older rows are read as they were, and the total is the count read plus this visit.
-# Prepared once per connection (the first time it is used there, once the table exists):
-# PostgreSQL planning it anew for each page cost about as much as running it.
-_PREPARE_RECORD_AND_LIST = """
-    PREPARE record_and_list(integer) AS
+# Prepared once per connection and page size (the first time it is used there, once the table
+# exists), with the size written in: a statement without parameters is planned once, where
+# PostgreSQL would plan `LIMIT $1` anew for each page, which costs about as much as running it.
+_RECORD_AND_LIST = """
+    PREPARE record_and_list_{older} AS
     WITH added AS (INSERT INTO visits DEFAULT VALUES RETURNING id, visited_at),
          counted AS (SELECT coalesce(sum(visits), 0) + 1 AS total FROM visit_counts)
     SELECT page.id, page.visited_at, counted.total
       FROM ((SELECT id, visited_at FROM added)
             UNION ALL
-            (SELECT id, visited_at FROM visits ORDER BY id DESC LIMIT $1)) page, counted
+            (SELECT id, visited_at FROM visits ORDER BY id DESC LIMIT {older})) page, counted
      ORDER BY page.id DESC
     """
-_EXECUTE_RECORD_AND_LIST = "EXECUTE record_and_list(%(older)s)"
-# The key, in the pooled connection's own info (gone with the connection), that says it is prepared.
-_RECORD_AND_LIST_PREPARED = "record_and_list_prepared"
+# What PostgreSQL answers when a prepared statement is gone (DISCARD ALL, a pooler between) or
+# was planned for a table whose columns have since changed: nothing ran, so preparing it anew
+# and running it once more records the visit once.
+_STALE_PREPARED_STATEMENT = {"26000", "0A000"}
+
+
+def _record_and_list(connection: Connection, older: int) -> Sequence[Row[Any]]:
+    name = f"record_and_list_{int(older)}"
+    try:
+        return _execute_prepared(connection, name, older)
+    except DBAPIError as error:
+        if getattr(error.orig, "pgcode", None) not in _STALE_PREPARED_STATEMENT:
+            raise
+    connection.rollback()
+    # What is left of it goes (nothing else is prepared on these connections), and it is made anew.
+    connection.exec_driver_sql("DEALLOCATE ALL")
+    connection.info.pop(name, None)
+    return _execute_prepared(connection, name, older)
+
+
+def _execute_prepared(connection: Connection, name: str, older: int) -> Sequence[Row[Any]]:
+    # The pooled connection's own info, gone with the connection, says what it has prepared.
+    if not connection.info.get(name):
+        connection.exec_driver_sql(_RECORD_AND_LIST.format(older=int(older)))
+        connection.info[name] = True
+    return connection.exec_driver_sql(f"EXECUTE {name}").all()
 
 
 def _transaction(connection: Connection) -> RootTransaction:

@@ -34,8 +34,9 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi
 }
 
-# major_version "Docker version 26.1.5, build ...": 26 (0 when none can be read).
-major_version() { sed -nE 's/^[^0-9]*([0-9]+)\..*/\1/p' <<<"$1" | head -n 1 | grep . || echo 0; }
+# major_version "Docker version 26.1.5, build ..." or "5:26.1.5+dfsg1-1": 26 (0 when none can
+# be read). A Debian version's epoch ("5:") is not the major.
+major_version() { sed -nE 's/^[^0-9]*([0-9]+:)?([0-9]+)\..*/\2/p' <<<"$1" | head -n 1 | grep . || echo 0; }
 
 new_enough() { [ "$(major_version "$1")" -ge "$MIN_ENGINE_MAJOR" ]; }
 
@@ -51,7 +52,8 @@ install_engine() {
 }
 
 install_packages() {
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
+  # Through env: sudo would drop the variable from the environment.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "$@" iptables ca-certificates >/dev/null
 }
 
@@ -59,22 +61,40 @@ install_packages() {
 # installed yet; everything else from the machine's own suite, which satisfies them), through
 # lists kept apart: the machine's apt sources stay as they were.
 install_from_newer_suite() {
+  # Another distribution's packages are not for this machine (Ubuntu's docker.io among them).
+  [ "$(. /etc/os-release && echo "$ID")" = debian ] ||
+    die "this machine's docker.io is older than $MIN_ENGINE_MAJOR and it is not Debian: install Docker Engine $MIN_ENGINE_MAJOR or later by hand"
   say "Debian's docker.io here is older than $MIN_ENGINE_MAJOR: installing the one of $NEWER_DEBIAN_SUITE"
   local dir
   dir=$(mktemp -d)
+  # shellcheck disable=SC2064 # the folder's name, now: the variable is local
+  trap "rm -rf '$dir'" EXIT
   chmod 755 "$dir" # apt downloads as its own user, _apt
   mkdir -p "$dir/lists/partial"
   grep -hsvE '^[[:space:]]*(#|$)' /etc/apt/sources.list >"$dir/sources.list" || true
   echo "deb $(debian_mirror) $NEWER_DEBIAN_SUITE main" >>"$dir/sources.list"
-  # Below the machine's own suite, so that nothing but docker.io itself comes from the newer one.
-  printf 'Package: *\nPin: release n=%s\nPin-Priority: 100\n' "$NEWER_DEBIAN_SUITE" >"$dir/preferences"
+  # The machine's own pins, then the newer suite below the machine's own, so that it gives only
+  # what is asked for by name (and what the machine's suite cannot satisfy).
+  cat /etc/apt/preferences >"$dir/preferences" 2>/dev/null || true
+  printf '\nPackage: *\nPin: release n=%s\nPin-Priority: 100\n' "$NEWER_DEBIAN_SUITE" >>"$dir/preferences"
   local apt_options=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o "Dir::State::Lists=$dir/lists"
     -o "Dir::Etc::preferences=$dir/preferences")
   # The machine's deb822 sources (sources.list.d) are read as usual, beside the list above.
   as_root apt-get "${apt_options[@]}" update -qq
   # From trixie on, the client is a package of its own.
-  install_packages "${apt_options[@]}" "docker.io/$NEWER_DEBIAN_SUITE" "docker-cli/$NEWER_DEBIAN_SUITE"
-  rm -rf "$dir"
+  local packages=("docker.io/$NEWER_DEBIAN_SUITE" "docker-cli/$NEWER_DEBIAN_SUITE")
+  refuse_other_upgrades "${apt_options[@]}" "${packages[@]}"
+  install_packages "${apt_options[@]}" "${packages[@]}"
+}
+
+# Nothing already installed may be upgraded on the way but Docker's own packages: should a later
+# docker.io of the newer suite need, say, its glibc, the install stops before it starts.
+refuse_other_upgrades() {
+  local upgraded
+  upgraded=$(as_root apt-get -s install --no-install-recommends "$@" iptables ca-certificates |
+    awk '/^Inst [^ ]+ \[/ {print $2}' | grep -vxE 'docker\.io|docker-cli|containerd|runc|tini' || true)
+  [ -z "$upgraded" ] ||
+    die "installing docker.io of $NEWER_DEBIAN_SUITE would also upgrade $(echo "$upgraded" | paste -sd' '): install Docker Engine $MIN_ENGINE_MAJOR or later by hand"
 }
 
 # A process that lives and is not a zombie (a killed daemon stays one until reaped).

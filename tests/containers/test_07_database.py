@@ -97,6 +97,33 @@ def test_the_total_stays_exact_for_old_visits_and_for_rows_deleted_by_hand(
     assert (before, after_a_visit, after_deleting_two, after_emptying_and_a_visit) == (5, 6, 4, 1)
 
 
+def test_a_migration_of_the_table_while_the_webapp_runs_costs_no_page(
+    webapp_image: DockerImage, network: Network, postgres: PostgresContainer
+) -> None:
+    """Each pooled connection prepares the page's statement once. Widening the id column to
+    bigint (what a busy counter needs one day) while the webapp runs changes what that
+    statement returns: PostgreSQL refuses the old plan, and the webapp prepares it anew and
+    records the visit, once, instead of answering 503 on every connection prepared before."""
+    engine = sqlalchemy.create_engine(postgres.get_connection_url())
+    try:
+        with webapp_container(webapp_image, network, **DB_ENV) as webapp:
+            page = url(webapp, WEBAPP_PORT)
+            # A new connection each, so that both workers serve pages and prepare the statement.
+            before = [requests.get(page, timeout=10, headers={"Connection": "close"}).status_code for _ in range(6)]
+            with engine.begin() as db:
+                db.execute(sqlalchemy.text("ALTER TABLE visits ALTER COLUMN id TYPE bigint"))
+            after = [requests.get(page, timeout=10, headers={"Connection": "close"}) for _ in range(6)]
+            with engine.connect() as db:
+                rows = db.execute(sqlalchemy.text("SELECT count(*) FROM visits")).scalar_one()
+    finally:
+        engine.dispose()
+
+    assert before == [200] * 6
+    assert [answer.status_code for answer in after] == [200] * 6
+    assert "12 visits in all" in after[-1].text
+    assert rows == 12
+
+
 @pytest.mark.security
 def test_a_wrong_password_is_reported_not_crash_looped(
     webapp_image: DockerImage, network: Network, postgres: PostgresContainer

@@ -498,13 +498,21 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="page-statement-prepared-for-every-page",
         file="app/visits.py",
-        find="                connection.info[_RECORD_AND_LIST_PREPARED] = True\n",
+        find="        connection.info[name] = True\n",
         replace="",
         claim="A pooled connection prepares the page's statement once, and every later page on it runs it.",
         killers=(
             f"{CH07}::test_each_visit_is_a_row_listed_newest_first",
             f"{CH13}::test_a_burst_of_16_clients_loses_nothing_and_doubles_nothing",
         ),
+    ),
+    Mistake(
+        name="stale-prepared-statement-never-renewed",
+        file="app/visits.py",
+        find='        if getattr(error.orig, "pgcode", None) not in _STALE_PREPARED_STATEMENT:\n',
+        replace="        if True:\n",
+        claim="A statement prepared before the table changed is prepared anew, and the visit recorded once.",
+        killers=(f"{CH07}::test_a_migration_of_the_table_while_the_webapp_runs_costs_no_page",),
     ),
     Mistake(
         name="access-log-lets-a-client-forge-its-line",
@@ -515,10 +523,18 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_ACCESS_LOG}::test_the_line_is_gunicorns_own_for_any_request",),
     ),
     Mistake(
+        name="access-log-ignores-the-operators-logging-configuration",
+        file="app/access_log.py",
+        find="return bool(self.cfg.logconfig or self.cfg.logconfig_dict or self.cfg.logconfig_json)",
+        replace="return False",
+        claim="With a logging configuration of the operator's own, gunicorn writes the access line itself.",
+        killers=(f"{UNIT_ACCESS_LOG}::test_a_logging_configuration_of_the_operators_own_is_left_to_gunicorn",),
+    ),
+    Mistake(
         name="access-log-ignores-a-format-set-by-the-operator",
         file="app/access_log.py",
-        find="        if self.cfg.access_log_format != AccessLogFormat.default:\n",
-        replace="        if False:\n",
+        find="        if self.cfg.access_log_format != AccessLogFormat.default or self._configured_elsewhere():\n",
+        replace="        if self._configured_elsewhere():\n",
         claim="An access_log_format an operator sets is honoured (the cheap line is gunicorn's default one only).",
         killers=(f"{UNIT_ACCESS_LOG}::test_another_format_is_left_to_gunicorn",),
     ),
@@ -921,6 +937,14 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="""  if ! new_enough "$(apt-cache policy docker.io""",
         claim="Where the machine's Debian has an engine older than 25, the next suite's is installed.",
         killers=(f"{UNIT_SCRIPTS}::test_where_debian_offers_an_engine_older_than_25_the_next_suites_is_installed",),
+    ),
+    Mistake(
+        name="newer-suite-may-upgrade-anything",
+        file="scripts/ensure-engine.sh",
+        find='  [ -z "$upgraded" ] ||\n',
+        replace="  true ||\n",
+        claim="trixie's docker.io is installed only when nothing else on the machine would be upgraded with it.",
+        killers=(f"{UNIT_SCRIPTS}::test_the_newer_suites_engine_is_refused_if_it_would_upgrade_anything_else",),
     ),
     Mistake(
         name="dockerd-log-pasted-into-a-root-shell",

@@ -20,11 +20,12 @@ def seconds_between_probes(attrs: dict[str, Any]) -> tuple[float, float]:
     return check.get("Interval", 0) / NANOSECONDS, check.get("StartInterval", 0) / NANOSECONDS
 
 
-def earliest_probe_after_start(attrs: dict[str, Any]) -> float:
-    """Seconds from the container's start to the earliest health probe the engine still
-    keeps (it keeps the last five): the first one, for a container asked soon after it
-    became healthy."""
+# The engine keeps the results of a container's last five probes.
+KEPT_PROBES = 5
+
+
+def probes_after_start(attrs: dict[str, Any]) -> list[float]:
+    """Seconds from the container's start to each health probe the engine still keeps."""
     state = attrs["State"]
-    probes = state["Health"]["Log"]
-    assert probes, "the engine ran no health probe yet"
-    return (_moment(probes[0]["Start"]) - _moment(state["StartedAt"])).total_seconds()
+    started = _moment(state["StartedAt"])
+    return [(_moment(probe["Start"]) - started).total_seconds() for probe in state["Health"]["Log"]]

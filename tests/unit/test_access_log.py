@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import time
 from datetime import timedelta
 from types import SimpleNamespace
@@ -35,7 +36,12 @@ class _Lines(logging.Handler):
 
 
 def _line(
-    logger_class: type[Logger], environ: dict[str, Any], status: str, sent: int | None, **settings: str
+    logger_class: type[Logger],
+    environ: dict[str, Any],
+    status: str | int,
+    sent: int | None,
+    moment: float = MOMENT,
+    **settings: Any,
 ) -> list[str]:
     config = Config()
     config.set("accesslog", "-")
@@ -46,8 +52,8 @@ def _line(
     logger.access_log.handlers = [lines]
     response = SimpleNamespace(status=status, sent=sent, headers=[])
     with (
-        mock.patch("time.time", return_value=MOMENT),
-        mock.patch("time.strftime", lambda fmt, moment=None: _strftime(fmt, moment or time.localtime(MOMENT))),
+        mock.patch("time.time", return_value=moment),
+        mock.patch("time.strftime", lambda fmt, t=None: _strftime(fmt, t or time.localtime(moment))),
     ):
         logger.access(response, SimpleNamespace(headers=[]), environ, timedelta(microseconds=1234))
     return lines.lines
@@ -58,11 +64,11 @@ def _line(
     referer=st.none() | client_text,
     agent=st.none() | client_text,
     user=st.none() | client_text,
-    status=st.sampled_from(["200 OK", "404 NOT FOUND", "503 SERVICE UNAVAILABLE"]),
+    status=st.sampled_from(["200 OK", "404 NOT FOUND", "503 SERVICE UNAVAILABLE", 200, 503]),
     sent=st.none() | st.integers(min_value=0, max_value=10**6),
 )
 def test_the_line_is_gunicorns_own_for_any_request(
-    uri: str, referer: str | None, agent: str | None, user: str | None, status: str, sent: int | None
+    uri: str, referer: str | None, agent: str | None, user: str | None, status: str | int, sent: int | None
 ) -> None:
     """The same line as gunicorn's Logger writes with its default format, quotes escaped
     the same way, whatever the client sent."""
@@ -101,3 +107,38 @@ def test_no_access_log_writes_nothing() -> None:
     environ = {"REMOTE_ADDR": "10.0.0.1", "REQUEST_METHOD": "GET", "RAW_URI": "/", "SERVER_PROTOCOL": "HTTP/1.0"}
     logger.access(SimpleNamespace(status="200 OK", sent=1), SimpleNamespace(headers=[]), environ, timedelta())
     assert lines.lines == []
+
+
+def test_the_time_is_the_second_of_the_request() -> None:
+    """The time stamp is kept for a second, not longer: a request a second later says so."""
+    config = Config()
+    config.set("accesslog", "-")
+    logger = CombinedAccessLog(config)
+    lines = _Lines()
+    logger.access_log.handlers = [lines]
+    environ = {"REMOTE_ADDR": "10.0.0.1", "REQUEST_METHOD": "GET", "RAW_URI": "/", "SERVER_PROTOCOL": "HTTP/1.0"}
+    for moment in (MOMENT, MOMENT + 0.3, MOMENT + 1):
+        with mock.patch("time.time", return_value=moment):
+            logger.access(
+                SimpleNamespace(status="200 OK", sent=1, headers=[]), SimpleNamespace(headers=[]), environ, timedelta()
+            )
+    stamps = [re.search(r"\[(.*?)\]", line).group(1) for line in lines.lines]  # type: ignore[union-attr]
+
+    assert stamps[0] == stamps[1] != stamps[2]
+    assert stamps[2] == time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime(MOMENT + 1))
+
+
+def test_a_logging_configuration_of_the_operators_own_is_left_to_gunicorn() -> None:
+    """Formatters of a logconfig_dict may read gunicorn's fields from the record: gunicorn writes it."""
+    config = {"version": 1, "disable_existing_loggers": False}
+    environ = {"REMOTE_ADDR": "10.0.0.1", "REQUEST_METHOD": "GET", "RAW_URI": "/", "SERVER_PROTOCOL": "HTTP/1.0"}
+    with mock.patch.object(Logger, "access") as gunicorns:
+        settings = Config()
+        settings.set("accesslog", "-")
+        settings.set("logconfig_dict", config)
+        logger = CombinedAccessLog(settings)
+        logger.access(
+            SimpleNamespace(status="200 OK", sent=1, headers=[]), SimpleNamespace(headers=[]), environ, timedelta()
+        )
+
+    gunicorns.assert_called_once()

