@@ -123,15 +123,16 @@ LIMITS = {
     "2.": (
         "Target 2 compares a page with `/healthz`, which does no I/O: one HTTP exchange with "
         'gunicorn and Flask. The rows "CPU per request" show where the page\'s cost lies beside it: '
-        "the webapp spends several times what it spends on `/healthz` (by py-spy, its own Python "
-        "time on a page is about a fifth each the api call's client side, the statement through "
-        "SQLAlchemy and psycopg2, and the render, the rest gunicorn, Flask and the access log), the "
-        "api about as much as the webapp's whole `/healthz`, and PostgreSQL more (the insert with "
-        "its counting trigger, and the commit's WAL flush). Docker's port proxy and wrk add their "
-        "share to both, on the same 2 cores. A quarter of `/healthz`'s rate means a page costing no "
-        "more than four `/healthz`: the webapp's own work on the page would have to be halved, with "
-        "the api exchange and the durable insert still in it. Not done because they change what "
-        "the page promises: caching the api's message, committing asynchronously, no access log."
+        "the webapp spends about three times what it spends on `/healthz` (by py-spy, its own "
+        "Python time on a page is about a fifth each the api call's client side, the statement "
+        "through SQLAlchemy and psycopg2, and the render, the rest gunicorn, Flask and the access "
+        "log), and the api and PostgreSQL (the insert with its counting trigger, and the commit's "
+        "WAL flush) each about as much again as the webapp's whole `/healthz`. Docker's port proxy "
+        "and wrk add their share to both, on the same 2 cores. A quarter of `/healthz`'s rate means "
+        "a page costing no more than four `/healthz`: the webapp's own work on the page would have "
+        "to be halved, with the api exchange and the durable insert still in it. Not done because "
+        "they change what the page promises: caching the api's message, committing asynchronously, "
+        "no access log."
     ),
     "4.": (
         "Target 4 counts every health probe: each is a process the engine starts inside the "
