@@ -10,8 +10,10 @@ NANOSECONDS = 1_000_000_000
 
 
 def _moment(stamp: str) -> datetime:
-    """The engine's RFC 3339 time stamps carry nanoseconds; Python reads up to microseconds."""
-    return datetime.fromisoformat(re.sub(r"(\.\d{6})\d*", r"\1", stamp).replace("Z", "+00:00"))
+    """The engine's RFC 3339 time stamps carry up to nine digits of a second (trailing zeros
+    left out); Python 3.10 reads exactly six."""
+    six_digits = re.sub(r"\.(\d+)", lambda fraction: "." + fraction.group(1)[:6].ljust(6, "0"), stamp)
+    return datetime.fromisoformat(six_digits.replace("Z", "+00:00"))
 
 
 def seconds_between_probes(attrs: dict[str, Any]) -> tuple[float, float]:
