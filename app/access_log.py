@@ -23,8 +23,16 @@ from gunicorn.glogging import Logger  # type: ignore[import-untyped]
 class CombinedAccessLog(Logger):  # type: ignore[misc]  # gunicorn ships no types
     _clock: tuple[int, str] = (-1, "")
 
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        # Read on every request: decided here, as gunicorn decides whether to log at all (a
+        # configuration reload runs setup again).
+        self._left_to_gunicorn = cfg.access_log_format != AccessLogFormat.default or bool(
+            cfg.logconfig or cfg.logconfig_dict or cfg.logconfig_json
+        )
+
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
-        if self.cfg.access_log_format != AccessLogFormat.default or self._configured_elsewhere():
+        if self._left_to_gunicorn:
             super().access(resp, req, environ, request_time)
             return
         if not self.access_log_enabled:
@@ -42,9 +50,6 @@ class CombinedAccessLog(Logger):  # type: ignore[misc]  # gunicorn ships no type
             self.access_log.info(line)
         except Exception:
             self.exception("could not write the access log")
-
-    def _configured_elsewhere(self) -> bool:
-        return bool(self.cfg.logconfig or self.cfg.logconfig_dict or self.cfg.logconfig_json)
 
     def _now(self) -> str:
         """gunicorn's time stamp, formatted once a second rather than once a request. (The pair
