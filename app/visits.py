@@ -183,7 +183,7 @@ _TOTAL = select(func.coalesce(func.sum(visit_counts.c.visits), 0)).scalar_subque
 # exists), with the size written in: a statement without parameters is planned once, where
 # PostgreSQL would plan `LIMIT $1` anew for each page, which costs about as much as running it.
 _RECORD_AND_LIST = """
-    PREPARE record_and_list_{older} AS
+    PREPARE {name} AS
     WITH added AS (INSERT INTO visits DEFAULT VALUES RETURNING id, visited_at),
          counted AS (SELECT coalesce(sum(visits), 0) + 1 AS total FROM visit_counts)
     SELECT page.id, page.visited_at, counted.total
@@ -199,7 +199,8 @@ _STALE_PREPARED_STATEMENT = {"26000", "0A000"}
 
 
 def _record_and_list(connection: Connection, older: int) -> Sequence[Row[Any]]:
-    name = f"record_and_list_{int(older)}"
+    older = int(older)  # written into the statement: a number and nothing else
+    name = f"record_and_list_{older}"
     try:
         return _execute_prepared(connection, name, older)
     except DBAPIError as error:
@@ -215,7 +216,7 @@ def _record_and_list(connection: Connection, older: int) -> Sequence[Row[Any]]:
 def _execute_prepared(connection: Connection, name: str, older: int) -> Sequence[Row[Any]]:
     # The pooled connection's own info, gone with the connection, says what it has prepared.
     if not connection.info.get(name):
-        connection.exec_driver_sql(_RECORD_AND_LIST.format(older=int(older)))
+        connection.exec_driver_sql(_RECORD_AND_LIST.format(name=name, older=older))
         connection.info[name] = True
     return connection.exec_driver_sql(f"EXECUTE {name}").all()
 

@@ -22,6 +22,8 @@ SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 COMPOSE_REQUIREMENTS=$SCRIPTS/requirements-compose.txt
 MIN_ENGINE_MAJOR=25
 NEWER_DEBIAN_SUITE=${NEWER_DEBIAN_SUITE:-trixie}
+# Installed with the engine, and in the simulation that must foresee that install.
+ENGINE_COMPANIONS=(iptables ca-certificates)
 # shellcheck source=lib/debian.sh
 . "$SCRIPTS/lib/debian.sh"
 
@@ -54,7 +56,7 @@ install_engine() {
 install_packages() {
   # Through env: sudo would drop the variable from the environment.
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    "$@" iptables ca-certificates >/dev/null
+    "$@" "${ENGINE_COMPANIONS[@]}" >/dev/null
 }
 
 # docker.io and its client from $NEWER_DEBIAN_SUITE (with its containerd where none is
@@ -91,7 +93,7 @@ install_from_newer_suite() {
 # docker.io of the newer suite need, say, its glibc, the install stops before it starts.
 refuse_other_upgrades() {
   local upgraded
-  upgraded=$(as_root apt-get -s install --no-install-recommends "$@" iptables ca-certificates |
+  upgraded=$(as_root apt-get -s install --no-install-recommends "$@" "${ENGINE_COMPANIONS[@]}" |
     awk '/^Inst [^ ]+ \[/ {print $2}' | grep -vxE 'docker\.io|docker-cli|containerd|runc|tini' || true)
   [ -z "$upgraded" ] ||
     die "installing docker.io of $NEWER_DEBIAN_SUITE would also upgrade $(echo "$upgraded" | paste -sd' '): install Docker Engine $MIN_ENGINE_MAJOR or later by hand"
