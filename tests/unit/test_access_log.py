@@ -22,6 +22,8 @@ from app.access_log import CombinedAccessLog
 MOMENT = 1_800_000_000.5
 _strftime = time.strftime
 
+PLAIN_REQUEST = {"REMOTE_ADDR": "10.0.0.1", "REQUEST_METHOD": "GET", "RAW_URI": "/", "SERVER_PROTOCOL": "HTTP/1.0"}
+
 # Text a client controls: quotes, percent signs, backslashes, non-ASCII.
 client_text = st.text(alphabet=st.sampled_from('ab/?=&"%\\ é-'), max_size=12)
 
@@ -93,7 +95,7 @@ def test_the_line_is_gunicorns_own_for_any_request(
 
 
 def test_another_format_is_left_to_gunicorn() -> None:
-    environ = {"REMOTE_ADDR": "10.0.0.1", "REQUEST_METHOD": "GET", "RAW_URI": "/", "SERVER_PROTOCOL": "HTTP/1.0"}
+    environ = dict(PLAIN_REQUEST)
     assert _line(CombinedAccessLog, environ, "200 OK", 5, access_log_format="%(s)s %(m)s %(p)s") == _line(
         Logger, environ, "200 OK", 5, access_log_format="%(s)s %(m)s %(p)s"
     )
@@ -104,7 +106,7 @@ def test_no_access_log_writes_nothing() -> None:
     logger = CombinedAccessLog(config)
     lines = _Lines()
     logger.access_log.handlers = [lines]
-    environ = {"REMOTE_ADDR": "10.0.0.1", "REQUEST_METHOD": "GET", "RAW_URI": "/", "SERVER_PROTOCOL": "HTTP/1.0"}
+    environ = dict(PLAIN_REQUEST)
     logger.access(SimpleNamespace(status="200 OK", sent=1), SimpleNamespace(headers=[]), environ, timedelta())
     assert lines.lines == []
 
@@ -116,7 +118,7 @@ def test_the_time_is_the_second_of_the_request() -> None:
     logger = CombinedAccessLog(config)
     lines = _Lines()
     logger.access_log.handlers = [lines]
-    environ = {"REMOTE_ADDR": "10.0.0.1", "REQUEST_METHOD": "GET", "RAW_URI": "/", "SERVER_PROTOCOL": "HTTP/1.0"}
+    environ = dict(PLAIN_REQUEST)
     for moment in (MOMENT, MOMENT + 0.3, MOMENT + 1):
         with mock.patch("time.time", return_value=moment):
             logger.access(
@@ -131,7 +133,7 @@ def test_the_time_is_the_second_of_the_request() -> None:
 def test_a_logging_configuration_of_the_operators_own_is_left_to_gunicorn() -> None:
     """Formatters of a logconfig_dict may read gunicorn's fields from the record: gunicorn writes it."""
     config = {"version": 1, "disable_existing_loggers": False}
-    environ = {"REMOTE_ADDR": "10.0.0.1", "REQUEST_METHOD": "GET", "RAW_URI": "/", "SERVER_PROTOCOL": "HTTP/1.0"}
+    environ = dict(PLAIN_REQUEST)
     with mock.patch.object(Logger, "access") as gunicorns:
         settings = Config()
         settings.set("accesslog", "-")
