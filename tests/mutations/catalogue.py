@@ -523,6 +523,14 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_ACCESS_LOG}::test_the_line_is_gunicorns_own_for_any_request",),
     ),
     Mistake(
+        name="access-log-time-frozen-at-the-first-request",
+        file="app/access_log.py",
+        find="        if clock[0] != second:\n",
+        replace="        if clock[0] < 0:\n",
+        claim="The access line's time stamp is the second of its request (kept for a second, not longer).",
+        killers=(f"{UNIT_ACCESS_LOG}::test_the_time_is_the_second_of_the_request",),
+    ),
+    Mistake(
         name="access-log-ignores-the-operators-logging-configuration",
         file="app/access_log.py",
         find="cfg.logconfig or cfg.logconfig_dict or cfg.logconfig_json",
@@ -937,6 +945,14 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="""  if ! new_enough "$(apt-cache policy docker.io""",
         claim="Where the machine's Debian has an engine older than 25, the next suite's is installed.",
         killers=(f"{UNIT_SCRIPTS}::test_where_debian_offers_an_engine_older_than_25_the_next_suites_is_installed",),
+    ),
+    Mistake(
+        name="debian-epoch-read-as-the-major",
+        file="scripts/ensure-engine.sh",
+        find="s/^[^0-9]*([0-9]+:)?([0-9]+)\\..*/\\2/p",
+        replace="s/^[^0-9]*()([0-9]+)[.:].*/\\2/p",
+        claim="A Debian version's epoch (5:26.1.5) is not taken for the engine's major version.",
+        killers=(f"{UNIT_SCRIPTS}::test_a_debian_version_with_an_epoch_is_read_by_its_major",),
     ),
     Mistake(
         name="newer-suite-may-upgrade-anything",
