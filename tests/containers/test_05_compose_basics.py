@@ -17,6 +17,7 @@ from tests.support.compose import ProjectCompose
 from tests.support.containers import free_host_port
 from tests.support.environment import ROOT
 from tests.support.events import EventRecorder
+from tests.support.waiting import wait_until
 
 
 def test_up_ps_logs_and_down(docker_client: docker.DockerClient) -> None:
@@ -30,7 +31,13 @@ def test_up_ps_logs_and_down(docker_client: docker.DockerClient) -> None:
         publishers = stack.get_container("webapp").Publishers
         assert (5000, port) in [(publisher.TargetPort, publisher.PublishedPort) for publisher in publishers]
         assert requests.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
-        logs = stack.compose("logs", "--no-color", "webapp")
+
+        # gunicorn writes the access line once the answer is sent: the client may read it first.
+        def logs_with_the_page() -> str | None:
+            logs = stack.compose("logs", "--no-color", "webapp")
+            return logs if '"GET / ' in logs else None
+
+        logs = wait_until(logs_with_the_page, timeout=10, what="the page's access line in the webapp's logs")
         assert "Listening at: http://0.0.0.0:5000" in logs
         assert '"GET / HTTP/1.1" 200' in logs
 

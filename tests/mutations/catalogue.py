@@ -523,6 +523,14 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_ACCESS_LOG}::test_the_line_is_gunicorns_own_for_any_request",),
     ),
     Mistake(
+        name="webapp-writes-no-access-log",
+        file="app/gunicorn_conf.py",
+        find='accesslog = "-"\n',
+        replace="accesslog = None\n",
+        claim="`docker compose logs` shows each page the webapp answered.",
+        killers=(f"{CH05}::test_up_ps_logs_and_down",),
+    ),
+    Mistake(
         name="access-log-time-frozen-at-the-first-request",
         file="app/access_log.py",
         find="        if clock[0] != second:\n",
