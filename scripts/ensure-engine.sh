@@ -53,10 +53,16 @@ install_engine() {
   fi
 }
 
+# install_packages [APT_OPTION...] PACKAGE...: never removes anything (--no-remove); quiet when it
+# works, apt's own words when it does not.
 install_packages() {
+  local output
   # Through env: sudo would drop the variable from the environment.
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    "$@" "${ENGINE_COMPANIONS[@]}" >/dev/null
+  output=$(as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-remove \
+    "$@" "${ENGINE_COMPANIONS[@]}" 2>&1) || {
+    printf '%s\n' "$output" >&2
+    die "apt-get install $* failed (apt's output above)"
+  }
 }
 
 # docker.io and its client from $NEWER_DEBIAN_SUITE (with its containerd where none is
@@ -85,18 +91,46 @@ install_from_newer_suite() {
   as_root apt-get "${apt_options[@]}" update -qq
   # From trixie on, the client is a package of its own.
   local packages=("docker.io/$NEWER_DEBIAN_SUITE" "docker-cli/$NEWER_DEBIAN_SUITE")
-  refuse_other_upgrades "${apt_options[@]}" "${packages[@]}"
+  refuse_unasked_changes "${apt_options[@]}" "${packages[@]}"
   install_packages "${apt_options[@]}" "${packages[@]}"
 }
 
-# Nothing already installed may be upgraded on the way but Docker's own packages: should a later
-# docker.io of the newer suite need, say, its glibc, the install stops before it starts.
-refuse_other_upgrades() {
-  local upgraded
-  upgraded=$(as_root apt-get -s install --no-install-recommends "$@" "${ENGINE_COMPANIONS[@]}" |
-    awk '/^Inst [^ ]+ \[/ {print $2}' | grep -vxE 'docker\.io|docker-cli|containerd|runc|tini' || true)
-  [ -z "$upgraded" ] ||
-    die "installing docker.io of $NEWER_DEBIAN_SUITE would also upgrade $(echo "$upgraded" | paste -sd' '): install Docker Engine $MIN_ENGINE_MAJOR or later by hand"
+# What comes from the newer suite is Docker's own packages and nothing else: an upgrade that the
+# machine's own suites offer (bookworm-security's ca-certificates, say) is an ordinary update, but
+# should a later docker.io need, say, trixie's glibc, or should anything be removed, the install
+# stops before it starts.
+refuse_unasked_changes() {
+  local simulation removed foreign
+  simulation=$(as_root apt-get -s install --no-install-recommends "$@" "${ENGINE_COMPANIONS[@]}" 2>&1) || {
+    printf '%s\n' "$simulation" >&2
+    die "apt-get cannot install docker.io of $NEWER_DEBIAN_SUITE here (apt's output above)"
+  }
+  removed=$(awk '/^Remv / {print $2}' <<<"$simulation")
+  [ -z "$removed" ] ||
+    die "installing docker.io of $NEWER_DEBIAN_SUITE would remove $(echo "$removed" | paste -sd' '): install Docker Engine $MIN_ENGINE_MAJOR or later by hand"
+  foreign=$(packages_to_install <<<"$simulation" | while read -r package version; do
+    dockers_own "$package" || offered_by_own_suites "$package" "$version" || echo "$package"
+  done)
+  [ -z "$foreign" ] ||
+    die "installing docker.io of $NEWER_DEBIAN_SUITE would also bring $(echo "$foreign" | paste -sd' ') from $NEWER_DEBIAN_SUITE: install Docker Engine $MIN_ENGINE_MAJOR or later by hand"
+}
+
+# packages_to_install: "PACKAGE VERSION" for each Inst line of an apt-get simulation
+# ("Inst libc6 [2.36-9] (2.41-12 Debian:13.2/stable [amd64])": the new version; the old one in
+# brackets is there for upgrades only).
+packages_to_install() {
+  awk '/^Inst / { version = ($3 ~ /^\[/) ? $4 : $3; sub(/^\(/, "", version); print $2, version }'
+}
+
+dockers_own() { grep -qxE 'docker\.io|docker-cli|containerd|runc|tini' <<<"$1"; }
+
+# offered_by_own_suites PACKAGE VERSION: the machine's own apt sources (read without the newer
+# suite's lists) have this version.
+offered_by_own_suites() {
+  apt-cache madison "$1" | awk -F'|' -v package="$1" -v version="$2" '
+    { gsub(/ /, "", $1); gsub(/ /, "", $2) }
+    $1 == package && $2 == version { found = 1 }
+    END { exit !found }'
 }
 
 # A process that lives and is not a zombie (a killed daemon stays one until reaped).

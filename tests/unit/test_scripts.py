@@ -107,18 +107,64 @@ def test_where_debian_offers_an_engine_older_than_25_the_next_suites_is_installe
     assert trixie.stdout.split() == ["own", "docker.io"], trixie.stderr
 
 
-def test_the_newer_suites_engine_is_refused_if_it_would_upgrade_anything_else(tmp_path: Path) -> None:
+# What apt-get simulates for docker.io of trixie on a stock bookworm, and what the machine's own
+# suites (bookworm, bookworm-updates, bookworm-security) offer.
+DOCKER_OF_TRIXIE = (
+    "Inst docker.io [20.10.24+dfsg1-1] (26.1.5+dfsg1-9 Debian:13.2/stable [amd64])\n"
+    "Inst tini (0.19.0-1 Debian:13.2/stable [amd64])\n"
+    "Inst ca-certificates [20230311+deb12u1] (20250419~deb12u2 Debian-Security:12/oldstable-security [all])"
+)
+OWN_SUITES = (
+    "ca-certificates | 20250419~deb12u2 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages\n"
+    "ca-certificates | 20230311+deb12u1 | http://deb.debian.org/debian bookworm/main amd64 Packages\n"
+    "     libc6 | 2.36-9+deb12u14 | http://deb.debian.org/debian bookworm/main amd64 Packages"
+)
+
+
+def _refuse_unasked_changes(simulation: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return _engine_script(
+        "refuse_unasked_changes docker.io/trixie", tmp_path, **{"apt-get": simulation, "apt-cache": OWN_SUITES}
+    )
+
+
+def test_an_update_the_machines_own_suites_offer_comes_along_with_the_newer_engine(tmp_path: Path) -> None:
+    """A stock bookworm has ca-certificates at its release version while bookworm-security offers
+    a newer one: installing the engine (which names ca-certificates) upgrades it, as any
+    `apt-get install` would. That is an ordinary update, not a reason to refuse."""
+    result = _refuse_unasked_changes(DOCKER_OF_TRIXIE, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_newer_suites_engine_is_refused_if_it_would_bring_anything_else_from_that_suite(tmp_path: Path) -> None:
     """docker.io of trixie is taken only while bookworm satisfies the rest: should it ever
-    need, say, trixie's glibc, the install stops before it starts, naming what it would upgrade."""
-    docker_only = "Inst docker.io [20.10.24+dfsg1-1] (26.1.5+dfsg1-9 Debian:13.8/stable [amd64])\nInst tini (0.19.0-1)"
-    with_glibc = f"{docker_only}\nInst libc6 [2.36-9+deb12u14] (2.41-12 Debian:13.8/stable [amd64])"
+    need, say, trixie's glibc (an upgrade) or a library bookworm does not have (a new package),
+    the install stops before it starts, naming what would come from trixie."""
+    glibc = f"{DOCKER_OF_TRIXIE}\nInst libc6 [2.36-9+deb12u14] (2.41-12 Debian:13.2/stable [amd64])"
+    new_library = f"{DOCKER_OF_TRIXIE}\nInst libnew1 (1.0-1 Debian:13.2/stable [amd64])"
 
-    allowed = _engine_script("refuse_other_upgrades docker.io/trixie", tmp_path, **{"apt-get": docker_only})
-    refused = _engine_script("refuse_other_upgrades docker.io/trixie", tmp_path, **{"apt-get": with_glibc})
+    for simulation, named in ((glibc, "libc6"), (new_library, "libnew1")):
+        refused = _refuse_unasked_changes(simulation, tmp_path)
+        assert refused.returncode != 0
+        assert f"would also bring {named} from trixie" in refused.stderr
 
-    assert allowed.returncode == 0, allowed.stderr
+
+def test_the_newer_suites_engine_is_refused_if_it_would_remove_anything(tmp_path: Path) -> None:
+    refused = _refuse_unasked_changes(f"Remv podman [4.3.1+ds1-8]\n{DOCKER_OF_TRIXIE}", tmp_path)
     assert refused.returncode != 0
-    assert "would also upgrade libc6" in refused.stderr
+    assert "would remove podman" in refused.stderr
+
+
+def test_when_apt_fails_its_own_message_reaches_the_user(tmp_path: Path) -> None:
+    """apt's words say what is wrong (a held package, a full disk): they are shown, not swallowed."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "apt-get").write_text("#!/bin/sh\necho 'E: Unable to locate package docker-cli' >&2\nexit 100\n")
+    (fake_bin / "apt-get").chmod(0o755)
+    for command in ("install_packages docker.io", "refuse_unasked_changes docker.io/trixie"):
+        result = _engine_script(command, tmp_path)
+        assert result.returncode != 0
+        assert "E: Unable to locate package docker-cli" in result.stderr
+        assert "apt's output above" in result.stderr
 
 
 def test_a_debian_version_with_an_epoch_is_read_by_its_major(tmp_path: Path) -> None:

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Rehearses a newcomer's first commands on pristine machines: the only proof that the README's
+# commands work where nothing was installed by hand.
+#
+#   scripts/rehearse.sh [MACHINE...]    (default: bookworm)
+#
+# Machines:
+#   bookworm            a stock Debian 12: no engine, packages at the release's versions while
+#                       bookworm-updates and bookworm-security offer newer ones
+#   trixie              a stock Debian 13 (Debian's own docker.io is new enough there)
+#   bookworm-engine-20  bookworm with Debian's Docker Engine 20.10 installed and running
+#
+# Each machine is a root file system made with debootstrap (signatures checked with Debian's
+# keyring; cached in $REHEARSAL_CACHE for a week), with the apt sources a stock machine has and
+# what this kind of machine starts with: Debian's Python 3 with venv, git, make, curl,
+# ca-certificates, and a Docker client in /usr/local/bin but no engine. It runs as a privileged
+# container with its own dockerd (its /var/lib/docker on a volume). Into it goes the commit
+# under test (`git archive HEAD`; a tree that is no git work tree goes in without what it
+# ignores), then, in order, what the README tells a newcomer. Each step is printed with its
+# time; a failed step's whole log stays in $REHEARSAL_LOGS. Afterwards the host's engine holds
+# nothing of the rehearsal's: no container, volume or image.
+#
+#   REHEARSAL_TEST_COMMAND   the test command rehearsed (default: the README's `make test`)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/debian.sh
+. "$root/scripts/lib/debian.sh"
+
+REHEARSAL_CACHE=${REHEARSAL_CACHE:-/var/cache/docker-tutorial-rehearsal}
+REHEARSAL_LOGS=${REHEARSAL_LOGS:-$root/reports/rehearsal}
+REHEARSAL_TEST_COMMAND=${REHEARSAL_TEST_COMMAND:-make test}
+REHEARSAL_LABEL=org.example.rehearsal
+# What a stock machine of this kind has that debootstrap's minimal base does not.
+MACHINE_PACKAGES=ca-certificates,curl,git,make,procps,python3,python3-venv
+DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+PAGE_TEXT='Hello from the API container!'
+
+say() { printf 'rehearse: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# --- the host's side: the machine's root file system and its container ---------------------------
+
+ensure_debootstrap() {
+  command -v debootstrap >/dev/null && [ -r "$DEBIAN_KEYRING" ] && return 0
+  say "installing debootstrap and Debian's keyring"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap debian-archive-keyring >/dev/null
+}
+
+# stock_sources SUITE: the apt sources of a stock Debian machine, in the deb822 form it ships.
+stock_sources() {
+  local mirror
+  mirror=$(debian_mirror)
+  printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main\nSigned-By: %s\n\n' \
+    "$mirror" "$1" "$1" "$DEBIAN_KEYRING"
+  printf 'Types: deb\nURIs: %s-security\nSuites: %s-security\nComponents: main\nSigned-By: %s\n' \
+    "${mirror%/}" "$1" "$DEBIAN_KEYRING"
+}
+
+# machine_rootfs SUITE: the path of a tarball of a stock SUITE machine, made if not cached.
+machine_rootfs() {
+  local suite=$1 recipe tarball dir
+  recipe=$( (echo "$suite $MACHINE_PACKAGES $(debian_mirror)"; stock_sources "$suite") | sha256sum | cut -c1-12)
+  tarball=$REHEARSAL_CACHE/$suite-$recipe.tar
+  mkdir -p "$REHEARSAL_CACHE"
+  find "$REHEARSAL_CACHE" -name "$suite-*.tar" -mtime +7 -delete
+  if [ ! -s "$tarball" ]; then
+    ensure_debootstrap
+    dir=$(mktemp -d /var/tmp/rehearsal-rootfs.XXXXXX)
+    say "debootstrap $suite (cached in $REHEARSAL_CACHE for a week)"
+    debootstrap --variant=minbase --force-check-gpg --keyring="$DEBIAN_KEYRING" \
+      --include="$MACHINE_PACKAGES" "$suite" "$dir" "$(debian_mirror)" >"$dir.log" 2>&1 ||
+      { tail -n 20 "$dir.log" >&2; rm -rf "$dir"; die "debootstrap $suite failed (log: $dir.log)"; }
+    rm -f "$dir.log" "$dir/etc/apt/sources.list"
+    stock_sources "$suite" >"$dir/etc/apt/sources.list.d/debian.sources"
+    tar -C "$dir" -cf "$tarball.partial" . && mv "$tarball.partial" "$tarball"
+    rm -rf "$dir"
+  fi
+  echo "$tarball"
+}
+
+# start_machine NAME SUITE: a privileged container of a pristine SUITE machine, running.
+start_machine() {
+  local name=$1 suite=$2 tarball client
+  tarball=$(machine_rootfs "$suite")
+  docker import -q "$tarball" "rehearsal/$name:pristine" >/dev/null
+  docker volume create --label "$REHEARSAL_LABEL=$name" "$name-var-lib-docker" >/dev/null
+  # The engine inside needs the privileges of one and a /var/lib/docker that is no overlayfs.
+  docker create -q --name "$name" --hostname "$suite" --label "$REHEARSAL_LABEL=$name" \
+    --privileged --init -v "$name-var-lib-docker:/var/lib/docker" \
+    -e LANG=C.UTF-8 -w /root "rehearsal/$name:pristine" sleep infinity >/dev/null
+  # A Docker client but no engine, as this kind of machine has.
+  client=$(command -v docker)
+  docker cp -q "$client" "$name:/usr/local/bin/docker"
+  project_tree | docker cp -q - "$name:/root/"
+  docker start "$name" >/dev/null
+}
+
+# project_tree: a tar stream of the commit under test as the folder project/.
+project_tree() {
+  if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git -C "$root" archive --prefix=project/ HEAD
+  else
+    # A copy that is no work tree (the planted-mistake runner's): its files, without what git ignores.
+    tar -C "$root/.." --exclude-vcs-ignores --exclude-vcs -cf - "$(basename "$root")" --transform "s,^$(basename "$root"),project,"
+  fi
+}
+
+remove_machine() {
+  local name=$1
+  docker rm -f -v "$name" >/dev/null 2>&1 || true
+  docker volume rm -f "$name-var-lib-docker" >/dev/null 2>&1 || true
+  docker image rm -f "rehearsal/$name:pristine" >/dev/null 2>&1 || true
+}
+
+# --- steps: what runs inside the machine ----------------------------------------------------------
+
+# step MACHINE TITLE COMMAND: runs COMMAND in the project folder of MACHINE as a newcomer would
+# (a login shell as root), printing its time; its output goes to a log, shown if it fails.
+step() {
+  local machine=$1 title=$2 command=$3 log started
+  log="$REHEARSAL_LOGS/$machine-$(tr -c 'a-zA-Z0-9\n' - <<<"$title" | tr -s -).log"
+  started=$SECONDS
+  if docker exec -w /root/project "$machine" bash -lc "$command" >"$log" 2>&1; then
+    say "[$current_machine] $title: ok ($((SECONDS - started)) s)"
+    rm -f "$log"
+  else
+    say "[$current_machine] $title: FAILED after $((SECONDS - started)) s; the last lines of its log ($log):"
+    tail -n 40 "$log" >&2
+    return 1
+  fi
+}
+
+# What `make up` promises: the page answers on port 8080 with the api's message.
+page_shows_the_api_message="curl -fsS --max-time 10 http://localhost:8080/ | grep -qF '$PAGE_TEXT'"
+# What a second run of the set-up changes on a machine whose engine is new enough: nothing.
+machine_state="{ dpkg-query -W -f '\${Package} \${Version} \${Status}\n'; find /etc/apt -type f -exec md5sum {} +; } | sort | md5sum"
+engine_check_changes_nothing="before=\$($machine_state) && scripts/ensure-engine.sh && [ \"\$($machine_state)\" = \"\$before\" ]"
+nothing_left="[ -z \"\$(docker ps -aq)\" ] && [ -z \"\$(docker volume ls -q)\" ]"
+
+rehearse_stock_machine() {
+  local machine=$1
+  step "$machine" "make up" "make up"
+  step "$machine" "the page shows the api's message on port 8080" "$page_shows_the_api_message"
+  step "$machine" "the set-up run again installs and changes nothing" "$engine_check_changes_nothing"
+  step "$machine" "make down" "make down"
+  step "$machine" "make down leaves no container or volume" "$nothing_left"
+  step "$machine" "$REHEARSAL_TEST_COMMAND" "$REHEARSAL_TEST_COMMAND"
+}
+
+# An engine older than 25 that already runs is someone else's: refused with what to do, kept.
+rehearse_old_engine() {
+  local machine=$1
+  step "$machine" "Debian's docker.io 20.10 installed and running" \
+    "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null &&
+     (nohup dockerd >/var/log/dockerd.log 2>&1 &) && timeout 60 sh -c 'until docker info >/dev/null 2>&1; do sleep 0.2; done'"
+  step "$machine" "make up stops with what to do" \
+    "! make up >/tmp/up.log 2>&1 && cat /tmp/up.log && grep -q 'answers; this project needs 25 or later' /tmp/up.log"
+  step "$machine" "the running engine is left as it was" "dockerd --version | grep -q ' 20\\.10\\.'"
+}
+
+rehearse() {
+  local machine=$1 name
+  name=rehearsal-$machine-$$
+  current_machine=$machine
+  # shellcheck disable=SC2064 # the name, now
+  trap "remove_machine '$name'" EXIT
+  say "[$machine] starting a pristine machine"
+  local started=$SECONDS
+  case "$machine" in
+    bookworm | trixie) start_machine "$name" "$machine" ;;
+    bookworm-engine-20) start_machine "$name" bookworm ;;
+    *) die "no machine '$machine' (bookworm, trixie, bookworm-engine-20)" ;;
+  esac
+  say "[$machine] machine ready ($((SECONDS - started)) s)"
+  case "$machine" in
+    bookworm-engine-20) rehearse_old_engine "$name" ;;
+    *) rehearse_stock_machine "$name" ;;
+  esac
+  remove_machine "$name"
+  trap - EXIT
+  say "[$machine] rehearsed in $((SECONDS - started)) s"
+}
+
+main() {
+  [ "$(id -u)" -eq 0 ] || die "run as root: debootstrap and a privileged machine need it"
+  "$root/scripts/ensure-engine.sh"
+  mkdir -p "$REHEARSAL_LOGS"
+  local machine
+  for machine in "${@:-bookworm}"; do
+    rehearse "$machine"
+  done
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi
