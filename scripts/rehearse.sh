@@ -84,7 +84,7 @@ machine_rootfs() {
 start_machine() {
   local name=$1 suite=$2 tarball client
   tarball=$(machine_rootfs "$suite")
-  docker import -q "$tarball" "rehearsal/$name:pristine" >/dev/null
+  docker import "$tarball" "rehearsal/$name:pristine" >/dev/null
   docker volume create --label "$REHEARSAL_LABEL=$name" "$name-var-lib-docker" >/dev/null
   # The engine inside needs the privileges of one and a /var/lib/docker that is no overlayfs.
   docker create -q --name "$name" --hostname "$suite" --label "$REHEARSAL_LABEL=$name" \
@@ -92,8 +92,8 @@ start_machine() {
     -e LANG=C.UTF-8 -w /root "rehearsal/$name:pristine" sleep infinity >/dev/null
   # A Docker client but no engine, as this kind of machine has.
   client=$(command -v docker)
-  docker cp -q "$client" "$name:/usr/local/bin/docker"
-  project_tree | docker cp -q - "$name:/root/"
+  docker cp "$client" "$name:/usr/local/bin/docker" >/dev/null
+  project_tree | docker cp - "$name:/root/" >/dev/null
   docker start "$name" >/dev/null
 }
 
