@@ -34,6 +34,9 @@ REHEARSAL_LABEL=org.example.rehearsal
 # What a stock machine of this kind has that debootstrap's minimal base does not.
 MACHINE_PACKAGES=ca-certificates,curl,git,make,procps,python3,python3-venv
 DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+# The certificate authorities this site adds to Debian's (a network that inspects TLS has one):
+# a stock machine here trusts them, so the pristine one does too.
+LOCAL_CAS=/usr/local/share/ca-certificates
 PAGE_TEXT='Hello from the API container!'
 
 say() { printf 'rehearse: %s\n' "$*" >&2; }
@@ -61,7 +64,8 @@ stock_sources() {
 # machine_rootfs SUITE: the path of a tarball of a stock SUITE machine, made if not cached.
 machine_rootfs() {
   local suite=$1 recipe tarball dir
-  recipe=$( (echo "$suite $MACHINE_PACKAGES $(debian_mirror)"; stock_sources "$suite") | sha256sum | cut -c1-12)
+  recipe=$( (echo "$suite $MACHINE_PACKAGES $(debian_mirror)"; stock_sources "$suite"; cat "$LOCAL_CAS"/*.crt 2>/dev/null) |
+    sha256sum | cut -c1-12)
   tarball=$REHEARSAL_CACHE/$suite-$recipe.tar
   mkdir -p "$REHEARSAL_CACHE"
   find "$REHEARSAL_CACHE" -name "$suite-*.tar" -mtime +7 -delete
@@ -74,6 +78,10 @@ machine_rootfs() {
       { tail -n 20 "$dir.log" >&2; rm -rf "$dir"; die "debootstrap $suite failed (log: $dir.log)"; }
     rm -f "$dir.log" "$dir/etc/apt/sources.list"
     stock_sources "$suite" >"$dir/etc/apt/sources.list.d/debian.sources"
+    if compgen -G "$LOCAL_CAS/*.crt" >/dev/null; then
+      cp "$LOCAL_CAS"/*.crt "$dir$LOCAL_CAS/"
+      chroot "$dir" update-ca-certificates >/dev/null
+    fi
     tar -C "$dir" -cf "$tarball.partial" . && mv "$tarball.partial" "$tarball"
     rm -rf "$dir"
   fi
