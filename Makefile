@@ -9,7 +9,7 @@ MUTATE_ARGS ?=
 SOAK_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: up down stack-up stack-down logs test unit mutate soak lint type tox lock bench spec spec-results engine images images-and-proxy secrets browser venv clean
+.PHONY: rehearse up down stack-up stack-down logs test unit mutate soak lint type tox lock bench spec spec-results engine images images-and-proxy secrets browser venv clean
 
 up: images secrets ## build and start webapp, api and db; returns when all are healthy
 	docker compose up --build --wait
@@ -38,6 +38,12 @@ test: venv images-and-proxy browser ## the whole specification: unit tests and c
 	rm -f reports/junit.xml reports/junit-swarm.xml
 	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --junitxml=reports/junit.xml $(PYTEST_ARGS)
 	$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m swarm --junitxml=reports/junit-swarm.xml)
+
+# Pristine Debian machines (privileged containers with engines of their own) get the commit
+# under test and run the README's commands: scripts/rehearse.sh, chapter 16. Minutes each.
+rehearse: venv ## the README's commands on a fresh bookworm, and an old engine refused (needs root)
+	mkdir -p reports
+	$(VENV)/bin/python -m pytest -m rehearsal -s --junitxml=reports/junit-rehearsal.xml $(PYTEST_ARGS)
 
 unit: venv ## only the tests that need no Docker engine
 	$(VENV)/bin/python -m pytest -m "not container" $(PYTEST_ARGS)

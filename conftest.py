@@ -44,20 +44,31 @@ def pytest_runtest_makereport(
     return report
 
 
+# Chapters that run in a session of their own, and why.
+RUN_ALONE = {
+    # Joining and leaving a swarm cuts name resolution in the engine's other running
+    # containers (moby/moby#45144), so no other scenario may run beside it.
+    "swarm": "they run alone, with `pytest -m swarm`",
+    # Minutes each, and the README's test command runs inside them: never part of that command.
+    "rehearsal": "they run alone, with `pytest -m rehearsal` (`make rehearse`)",
+}
+
+
 # Last: after -m and -k have chosen the session's scenarios.
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The Swarm chapter runs in a session of its own (`pytest -m swarm`; `make test` runs
-    both). Joining and leaving a swarm cuts name resolution in the engine's other running
-    containers (moby/moby#45144), so no other scenario may run beside it."""
-    swarm = [item for item in items if item.get_closest_marker("swarm")]
-    if not swarm or len(swarm) == len(items):
-        return
-    config.hook.pytest_deselected(items=swarm)
-    items[:] = [item for item in items if not item.get_closest_marker("swarm")]
+    """The Swarm chapter and the fresh-machine rehearsals run in sessions of their own
+    (`make test` runs the Swarm chapter as a second session; `make rehearse` the rehearsals):
+    a session that selects them with other scenarios leaves them out."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"{len(swarm)} Swarm scenario(s) deselected: they run alone, with `pytest -m swarm`")
+    for marker, how in RUN_ALONE.items():
+        alone = [item for item in items if item.get_closest_marker(marker)]
+        if not alone or len(alone) == len(items):
+            continue
+        config.hook.pytest_deselected(items=alone)
+        items[:] = [item for item in items if not item.get_closest_marker(marker)]
+        if reporter is not None:
+            reporter.write_line(f"{len(alone)} {marker} scenario(s) deselected: {how}")
 
 
 @pytest.fixture(autouse=True)

@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
 # Makes sure Debian's Chromium is installed, for the end-to-end scenario of the page
-# (tests/containers/test_12_in_a_browser.py). Never a browser build downloaded by a test
-# tool: the distribution's package, updated with the rest of the system.
+# (tests/containers/test_12_in_a_browser.py), with what its driver needs. Never a browser
+# build downloaded by a test tool: the distribution's package, updated with the rest of the
+# system.
 set -euo pipefail
 
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
 say() { printf 'ensure-browser: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
 
 chromium_present() { [ -x "$CHROMIUM" ]; }
 
-install_chromium() {
-  [ "$(id -u)" = 0 ] || { say "error: $CHROMIUM is missing; install Debian's chromium package (as root: apt-get install chromium)"; exit 1; }
-  say "installing Debian's chromium"
+# Playwright's driver is a Node.js binary that needs libatomic, which a stock Debian lacks.
+driver_libraries_present() { ldconfig -p | grep -q 'libatomic\.so\.1 '; }
+
+# missing_packages: the Debian packages of what is not there yet.
+missing_packages() {
+  chromium_present || echo chromium
+  driver_libraries_present || echo libatomic1
+}
+
+install_packages() {
+  [ "$(id -u)" = 0 ] || die "missing: $*; install Debian's packages (as root: apt-get install $*)"
+  say "installing Debian's $*"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 main() {
-  chromium_present || install_chromium
-  chromium_present || { say "error: no Chromium at $CHROMIUM after installing"; exit 1; }
+  local missing
+  missing=$(missing_packages)
+  # shellcheck disable=SC2086 # one package a word
+  [ -z "$missing" ] || install_packages $missing
+  chromium_present || die "no Chromium at $CHROMIUM after installing"
+  driver_libraries_present || die "no libatomic.so.1 after installing libatomic1"
 }
 
 main "$@"

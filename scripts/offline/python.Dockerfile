@@ -25,7 +25,7 @@ RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d \
  && chmod +x /usr/sbin/policy-rc.d \
  && apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      python3 python3-venv ca-certificates \
+      python3 python3-venv python3-gdbm ca-certificates \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt/* /var/log/dpkg.log \
  && installed=$(python3 -c 'import platform; print(platform.python_version())') \
  && { [ "$installed" = "$PYTHON_VERSION" ] \

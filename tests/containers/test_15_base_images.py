@@ -80,6 +80,20 @@ def test_ssl_and_sqlite3_work(python: DockerContainer) -> None:
     assert (code, output) == (0, "True 42")
 
 
+def test_the_official_images_own_import_test_passes(python: DockerContainer) -> None:
+    """The official images' own test (`python-imports`) imports these modules and round-trips
+    data through the compressors: curses, readline, dbm.gnu (Debian ships it apart, as
+    python3-gdbm), lzma, bz2 and zlib."""
+    check = (
+        "import curses, readline, dbm.gnu, lzma, bz2, zlib; "
+        "data = b'IT WORKS IT WORKS IT WORKS'; "
+        "print(all(m.decompress(m.compress(data)) == data for m in (lzma, bz2, zlib)))"
+    )
+    code, output = exec_output(python, "python3", "-c", check)
+
+    assert (code, output) == (0, "True")
+
+
 def test_the_image_ships_no_compiled_bytecode(images: Images) -> None:
     """No .pyc file comes with the image, as with the official one (an image built on it
     compiles what its own server imports: chapter 2); a fresh container has none before

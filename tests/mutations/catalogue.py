@@ -47,6 +47,8 @@ UNIT_CONFIG = "tests/unit/test_config.py"
 UNIT_SCRIPTS = "tests/unit/test_scripts.py"
 UNIT_ACCESS_LOG = "tests/unit/test_access_log.py"
 UNIT_SWARM = "tests/unit/test_swarm_membership.py"
+CH16 = "tests/containers/test_16_a_fresh_machine.py"
+REHEARSE_BOOKWORM = f"{CH16}::test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green"
 
 MISTAKES: tuple[Mistake, ...] = (
     # --- docker-compose.yml, compose.volume.yml, Makefile: the README's promises ---
@@ -847,6 +849,14 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{CH15}::test_ssl_and_sqlite3_work",),
     ),
     Mistake(
+        name="offline-python-without-gdbm",
+        file="scripts/offline/python.Dockerfile",
+        find=" python3-venv python3-gdbm ca-certificates",
+        replace=" python3-venv ca-certificates",
+        claim="The stand-in Python passes the official images' own import test (dbm.gnu among its modules).",
+        killers=(f"{CH15}::test_the_official_images_own_import_test_passes",),
+    ),
+    Mistake(
         name="offline-python-ships-bytecode",
         file="scripts/offline/python.Dockerfile",
         find="-exec rm -rf '{}' +",
@@ -938,6 +948,40 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=("tests/unit/test_image_names.py::test_the_dockerfiles_default_base_image_is_the_official_one",),
     ),
     # --- the set-up scripts ---
+    # On a pristine machine: each is killed by the rehearsal (chapter 16), which a machine set
+    # up by hand weeks ago cannot do.
+    Mistake(
+        name="browser-driver-library-not-installed",
+        file="scripts/ensure-browser.sh",
+        find="  driver_libraries_present || echo libatomic1\n",
+        replace="",
+        claim="make test installs what the browser scenario's driver needs (libatomic1), which a stock Debian lacks.",
+        killers=(f"{UNIT_SCRIPTS}::test_the_browser_scenario_gets_the_library_its_driver_needs",),
+    ),
+    Mistake(
+        name="companion-update-refused",
+        file="scripts/ensure-engine.sh",
+        find="    $1 == package && $2 == version { found = 1 }\n",
+        replace="    $1 == package && $2 == version && 0 { found = 1 }\n",
+        claim="On a stock bookworm (bookworm-security has a newer ca-certificates), make up installs the engine.",
+        killers=(REHEARSE_BOOKWORM,),
+    ),
+    Mistake(
+        name="debootstrap-not-installed",
+        file="scripts/ensure-images.sh",
+        find="  command -v debootstrap >/dev/null || {\n",
+        replace="  true || {\n",
+        claim="Where no registry answers, make up installs what builds the stand-in images (debootstrap).",
+        killers=(REHEARSE_BOOKWORM,),
+    ),
+    Mistake(
+        name="engine-used-before-its-socket-answers",
+        file="scripts/ensure-engine.sh",
+        find="  until engine_answers; do\n",
+        replace="  until true; do\n",
+        claim="The engine the set-up starts is waited for until it answers, before anything uses it.",
+        killers=(REHEARSE_BOOKWORM,),
+    ),
     Mistake(
         name="engine-older-than-25-accepted",
         file="scripts/ensure-engine.sh",
@@ -967,8 +1011,10 @@ MISTAKES: tuple[Mistake, ...] = (
         file="scripts/ensure-engine.sh",
         find='  [ -z "$foreign" ] ||\n',
         replace="  true ||\n",
-        claim="trixie's docker.io is installed only when nothing but Docker's own packages would come from trixie with it.",
-        killers=(f"{UNIT_SCRIPTS}::test_the_newer_suites_engine_is_refused_if_it_would_bring_anything_else_from_that_suite",),
+        claim="trixie's docker.io is installed only when nothing but Docker's own packages would come from trixie.",
+        killers=(
+            f"{UNIT_SCRIPTS}::test_the_newer_suites_engine_is_refused_if_it_would_bring_anything_else_from_that_suite",
+        ),
     ),
     Mistake(
         name="newer-suite-may-remove-packages",

@@ -579,8 +579,8 @@ def _run_mistake(
             failure = build_stand_ins(project, workdir, env, options, children)
             if failure:
                 return replace(base, detail=failure)
-        # The whole suite leaves the engine-wide chapters out (they run alone): their killers then.
-        tests = () if options.whole_suite and not runs_alone(mistake) else mistake.killers
+        # The whole suite leaves the chapters of their own sessions out: their killers then.
+        tests = () if options.whole_suite and not in_own_session(mistake) else mistake.killers
         run = run_tests(project, workdir, tests, env, options, children)
         return classify(mistake, run.exit_code, run.failed, run.tail, options.timeout)
     finally:
@@ -593,7 +593,7 @@ def run_baseline(
 ) -> PytestRun | None:
     """The tests the mutants will run, on the unmutated copy; None when there is nothing to run.
     (The engine-wide chapters' killers are left out: they cannot share a session with others.)"""
-    killers = list(dict.fromkeys(k for m in mistakes if not m.equivalent and not runs_alone(m) for k in m.killers))
+    killers = list(dict.fromkeys(k for m in mistakes if not m.equivalent and not in_own_session(m) for k in m.killers))
     if not killers and not options.whole_suite:
         return None
     workdir = Path(tempfile.mkdtemp(prefix="baseline-", dir=workroot))
@@ -651,10 +651,18 @@ def run_all(
 # Scenarios that change the engine itself: joining or leaving a swarm cuts name resolution in
 # the engine's other containers (moby/moby#45144), so nothing may run beside them.
 ENGINE_WIDE_CHAPTERS = ("tests/containers/test_14_swarm.py",)
+# Chapters that a session of other scenarios leaves out (conftest.RUN_ALONE): the engine-wide ones,
+# and the fresh-machine rehearsals (minutes each, in machines of their own, so they may run beside
+# other mistakes).
+OWN_SESSION_CHAPTERS = (*ENGINE_WIDE_CHAPTERS, "tests/containers/test_16_a_fresh_machine.py")
 
 
 def runs_alone(mistake: Mistake) -> bool:
     return any(killer.startswith(ENGINE_WIDE_CHAPTERS) for killer in mistake.killers)
+
+
+def in_own_session(mistake: Mistake) -> bool:
+    return any(killer.startswith(OWN_SESSION_CHAPTERS) for killer in mistake.killers)
 
 
 # --- command line ---------------------------------------------------------------------------------

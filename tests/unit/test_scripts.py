@@ -204,3 +204,39 @@ def test_the_secrets_are_made_once_at_random_in_a_private_folder(tmp_path: Path)
     assert all(len(password.strip()) >= 20 for password in first.values())
     assert stat.S_IMODE(secrets.stat().st_mode) == 0o700
     assert {stat.S_IMODE((secrets / name).stat().st_mode) for name in first} == {0o644}
+
+
+def test_the_browser_scenario_gets_the_library_its_driver_needs(tmp_path: Path) -> None:
+    """Playwright's driver, a Node.js binary, needs libatomic.so.1, which a stock Debian does
+    not have (found by the rehearsal on a fresh bookworm): ensure-browser.sh installs it with
+    Chromium, and only what is missing."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    installed = tmp_path / "installed"
+    scripts = {
+        # ldconfig lists libatomic once apt-get has "installed" libatomic1.
+        "ldconfig": f"#!/bin/sh\ngrep -q libatomic1 {installed} 2>/dev/null && echo '\tlibatomic.so.1 (x) => /x'\n",
+        "apt-get": f'#!/bin/sh\n[ "$1" = install ] && echo "$@" >>{installed}\nexit 0\n',
+        "chromium": "#!/bin/sh\n",
+    }
+    for name, text in scripts.items():
+        (fake_bin / name).write_text(text)
+        (fake_bin / name).chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake_bin}:{os.environ['PATH']}", "CHROMIUM": str(fake_bin / "chromium")}
+
+    def ensure() -> subprocess.CompletedProcess[str]:
+        command = ["scripts/ensure-browser.sh"]
+        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=10)
+
+    first = ensure()
+    if os.geteuid() != 0:
+        # Without root it installs nothing: it says what to install.
+        assert first.returncode != 0
+        assert "missing: libatomic1; install Debian's packages" in first.stderr
+        return
+    second = ensure()
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert installed.read_text().split()[-1:] == ["libatomic1"]
+    assert len(installed.read_text().splitlines()) == 1

@@ -1,0 +1,94 @@
+"""Chapter 16 (appendix). A fresh machine: the README's commands where nothing was installed
+by hand. A machine that has been worked on for weeks hides a missing install step; these
+scenarios start pristine Debian machines (debootstrap, in a privileged container with an
+engine of its own: scripts/rehearse.sh), put the commit under test into them and run what the
+README tells a newcomer. They take minutes: run them alone with `pytest -m rehearsal`
+(`make rehearse`)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from tests.support.environment import ROOT
+
+pytestmark = [pytest.mark.rehearsal, pytest.mark.timeout(1800)]
+
+
+# The suite's own settings (image names, testcontainers') are the host's, not the machine's.
+NOT_FOR_THE_MACHINE = ("PYTEST_", "TC_", "TESTCONTAINERS_")
+REHEARSAL_SECONDS = 1700
+
+
+def rehearse(machine: str) -> str:
+    """Runs the rehearsal of `machine` and returns what it printed; fails with its steps and the
+    last lines of the failed step's log. Stopped (a timeout, Ctrl-C), it is told to stop and
+    given time to remove its machine."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(NOT_FOR_THE_MACHINE)}
+    env["REHEARSAL_LOGS"] = str(ROOT / "reports" / "rehearsal")
+    process = subprocess.Popen(
+        ["scripts/rehearse.sh", machine],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stderr is not None
+    stop = threading.Timer(REHEARSAL_SECONDS, os.killpg, (process.pid, signal.SIGTERM))
+    stop.start()
+    lines = []
+    try:
+        for line in process.stderr:
+            sys.stderr.write(line)  # each step as it ends (`pytest -s`), else in the report
+            lines.append(line)
+        process.wait()
+    finally:
+        stop.cancel()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=60)
+    output = "".join(lines)
+    assert process.returncode == 0, f"the rehearsal on {machine} failed:\n{output[-6000:]}"
+    return output
+
+
+def steps_passed(output: str) -> list[str]:
+    return re.findall(r"^rehearse: \[[^]]+\] (.+): ok \(\d+ s\)$", output, flags=re.MULTILINE)
+
+
+def test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green() -> None:
+    """On Debian bookworm as it is installed (no engine; packages at the release's versions while
+    its -updates and -security suites offer newer ones), from the commit alone: `make up`
+    serves the page with the api's message on port 8080, a second run of the set-up installs
+    and changes nothing, `make down` leaves no container or volume, and the README's test
+    command is green: for the browser chapter (the one that needs most of the machine) and the
+    unit tests, or whole with REHEARSAL_WHOLE_SUITE=1."""
+    output = rehearse("bookworm")
+
+    steps = steps_passed(output)
+    assert steps[:5] == [
+        "make up",
+        "the page shows the api's message on port 8080",
+        "the set-up run again installs and changes nothing",
+        "make down",
+        "make down leaves no container or volume",
+    ]
+    assert steps[5] in ("make test", "make test PYTEST_ARGS=tests/containers/test_12_in_a_browser.py")
+
+
+def test_an_engine_older_than_25_that_runs_is_refused_with_what_to_do_and_left_alone() -> None:
+    """Where Debian's Docker Engine 20.10 is installed and running, `make up` stops with a
+    message that names the engine's version and what to do; the running engine is not
+    replaced."""
+    output = rehearse("bookworm-engine-20")
+
+    assert "make up stops with what to do: ok" in output
+    assert "the running engine is left as it was: ok" in output
