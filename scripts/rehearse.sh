@@ -180,7 +180,8 @@ rehearse_old_engine() {
      (nohup dockerd >/var/log/dockerd.log 2>&1 &) && timeout 60 sh -c 'until docker info >/dev/null 2>&1; do sleep 0.2; done'"
   step "$machine" "make up stops with what to do" \
     "! make up >/tmp/up.log 2>&1 && cat /tmp/up.log && grep -q 'answers; this project needs 25 or later' /tmp/up.log"
-  step "$machine" "the running engine is left as it was" "dockerd --version | grep -q ' 20\\.10\\.'"
+  step "$machine" "the running engine is left as it was" \
+    "docker version --format '{{.Server.Version}}' | grep -q '^20\\.10\\.' && dockerd --version | grep -q ' 20\\.10\\.'"
 }
 
 rehearse() {

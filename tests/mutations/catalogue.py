@@ -49,6 +49,7 @@ UNIT_ACCESS_LOG = "tests/unit/test_access_log.py"
 UNIT_SWARM = "tests/unit/test_swarm_membership.py"
 CH16 = "tests/containers/test_16_a_fresh_machine.py"
 REHEARSE_BOOKWORM = f"{CH16}::test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green"
+REHEARSE_OLD_ENGINE = f"{CH16}::test_an_engine_older_than_25_that_runs_is_refused_with_what_to_do_and_left_alone"
 
 MISTAKES: tuple[Mistake, ...] = (
     # --- docker-compose.yml, compose.volume.yml, Makefile: the README's promises ---
@@ -973,6 +974,14 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="  true || {\n",
         claim="Where no registry answers, make up installs what builds the stand-in images (debootstrap).",
         killers=(REHEARSE_BOOKWORM,),
+    ),
+    Mistake(
+        name="running-engine-version-not-checked",
+        file="scripts/ensure-engine.sh",
+        find="  require_new_enough_engine\n  ensure_compose\n",
+        replace="  ensure_compose\n",
+        claim="Where an engine older than 25 already runs, make up stops with what to do and leaves it alone.",
+        killers=(REHEARSE_OLD_ENGINE,),
     ),
     Mistake(
         name="engine-used-before-its-socket-answers",
