@@ -40,7 +40,7 @@ test: venv images-and-proxy browser ## the whole specification: unit tests and c
 	$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m swarm --junitxml=reports/junit-swarm.xml)
 
 # Pristine Debian machines (privileged containers with engines of their own) get the commit
-# under test and run the README's commands: scripts/rehearse.sh, chapter 16. Minutes each.
+# under test and run the README's commands: scripts/rehearse.sh, chapter 17. Minutes each.
 rehearse: venv ## the README's commands on a fresh bookworm, and an old engine refused (needs root)
 	mkdir -p reports
 	$(VENV)/bin/python -m pytest -m rehearsal -s --junitxml=reports/junit-rehearsal.xml $(PYTEST_ARGS)

@@ -37,11 +37,33 @@ class Settings:
     web_concurrency: int
     web_threads: int
     db_statement_timeout: float
+    db_max_connections: int
 
     @property
     def pool_size(self) -> int:
         """Connections a worker may hold: one per request thread, one for the startup wait."""
         return self.web_threads + 1
+
+    def resolved(self) -> dict[str, str]:
+        """Each setting under its variable's name, as this process resolved it (given or the
+        default; the database without its password): logged at start, so what a container
+        runs with can be read, defaults included."""
+        return {
+            "DATABASE": self.database_description,
+            "API_URL": self.api_url,
+            "API_CONNECT_TIMEOUT": f"{self.api_connect_timeout:g}",
+            "API_READ_TIMEOUT": f"{self.api_read_timeout:g}",
+            "DB_CONNECT_TIMEOUT": str(self.db_connect_timeout),
+            "DB_STARTUP_DEADLINE": f"{self.db_startup_deadline:g}",
+            "DB_RETRY_INITIAL_DELAY": f"{self.db_retry_initial_delay:g}",
+            "DB_RETRY_MAX_DELAY": f"{self.db_retry_max_delay:g}",
+            "VISITS_PAGE_SIZE": str(self.visits_page_size),
+            "DISPLAY_TIMEZONE": str(self.display_timezone),
+            "DB_STATEMENT_TIMEOUT": f"{self.db_statement_timeout:g}",
+            "WEB_CONCURRENCY": str(self.web_concurrency),
+            "WEB_THREADS": str(self.web_threads),
+            "DB_MAX_CONNECTIONS": str(self.db_max_connections),
+        }
 
     @property
     def database_description(self) -> str:
@@ -161,4 +183,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         web_concurrency=web_concurrency,
         web_threads=web_threads,
         db_statement_timeout=read.number("DB_STATEMENT_TIMEOUT", 5.0, minimum=0.1, maximum=600),
+        db_max_connections=budget,
     )

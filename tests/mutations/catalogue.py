@@ -47,9 +47,11 @@ UNIT_CONFIG = "tests/unit/test_config.py"
 UNIT_SCRIPTS = "tests/unit/test_scripts.py"
 UNIT_ACCESS_LOG = "tests/unit/test_access_log.py"
 UNIT_SWARM = "tests/unit/test_swarm_membership.py"
-CH16 = "tests/containers/test_16_a_fresh_machine.py"
-REHEARSE_BOOKWORM = f"{CH16}::test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green"
-REHEARSE_OLD_ENGINE = f"{CH16}::test_an_engine_older_than_25_that_runs_is_refused_with_what_to_do_and_left_alone"
+UNIT_DEFAULTS = "tests/unit/test_defaults.py"
+CH16 = "tests/containers/test_16_defaults.py"
+CH17 = "tests/containers/test_17_a_fresh_machine.py"
+REHEARSE_BOOKWORM = f"{CH17}::test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green"
+REHEARSE_OLD_ENGINE = f"{CH17}::test_an_engine_older_than_25_that_runs_is_refused_with_what_to_do_and_left_alone"
 
 MISTAKES: tuple[Mistake, ...] = (
     # --- docker-compose.yml, compose.volume.yml, Makefile: the README's promises ---
@@ -949,7 +951,7 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=("tests/unit/test_image_names.py::test_the_dockerfiles_default_base_image_is_the_official_one",),
     ),
     # --- the set-up scripts ---
-    # On a pristine machine: each is killed by the rehearsal (chapter 16), which a machine set
+    # On a pristine machine: each is killed by the rehearsal (chapter 17), which a machine set
     # up by hand weeks ago cannot do.
     Mistake(
         name="browser-driver-library-not-installed",
@@ -1073,6 +1075,213 @@ MISTAKES: tuple[Mistake, ...] = (
         replace='read.integer("VISITS_PAGE_SIZE", 1,',
         claim="Reloading the page adds the new visit to the visible table.",
         killers=(f"{CH12}::test_a_person_sees_the_page_a_new_row_on_reload_and_a_banner_when_the_api_stops",),
+    ),
+    # --- defaults (docs/configuration.md): each row's default changed where it is set ---
+    Mistake(
+        name="default-page-size-5",
+        file="app/config.py",
+        find='read.integer("VISITS_PAGE_SIZE", 20,',
+        replace='read.integer("VISITS_PAGE_SIZE", 5,',
+        claim="A page shows the newest 20 visits when nothing is set.",
+        killers=(f"{CH16}::test_by_default_a_page_lists_the_newest_20_visits_with_times_in_utc",),
+    ),
+    Mistake(
+        name="default-time-zone-berlin",
+        file="app/config.py",
+        find='read.text("DISPLAY_TIMEZONE", "UTC")',
+        replace='read.text("DISPLAY_TIMEZONE", "Europe/Berlin")',
+        claim="Visit times are shown in UTC when nothing is set.",
+        killers=(f"{CH16}::test_by_default_a_page_lists_the_newest_20_visits_with_times_in_utc",),
+    ),
+    Mistake(
+        name="default-backoff-cap-30-s",
+        file="app/config.py",
+        find='read.number("DB_RETRY_MAX_DELAY", 2.0,',
+        replace='read.number("DB_RETRY_MAX_DELAY", 30.0,',
+        claim="With nothing set, a late database is reached within one 2 s step of the startup retry.",
+        killers=(f"{CH08}::test_the_webapp_is_ready_within_a_backoff_step_of_the_database_and_before_any_request",),
+    ),
+    Mistake(
+        name="default-first-retry-after-1-s",
+        file="app/config.py",
+        find='read.number("DB_RETRY_INITIAL_DELAY", 0.1,',
+        replace='read.number("DB_RETRY_INITIAL_DELAY", 1.0,',
+        claim="With nothing set, the startup retry tries again a tenth of a second after its first attempt.",
+        killers=(f"{CH08}::test_the_webapp_is_ready_within_a_backoff_step_of_the_database_and_before_any_request",),
+    ),
+    Mistake(
+        name="default-api-read-timeout-3-s",
+        file="app/config.py",
+        find='read.number("API_READ_TIMEOUT", 2.0,',
+        replace='read.number("API_READ_TIMEOUT", 3.0,',
+        claim="With nothing set, an api that never answers costs the page 2 s of reading at most.",
+        killers=(f"{CH13}::test_a_hostile_api_container_costs_the_page_only_its_timeouts[silent]",),
+    ),
+    Mistake(
+        name="default-startup-deadline-10-s",
+        file="app/config.py",
+        find='read.number("DB_STARTUP_DEADLINE", 30.0,',
+        replace='read.number("DB_STARTUP_DEADLINE", 10.0,',
+        claim="With nothing set, the startup retry goes on for 30 s.",
+        killers=(f"{CH16}::test_a_webapp_given_only_its_credentials_runs_with_every_documented_default",),
+    ),
+    Mistake(
+        name="default-statement-timeout-30-s",
+        file="app/config.py",
+        find='read.number("DB_STATEMENT_TIMEOUT", 5.0,',
+        replace='read.number("DB_STATEMENT_TIMEOUT", 30.0,',
+        claim="With nothing set, a query may run or wait for 5 s.",
+        killers=(f"{CH16}::test_a_webapp_given_only_its_credentials_runs_with_every_documented_default",),
+    ),
+    Mistake(
+        name="default-three-webapp-workers",
+        file="app/config.py",
+        find='read.integer("WEB_CONCURRENCY", 2,',
+        replace='read.integer("WEB_CONCURRENCY", 3,',
+        claim="With nothing set, the webapp runs two gunicorn workers.",
+        killers=(f"{CH16}::test_a_webapp_given_only_its_credentials_runs_with_every_documented_default",),
+    ),
+    Mistake(
+        name="default-eight-threads",
+        file="app/config.py",
+        find='read.integer("WEB_THREADS", 4,',
+        replace='read.integer("WEB_THREADS", 8,',
+        claim="With nothing set, each webapp worker has four request threads.",
+        killers=(f"{CH16}::test_a_webapp_given_only_its_credentials_runs_with_every_documented_default",),
+    ),
+    Mistake(
+        name="default-connection-budget-900",
+        file="app/config.py",
+        find='read.integer("DB_MAX_CONNECTIONS", 90,',
+        replace='read.integer("DB_MAX_CONNECTIONS", 900,',
+        claim="With nothing set, the webapp may use 90 database connections in all.",
+        killers=(f"{CH16}::test_a_webapp_given_only_its_credentials_runs_with_every_documented_default",),
+    ),
+    Mistake(
+        name="default-database-host-database",
+        file="app/config.py",
+        find='host=read.text("POSTGRES_HOST", "db"),',
+        replace='host=read.text("POSTGRES_HOST", "database"),',
+        claim='With nothing set, the webapp finds its database by the name "db".',
+        killers=(f"{CH16}::test_a_webapp_given_only_its_credentials_runs_with_every_documented_default",),
+    ),
+    Mistake(
+        name="default-database-port-5433",
+        file="app/config.py",
+        find='port=read.integer("POSTGRES_PORT", 5432,',
+        replace='port=read.integer("POSTGRES_PORT", 5433,',
+        claim="With nothing set, the webapp reaches its database on port 5432.",
+        killers=(f"{CH16}::test_a_webapp_given_only_its_credentials_runs_with_every_documented_default",),
+    ),
+    Mistake(
+        name="default-database-user-root",
+        file="app/config.py",
+        find='username=read.text("POSTGRES_USER", "postgres"),',
+        replace='username=read.text("POSTGRES_USER", "root"),',
+        claim="With nothing set, the webapp logs in as postgres, the postgres image's default user.",
+        killers=(
+            f"{UNIT_DEFAULTS}::test_the_webapp_needs_nothing_but_a_password_and_its_database_is_named_after_its_user",
+        ),
+    ),
+    Mistake(
+        name="default-database-not-named-after-the-user",
+        file="app/config.py",
+        find='database=read.text("POSTGRES_DB", read.text("POSTGRES_USER", "postgres")),',
+        replace='database=read.text("POSTGRES_DB", "postgres"),',
+        claim="With no POSTGRES_DB, the database is named after the user, as the postgres image names it.",
+        killers=(
+            f"{UNIT_DEFAULTS}::test_the_webapp_needs_nothing_but_a_password_and_its_database_is_named_after_its_user",
+        ),
+    ),
+    Mistake(
+        name="default-database-password-postgres",
+        file="app/config.py",
+        find='password=read.text("POSTGRES_PASSWORD"),',
+        replace='password=read.text("POSTGRES_PASSWORD", "postgres"),',
+        claim="The webapp has no default password: without one it stops at start, naming it.",
+        killers=(
+            f"{UNIT_DEFAULTS}::test_the_webapp_needs_nothing_but_a_password_and_its_database_is_named_after_its_user",
+        ),
+    ),
+    Mistake(
+        name="default-api-workers-one",
+        file="api/gunicorn_conf.py",
+        find='workers = int(os.environ.get("WEB_CONCURRENCY", "2"))',
+        replace='workers = int(os.environ.get("WEB_CONCURRENCY", "1"))',
+        claim="With nothing set, the api runs two gunicorn workers.",
+        killers=(f"{CH16}::test_an_api_given_nothing_boots_two_workers",),
+    ),
+    Mistake(
+        name="compose-default-database-not-visits",
+        file="docker-compose.yml",
+        find="webapp_db_password\n      POSTGRES_DB: ${POSTGRES_DB:-visits}\n",
+        replace="webapp_db_password\n      POSTGRES_DB: ${POSTGRES_DB:-tutorial}\n",
+        claim="The webapp's database is visits unless POSTGRES_DB says otherwise, the same for every service.",
+        killers=(f"{UNIT_DEFAULTS}::test_every_compose_default_is_the_documented_one_wherever_it_is_written",),
+    ),
+    Mistake(
+        name="compose-default-webapp-role-renamed",
+        file="docker-compose.yml",
+        find="      POSTGRES_USER: ${WEBAPP_DB_USER:-webapp}\n      POSTGRES_PASSWORD_FILE: /run/secrets/webapp",
+        replace="      POSTGRES_USER: ${WEBAPP_DB_USER:-web}\n      POSTGRES_PASSWORD_FILE: /run/secrets/webapp",
+        claim="The webapp's role is webapp unless WEBAPP_DB_USER says otherwise, the same for every service.",
+        killers=(f"{UNIT_DEFAULTS}::test_every_compose_default_is_the_documented_one_wherever_it_is_written",),
+    ),
+    Mistake(
+        name="compose-default-superuser-renamed",
+        file="docker-compose.yml",
+        find="      POSTGRES_USER: ${POSTGRES_USER:-postgres}\n",
+        replace="      POSTGRES_USER: ${POSTGRES_USER:-admin}\n",
+        claim="The database's superuser is postgres unless POSTGRES_USER says otherwise.",
+        killers=(f"{UNIT_DEFAULTS}::test_every_compose_default_is_the_documented_one_wherever_it_is_written",),
+    ),
+    Mistake(
+        name="compose-default-webapp-image-latest",
+        file="docker-compose.yml",
+        find="    image: ${WEBAPP_IMAGE:-docker-tutorial/webapp:dev}\n",
+        replace="    image: ${WEBAPP_IMAGE:-docker-tutorial/webapp:latest}\n",
+        claim="The webapp's image is docker-tutorial/webapp:dev unless WEBAPP_IMAGE says otherwise.",
+        killers=(f"{UNIT_DEFAULTS}::test_every_compose_default_is_the_documented_one_wherever_it_is_written",),
+    ),
+    Mistake(
+        name="compose-default-api-image-latest",
+        file="docker-compose.yml",
+        find="    image: ${API_IMAGE:-docker-tutorial/api:dev}\n",
+        replace="    image: ${API_IMAGE:-docker-tutorial/api:latest}\n",
+        claim="The api's image is docker-tutorial/api:dev unless API_IMAGE says otherwise.",
+        killers=(f"{UNIT_DEFAULTS}::test_every_compose_default_is_the_documented_one_wherever_it_is_written",),
+    ),
+    Mistake(
+        name="compose-default-python-image-drifts",
+        file="docker-compose.yml",
+        find="      context: .\n      args:\n        PYTHON_IMAGE: ${PYTHON_IMAGE:-python:3.13-slim-trixie}\n",
+        replace="      context: .\n      args:\n        PYTHON_IMAGE: ${PYTHON_IMAGE:-python:3.12-slim}\n",
+        claim="Both Python images build on python:3.13-slim-trixie unless PYTHON_IMAGE says otherwise.",
+        killers=(f"{UNIT_DEFAULTS}::test_every_compose_default_is_the_documented_one_wherever_it_is_written",),
+    ),
+    Mistake(
+        name="compose-default-postgres-image-drifts",
+        file="docker-compose.yml",
+        find="    image: ${POSTGRES_IMAGE:-postgres:17-trixie}\n",
+        replace="    image: ${POSTGRES_IMAGE:-postgres:16}\n",
+        claim="The database is postgres:17-trixie unless POSTGRES_IMAGE says otherwise.",
+        killers=(f"{UNIT_DEFAULTS}::test_every_compose_default_is_the_documented_one_wherever_it_is_written",),
+    ),
+    Mistake(
+        name="stack-default-proxy-port-80",
+        file="swarm/stack.yml",
+        find="published: ${PROXY_PORT:-8080}",
+        replace="published: ${PROXY_PORT:-80}",
+        claim="The Swarm stack's proxy is published on 8080 unless PROXY_PORT says otherwise.",
+        killers=(f"{UNIT_DEFAULTS}::test_every_compose_default_is_the_documented_one_wherever_it_is_written",),
+    ),
+    Mistake(
+        name="stack-default-nginx-image-drifts",
+        file="swarm/stack.yml",
+        find="${NGINX_IMAGE:-nginx:1.27-alpine}",
+        replace="${NGINX_IMAGE:-nginx:latest}",
+        claim="The Swarm stack's proxy is nginx:1.27-alpine unless NGINX_IMAGE says otherwise.",
+        killers=(f"{UNIT_DEFAULTS}::test_every_compose_default_is_the_documented_one_wherever_it_is_written",),
     ),
     # --- the Swarm stack (swarm/): replicas, the proxy, rolling updates ---
     Mistake(

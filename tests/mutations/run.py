@@ -654,7 +654,7 @@ ENGINE_WIDE_CHAPTERS = ("tests/containers/test_14_swarm.py",)
 # Chapters that a session of other scenarios leaves out (conftest.RUN_ALONE): the engine-wide ones,
 # and the fresh-machine rehearsals (minutes each, in machines of their own, so they may run beside
 # other mistakes).
-OWN_SESSION_CHAPTERS = (*ENGINE_WIDE_CHAPTERS, "tests/containers/test_16_a_fresh_machine.py")
+OWN_SESSION_CHAPTERS = (*ENGINE_WIDE_CHAPTERS, "tests/containers/test_17_a_fresh_machine.py")
 
 
 def runs_alone(mistake: Mistake) -> bool:

@@ -1,4 +1,4 @@
-"""Chapter 16 (appendix). A fresh machine: the README's commands where nothing was installed
+"""Chapter 17 (appendix). A fresh machine: the README's commands where nothing was installed
 by hand. A machine that has been worked on for weeks hides a missing install step; these
 scenarios start pristine Debian machines (debootstrap, in a privileged container with an
 engine of its own: scripts/rehearse.sh), put the commit under test into them and run what the

@@ -1,0 +1,71 @@
+"""Defaults are claims: docs/configuration.md states what a user gets by setting nothing, and
+these tests hold it to the code. A default in backticks is set, as written, on top of an empty
+environment and must change nothing; every variable read has its row, and every row is read."""
+
+from __future__ import annotations
+
+import re
+import runpy
+
+import pytest
+
+from app.config import ConfigError, load_settings
+from tests.support.defaults import API_DEFAULTS, COMPOSE_DEFAULTS, WEBAPP_DEFAULTS
+from tests.support.environment import ROOT
+
+WEBAPP_SETTINGS = ROOT / "app" / "config.py"
+API_SETTINGS = ROOT / "api" / "gunicorn_conf.py"
+COMPOSE_FILES = [ROOT / "docker-compose.yml", ROOT / "compose.volume.yml", ROOT / "swarm" / "stack.yml"]
+# The one setting with no default; anything else may be left unset.
+REQUIRED = {"POSTGRES_PASSWORD": "a password"}
+WEBAPP = WEBAPP_DEFAULTS
+COMPOSE = COMPOSE_DEFAULTS
+
+
+def test_every_setting_the_webapp_reads_has_its_row_and_every_row_is_read() -> None:
+    read = set(re.findall(r'read\.(?:text|number|integer)\(\s*"([A-Z_]+)"', WEBAPP_SETTINGS.read_text()))
+    assert set(WEBAPP) == read
+
+
+@pytest.mark.parametrize("variable", [v for v, default in WEBAPP.items() if default is not None])
+def test_the_webapps_documented_default_is_its_default(variable: str) -> None:
+    """Setting the documented value changes nothing: it is what a user who sets nothing gets."""
+    default = WEBAPP[variable]
+    assert default is not None
+    assert load_settings({**REQUIRED, variable: default}) == load_settings(REQUIRED)
+
+
+def test_the_webapp_needs_nothing_but_a_password_and_its_database_is_named_after_its_user() -> None:
+    """Where the page says the default in words: no DATABASE_URL (the parts are used), a
+    password that must be given, and a database named after the user, as the postgres image
+    names it."""
+    in_words = [variable for variable, default in WEBAPP.items() if default is None]
+    assert in_words == ["DATABASE_URL", "POSTGRES_PASSWORD", "POSTGRES_DB"]
+    with pytest.raises(ConfigError, match="POSTGRES_PASSWORD is not set"):
+        load_settings({})
+    assert load_settings(REQUIRED).database_url.database == "postgres"
+    assert load_settings({**REQUIRED, "POSTGRES_USER": "someone"}).database_url.database == "someone"
+
+
+def test_the_apis_documented_defaults_are_its_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The api's gunicorn settings, read with none of its variables set."""
+    for variable in API_DEFAULTS:
+        monkeypatch.delenv(variable, raising=False)
+    settings = runpy.run_path(str(API_SETTINGS))
+    assert set(re.findall(r'environ\.get\("([A-Z_]+)"', API_SETTINGS.read_text())) == set(API_DEFAULTS)
+    assert str(settings["workers"]) == API_DEFAULTS["WEB_CONCURRENCY"]
+
+
+def compose_defaults() -> dict[str, set[str]]:
+    """variable -> every default the Compose files give it (`${NAME:-default}`)."""
+    found: dict[str, set[str]] = {}
+    for path in COMPOSE_FILES:
+        for name, default in re.findall(r"\$\{([A-Z_]+):-([^}]*)\}", path.read_text(encoding="utf-8")):
+            found.setdefault(name, set()).add(default)
+    return found
+
+
+def test_every_compose_default_is_the_documented_one_wherever_it_is_written() -> None:
+    """A variable the Compose files use in several places has one default in all of them, the
+    documented one; every variable they read with a default has its row, and every row is read."""
+    assert compose_defaults() == {variable: {default} for variable, default in COMPOSE.items()}
