@@ -28,13 +28,16 @@ def test_a_webapp_given_only_its_credentials_runs_with_every_documented_default(
     webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
     """Given nothing but the database's user, password and name, the webapp reaches the
-    database at "db", port 5432, and logs at start the settings it resolved: each is the
+    database at "db", port 5432, and logs at start the settings it resolved (the password
+    left out): each is the
     documented default (the startup deadline, the statement timeout, threads and the connection
     budget among them, which take too long to see otherwise). Two gunicorn workers boot."""
     with webapp_container(webapp_image, network, **CREDENTIALS_ONLY) as webapp:
         wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)
-        logged = SETTINGS_LINE.search(container_logs(webapp)())
+        log = container_logs(webapp)()
+        logged = SETTINGS_LINE.search(log)
         assert logged, "no settings line in the webapp's log"
+        assert CREDENTIALS_ONLY["POSTGRES_PASSWORD"] not in log
         resolved = dict(pair.split("=", 1) for pair in logged.group(1).split())
 
         documented: dict[str, str] = {

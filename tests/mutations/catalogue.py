@@ -1078,6 +1078,22 @@ MISTAKES: tuple[Mistake, ...] = (
     ),
     # --- defaults (docs/configuration.md): each row's default changed where it is set ---
     Mistake(
+        name="resolved-settings-not-logged",
+        file="app/serve.py",
+        find='    print("settings: "',
+        replace='    print("configured: "',
+        claim="At start the webapp logs one line of the settings it resolved.",
+        killers=(f"{CH16}::test_a_webapp_given_only_its_credentials_runs_with_every_documented_default",),
+    ),
+    Mistake(
+        name="resolved-settings-show-the-password",
+        file="app/config.py",
+        find="render_as_string(hide_password=True)",
+        replace="render_as_string(hide_password=False)",
+        claim="The settings the webapp logs leave the database password out.",
+        killers=(f"{CH16}::test_a_webapp_given_only_its_credentials_runs_with_every_documented_default",),
+    ),
+    Mistake(
         name="default-page-size-5",
         file="app/config.py",
         find='read.integer("VISITS_PAGE_SIZE", 20,',
@@ -1179,9 +1195,7 @@ MISTAKES: tuple[Mistake, ...] = (
         find='username=read.text("POSTGRES_USER", "postgres"),',
         replace='username=read.text("POSTGRES_USER", "root"),',
         claim="With nothing set, the webapp logs in as postgres, the postgres image's default user.",
-        killers=(
-            f"{UNIT_DEFAULTS}::test_the_webapp_needs_nothing_but_a_password_and_its_database_is_named_after_its_user",
-        ),
+        killers=(f"{UNIT_DEFAULTS}::test_the_webapps_documented_default_is_its_default[POSTGRES_USER]",),
     ),
     Mistake(
         name="default-database-not-named-after-the-user",
