@@ -1078,6 +1078,16 @@ MISTAKES: tuple[Mistake, ...] = (
     ),
     # --- defaults (docs/configuration.md): each row's default changed where it is set ---
     Mistake(
+        name="default-database-url-given",
+        file="app/config.py",
+        find='if read.environ.get("DATABASE_URL") or',
+        replace='if read.environ.get("DATABASE_URL", "postgresql://postgres:postgres@db/postgres") or',
+        claim="There is no default DATABASE_URL: without one, the parts (and a password) are needed.",
+        killers=(
+            f"{UNIT_DEFAULTS}::test_the_webapp_needs_nothing_but_a_password_and_its_database_is_named_after_its_user",
+        ),
+    ),
+    Mistake(
         name="resolved-settings-not-logged",
         file="app/serve.py",
         find='    print("settings: "',

@@ -10,6 +10,7 @@ import runpy
 import pytest
 
 from app.config import ConfigError, load_settings
+from tests.mutations.catalogue import MISTAKES
 from tests.support.defaults import API_DEFAULTS, COMPOSE_DEFAULTS, WEBAPP_DEFAULTS
 from tests.support.environment import ROOT
 
@@ -69,3 +70,19 @@ def test_every_compose_default_is_the_documented_one_wherever_it_is_written() ->
     """A variable the Compose files use in several places has one default in all of them, the
     documented one; every variable they read with a default has its row, and every row is read."""
     assert compose_defaults() == {variable: {default} for variable, default in COMPOSE.items()}
+
+
+@pytest.mark.parametrize(
+    ("files", "table"),
+    [
+        (("app/config.py",), WEBAPP_DEFAULTS),
+        (("api/gunicorn_conf.py",), API_DEFAULTS),
+        (("docker-compose.yml", "compose.volume.yml", "swarm/stack.yml"), COMPOSE_DEFAULTS),
+    ],
+    ids=["webapp", "api", "compose"],
+)
+def test_every_documented_default_has_a_planted_mistake(files: tuple[str, ...], table: dict[str, str | None]) -> None:
+    """A default is a claim: each row has a mistake in the catalogue that changes it where it
+    is set, and some scenario must kill it."""
+    planted = {variable for m in MISTAKES if m.file in files for variable in table if variable in m.find}
+    assert set(table) - planted == set()
