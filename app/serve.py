@@ -19,7 +19,7 @@ def main() -> None:
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
-    # One line of what the process runs with, defaults included (no password).
+    # One line of what the process runs with, defaults included (the database's password left out).
     print("settings: " + " ".join(f"{k}={v}" for k, v in settings.resolved().items()), file=sys.stderr, flush=True)
     # What gunicorn reads at import is now a value known to be good (as given, or the default).
     os.environ["WEB_CONCURRENCY"] = str(settings.web_concurrency)

@@ -13,7 +13,13 @@ die() { say "error: $*"; exit 1; }
 chromium_present() { [ -x "$CHROMIUM" ]; }
 
 # Playwright's driver is a Node.js binary that needs libatomic, which a stock Debian lacks.
-driver_libraries_present() { ldconfig -p | grep -q 'libatomic\.so\.1 '; }
+# ldconfig lives in /sbin, which a user's PATH may not have; grep -c reads the whole list (with
+# -q, ldconfig may die of a closed pipe).
+driver_libraries_present() {
+  local ldconfig
+  ldconfig=$(command -v ldconfig || echo /sbin/ldconfig)
+  "$ldconfig" -p | grep -c 'libatomic\.so\.1 ' >/dev/null
+}
 
 # missing_packages: the Debian packages of what is not there yet.
 missing_packages() {

@@ -67,10 +67,7 @@ slim_rootfs() {
 
 build_debian_base() {
   image_present "$DEBIAN_BASE_IMAGE" && return 0
-  command -v debootstrap >/dev/null || {
-    say "installing debootstrap"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-  }
+  ensure_debootstrap
   local rootfs
   rootfs=$(mktemp -d /var/tmp/offline-rootfs.XXXXXX)
   say "debootstrap $DEBIAN_SUITE (about 30 s)"

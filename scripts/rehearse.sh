@@ -24,6 +24,8 @@
 # machine (Compose, Debian's Chromium and its driver's libraries), then `make unit`: the whole
 # `make test` takes about 4 minutes more here. REHEARSAL_WHOLE_SUITE=1 rehearses it whole.
 set -euo pipefail
+# Failures inside $(...) stop the script too (a half-made root file system is never cached).
+shopt -s inherit_errexit
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/debian.sh
@@ -49,13 +51,6 @@ say() { printf 'rehearse: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 # --- the host's side: the machine's root file system and its container ---------------------------
-
-ensure_debootstrap() {
-  command -v debootstrap >/dev/null && [ -r "$DEBIAN_KEYRING" ] && return 0
-  say "installing debootstrap and Debian's keyring"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap debian-archive-keyring >/dev/null
-}
 
 # stock_sources SUITE: the apt sources of a stock Debian machine, in the deb822 form it ships.
 stock_sources() {
@@ -88,7 +83,10 @@ machine_rootfs() {
       cp "$LOCAL_CAS"/*.crt "$dir$LOCAL_CAS/"
       chroot "$dir" update-ca-certificates >/dev/null
     fi
-    tar -C "$dir" -cf "$tarball.partial" . && mv "$tarball.partial" "$tarball"
+    # Another rehearsal may be making the same one: each writes its own, the last rename wins.
+    local partial
+    partial=$(mktemp "$tarball.XXXXXX")
+    tar -C "$dir" -cf "$partial" . && mv "$partial" "$tarball"
     rm -rf "$dir"
   fi
   echo "$tarball"
@@ -118,12 +116,15 @@ project_tree() {
   else
     # A copy that is no work tree (the planted-mistake runner's): what a commit of it would hold,
     # through a repository kept apart, so the copy itself is only read.
-    local git_dir
+    local git_dir status=0
     git_dir=$(mktemp -d)
-    git --git-dir="$git_dir" --work-tree="$root" init -q
-    git --git-dir="$git_dir" --work-tree="$root" add -A
-    git --git-dir="$git_dir" archive --prefix=project/ "$(git --git-dir="$git_dir" write-tree)"
+    {
+      git --git-dir="$git_dir" --work-tree="$root" init -q &&
+        git --git-dir="$git_dir" --work-tree="$root" add -A &&
+        git --git-dir="$git_dir" archive --prefix=project/ "$(git --git-dir="$git_dir" write-tree)"
+    } || status=$?
     rm -rf "$git_dir"
+    return "$status"
   fi
 }
 
@@ -156,14 +157,14 @@ step() {
 page_shows_the_api_message="curl -fsS --max-time 10 http://localhost:8080/ | grep -qF '$PAGE_TEXT'"
 # What a second run of the set-up changes on a machine whose engine is new enough: nothing.
 machine_state="{ dpkg-query -W -f '\${Package} \${Version} \${Status}\n'; find /etc/apt -type f -exec md5sum {} +; } | sort | md5sum"
-engine_check_changes_nothing="before=\$($machine_state) && scripts/ensure-engine.sh && [ \"\$($machine_state)\" = \"\$before\" ]"
+setup_changes_nothing="before=\$($machine_state) && scripts/ensure-images.sh && [ \"\$($machine_state)\" = \"\$before\" ]"
 nothing_left="[ -z \"\$(docker ps -aq)\" ] && [ -z \"\$(docker volume ls -q)\" ]"
 
 rehearse_stock_machine() {
   local machine=$1
   step "$machine" "make up" "make up"
   step "$machine" "the page shows the api's message on port 8080" "$page_shows_the_api_message"
-  step "$machine" "the set-up run again installs and changes nothing" "$engine_check_changes_nothing"
+  step "$machine" "make up's set-up run again installs and changes nothing" "$setup_changes_nothing"
   step "$machine" "make down" "make down"
   step "$machine" "make down leaves no container or volume" "$nothing_left"
   local command
@@ -179,7 +180,7 @@ rehearse_old_engine() {
     "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null &&
      (nohup dockerd >/var/log/dockerd.log 2>&1 &) && timeout 60 sh -c 'until docker info >/dev/null 2>&1; do sleep 0.2; done'"
   step "$machine" "make up stops with what to do" \
-    "! make up >/tmp/up.log 2>&1 && cat /tmp/up.log && grep -q 'answers; this project needs 25 or later' /tmp/up.log"
+    "! make up >/tmp/up.log 2>&1 && cat /tmp/up.log && grep -q 'Docker Engine 20\\.10\\..* answers; this project needs 25 or later' /tmp/up.log"
   step "$machine" "the running engine is left as it was" \
     "docker version --format '{{.Server.Version}}' | grep -q '^20\\.10\\.' && dockerd --version | grep -q ' 20\\.10\\.'"
 }
@@ -193,6 +194,8 @@ rehearse() {
   # Stopped, it still removes its machine (bash runs the EXIT trap on exit, not on a signal).
   trap 'exit 130' INT
   trap 'exit 143' TERM
+  # Its reader gone (pytest killed), writing fails: exit through the trap, not silently.
+  trap 'exit 141' PIPE
   say "[$machine] starting a pristine machine"
   local started=$SECONDS
   case "$machine" in

@@ -7,3 +7,11 @@ debian_mirror() {
   [ -n "$uri" ] || uri=$(grep -hsoE '^deb[[:space:]]+[^[:space:]]+/debian/?[[:space:]]' /etc/apt/sources.list | head -n 1 | awk '{print $2}')
   echo "${uri:-http://deb.debian.org/debian}"
 }
+
+# ensure_debootstrap: debootstrap, and Debian's archive keyring to check what it downloads.
+ensure_debootstrap() {
+  command -v debootstrap >/dev/null && [ -r /usr/share/keyrings/debian-archive-keyring.gpg ] && return 0
+  printf 'installing debootstrap and Debian'"'"'s archive keyring\n' >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap debian-archive-keyring >/dev/null
+}

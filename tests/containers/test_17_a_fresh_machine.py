@@ -21,8 +21,6 @@ from tests.support.environment import ROOT
 pytestmark = [pytest.mark.rehearsal, pytest.mark.timeout(1800)]
 
 
-# The suite's own settings (image names, testcontainers') are the host's, not the machine's.
-NOT_FOR_THE_MACHINE = ("PYTEST_", "TC_", "TESTCONTAINERS_")
 REHEARSAL_SECONDS = 1700
 
 
@@ -30,8 +28,7 @@ def rehearse(machine: str) -> str:
     """Runs the rehearsal of `machine` and returns what it printed; fails with its steps and the
     last lines of the failed step's log. Stopped (a timeout, Ctrl-C), it is told to stop and
     given time to remove its machine."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(NOT_FOR_THE_MACHINE)}
-    env["REHEARSAL_LOGS"] = str(ROOT / "reports" / "rehearsal")
+    env = {**os.environ, "REHEARSAL_LOGS": str(ROOT / "reports" / "rehearsal")}
     process = subprocess.Popen(
         ["scripts/rehearse.sh", machine],
         cwd=ROOT,
@@ -53,8 +50,11 @@ def rehearse(machine: str) -> str:
     finally:
         stop.cancel()
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=60)
+            os.killpg(process.pid, signal.SIGTERM)  # it removes its machine, then exits
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
     output = "".join(lines)
     assert process.returncode == 0, f"the rehearsal on {machine} failed:\n{output[-6000:]}"
     return output
@@ -67,7 +67,7 @@ def steps_passed(output: str) -> list[str]:
 def test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green() -> None:
     """On Debian bookworm as it is installed (no engine; packages at the release's versions while
     its -updates and -security suites offer newer ones), from the commit alone: `make up`
-    serves the page with the api's message on port 8080, a second run of the set-up installs
+    serves the page with the api's message on port 8080, a second run of its set-up installs
     and changes nothing, `make down` leaves no container or volume, and the README's test
     command is green: for the browser chapter (the one that needs most of the machine) and the
     unit tests, or whole with REHEARSAL_WHOLE_SUITE=1."""
@@ -77,7 +77,7 @@ def test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green() ->
     assert steps[:5] == [
         "make up",
         "the page shows the api's message on port 8080",
-        "the set-up run again installs and changes nothing",
+        "make up's set-up run again installs and changes nothing",
         "make down",
         "make down leaves no container or volume",
     ]

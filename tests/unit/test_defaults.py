@@ -19,19 +19,17 @@ API_SETTINGS = ROOT / "api" / "gunicorn_conf.py"
 COMPOSE_FILES = [ROOT / "docker-compose.yml", ROOT / "compose.volume.yml", ROOT / "swarm" / "stack.yml"]
 # The one setting with no default; anything else may be left unset.
 REQUIRED = {"POSTGRES_PASSWORD": "a password"}
-WEBAPP = WEBAPP_DEFAULTS
-COMPOSE = COMPOSE_DEFAULTS
 
 
 def test_every_setting_the_webapp_reads_has_its_row_and_every_row_is_read() -> None:
     read = set(re.findall(r'read\.(?:text|number|integer)\(\s*"([A-Z_]+)"', WEBAPP_SETTINGS.read_text()))
-    assert set(WEBAPP) == read
+    assert set(WEBAPP_DEFAULTS) == read
 
 
-@pytest.mark.parametrize("variable", [v for v, default in WEBAPP.items() if default is not None])
+@pytest.mark.parametrize("variable", [v for v, default in WEBAPP_DEFAULTS.items() if default is not None])
 def test_the_webapps_documented_default_is_its_default(variable: str) -> None:
     """Setting the documented value changes nothing: it is what a user who sets nothing gets."""
-    default = WEBAPP[variable]
+    default = WEBAPP_DEFAULTS[variable]
     assert default is not None
     assert load_settings({**REQUIRED, variable: default}) == load_settings(REQUIRED)
 
@@ -40,7 +38,7 @@ def test_the_webapp_needs_nothing_but_a_password_and_its_database_is_named_after
     """Where the page says the default in words: no DATABASE_URL (the parts are used), a
     password that must be given, and a database named after the user, as the postgres image
     names it."""
-    in_words = [variable for variable, default in WEBAPP.items() if default is None]
+    in_words = [variable for variable, default in WEBAPP_DEFAULTS.items() if default is None]
     assert in_words == ["DATABASE_URL", "POSTGRES_PASSWORD", "POSTGRES_DB"]
     with pytest.raises(ConfigError, match="POSTGRES_PASSWORD is not set"):
         load_settings({})
@@ -69,20 +67,28 @@ def compose_defaults() -> dict[str, set[str]]:
 def test_every_compose_default_is_the_documented_one_wherever_it_is_written() -> None:
     """A variable the Compose files use in several places has one default in all of them, the
     documented one; every variable they read with a default has its row, and every row is read."""
-    assert compose_defaults() == {variable: {default} for variable, default in COMPOSE.items()}
+    assert compose_defaults() == {variable: {default} for variable, default in COMPOSE_DEFAULTS.items()}
 
 
 @pytest.mark.parametrize(
-    ("files", "table"),
+    ("files", "table", "setting"),
     [
-        (("app/config.py",), WEBAPP_DEFAULTS),
-        (("api/gunicorn_conf.py",), API_DEFAULTS),
-        (("docker-compose.yml", "compose.volume.yml", "swarm/stack.yml"), COMPOSE_DEFAULTS),
+        (("app/config.py",), WEBAPP_DEFAULTS, '("{}"'),
+        (("api/gunicorn_conf.py",), API_DEFAULTS, '("{}"'),
+        (tuple(str(path.relative_to(ROOT)) for path in COMPOSE_FILES), COMPOSE_DEFAULTS, "${{{}:-"),
     ],
     ids=["webapp", "api", "compose"],
 )
-def test_every_documented_default_has_a_planted_mistake(files: tuple[str, ...], table: dict[str, str | None]) -> None:
-    """A default is a claim: each row has a mistake in the catalogue that changes it where it
-    is set, and some scenario must kill it."""
-    planted = {variable for m in MISTAKES if m.file in files for variable in table if variable in m.find}
+def test_every_documented_default_has_a_planted_mistake(
+    files: tuple[str, ...], table: dict[str, str | None], setting: str
+) -> None:
+    """A default is a claim: each row has a mistake in the catalogue that changes the line
+    where the variable is read with its default, and names scenarios that must kill it."""
+    planted = {
+        variable
+        for m in MISTAKES
+        if m.file in files and m.killers
+        for variable in table
+        if setting.format(variable) in m.find
+    }
     assert set(table) - planted == set()
