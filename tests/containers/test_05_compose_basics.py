@@ -45,7 +45,7 @@ def test_up_ps_logs_and_down(docker_client: docker.DockerClient) -> None:
 
         project: Filters = {"label": f"com.docker.compose.project={stack.project_name}"}
         assert docker_client.containers.list(all=True, filters=project) == []
-        assert docker_client.networks.list(names=[f"{stack.project_name}_default"]) == []
+        assert docker_client.networks.list(filters=project) == []
     finally:
         stack.stop()
 

@@ -16,6 +16,9 @@ from tests.support.compose import ProjectCompose
 from tests.support.environment import OFFLINE_RECIPE_LABEL, ROOT, Images
 from tests.support.health import seconds_between_probes
 
+# What every service logs to: json-file, rotated (docker inspect's HostConfig.LogConfig).
+BOUNDED_LOG = {"Type": "json-file", "Config": {"max-size": "10m", "max-file": "5"}}
+
 
 @pytest.fixture(scope="module")
 def stack(images: Images) -> Iterator[ProjectCompose]:
@@ -52,6 +55,35 @@ def test_every_service_is_probed_often_while_it_starts_and_every_30_s_once_healt
 
     assert {service: at_rest >= 30 for service, (at_rest, _) in intervals.items()} == dict.fromkeys(services, True)
     assert {service: 0 < starting <= 1 for service, (_, starting) in intervals.items()} == dict.fromkeys(services, True)
+
+
+@pytest.mark.security
+def test_every_service_keeps_a_bounded_log(stack: ProjectCompose, docker_client: docker.DockerClient) -> None:
+    """Each page writes an access line: a flood of requests must not fill the engine's disk.
+    Every running service logs to files rotated at 10 MB, five kept (at most 50 MB each)."""
+    services = ("webapp", "api", "db")
+    logs = {service: _inspect(docker_client, stack, service)["HostConfig"]["LogConfig"] for service in services}
+
+    assert logs == {service: BOUNDED_LOG for service in services}
+
+
+@pytest.mark.security
+def test_only_the_webapp_shares_a_network_with_the_database_which_has_no_way_out(
+    stack: ProjectCompose, docker_client: docker.DockerClient
+) -> None:
+    """The api never needs the database, so it cannot reach it: from the api the name "db"
+    does not resolve. The database is on internal networks only (no route off this machine),
+    and the webapp, on both sides, reaches each (the page shows a visit and the api's message)."""
+    code, output = _exec(docker_client, stack, "api", "python", "-c", "import socket; socket.getaddrinfo('db', 5432)")
+    database_networks = _inspect(docker_client, stack, "db")["NetworkSettings"]["Networks"]
+    internal = {name: docker_client.networks.get(name).attrs["Internal"] for name in database_networks}
+
+    assert code != 0
+    assert "gaierror" in output
+    assert internal == dict.fromkeys(database_networks, True)
+    page = requests.get(stack.url("webapp", 5000), timeout=10)
+    assert page.status_code == 200
+    assert "Hello from the API container!" in page.text
 
 
 def _inspect(client: docker.DockerClient, stack: ProjectCompose, service: str) -> dict[str, Any]:

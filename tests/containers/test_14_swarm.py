@@ -123,6 +123,15 @@ def test_requests_through_the_published_port_are_served_by_more_than_one_webapp_
     assert servers <= stack.addresses("webapp")
 
 
+def test_every_service_of_the_stack_keeps_a_bounded_log(stack: Stack) -> None:
+    """As in Compose: every service's tasks log to files rotated at 10 MB, five kept."""
+    services = ("proxy", "webapp", "api", "db")
+    drivers = {service: stack.inspect(service)["Spec"]["TaskTemplate"].get("LogDriver") for service in services}
+
+    bounded = {"Name": "json-file", "Options": {"max-size": "10m", "max-file": "5"}}
+    assert drivers == {service: bounded for service in services}
+
+
 def test_every_visit_lands_in_the_one_database(stack: Stack) -> None:
     """20 visits through the proxy, whichever replica serves them, raise the total by exactly
     20: six answers through the proxy (from whichever replicas give them) report the same
