@@ -106,7 +106,7 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="api-off-the-compose-network",
         file="docker-compose.yml",
-        find='    # No published port: only services on the Compose network reach it, by the name "api".\n',
+        find='    # No published port: only services on its network reach it, by the name "api".\n',
         replace="    network_mode: bridge\n",
         claim="In Compose the api is on the webapp's network, where its service name resolves.",
         killers=(f"{CH06}::test_in_compose_the_webapp_reaches_the_api_by_its_service_name",),
