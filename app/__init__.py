@@ -8,6 +8,7 @@ from flask import Flask
 
 from app.api_client import ApiClient
 from app.config import Settings, load_settings
+from app.security_headers import add_security_headers
 from app.startup import wait_in_background
 from app.views import bp, readable_time
 from app.visits import VisitStore, create_db_engine
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, *, wait_for_database: bool = Tr
     app.extensions["api_client"] = ApiClient(settings)
     app.register_blueprint(bp)
     app.add_template_filter(readable_time)
+    add_security_headers(app)
     if wait_for_database:
         wait_in_background(store.ensure_schema, settings)
     return app

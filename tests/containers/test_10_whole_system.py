@@ -86,6 +86,25 @@ def test_only_the_webapp_shares_a_network_with_the_database_which_has_no_way_out
     assert "Hello from the API container!" in page.text
 
 
+@pytest.mark.security
+@pytest.mark.parametrize("path", ["/", "/healthz", "/readyz", "/visits.json", "/no-such-page"])
+def test_every_answer_of_the_webapp_allows_no_script_no_frame_and_no_referrer(stack: ProjectCompose, path: str) -> None:
+    """The page needs no script: every answer, errors included, carries a Content-Security-Policy
+    that allows none (its one inline style by its hash, never 'unsafe-inline'), forbids being
+    framed, and tells the browser not to guess content types or send a referrer."""
+    answer = requests.get(stack.url("webapp", 5000, path), timeout=10)
+    policy = [directive.strip() for directive in answer.headers.get("Content-Security-Policy", "").split(";")]
+
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
+    styles = [directive for directive in policy if directive.startswith("style-src")]
+    assert len(styles) == 1
+    assert re.fullmatch(r"style-src 'sha256-[A-Za-z0-9+/]{43}='", styles[0])
+    assert not [d for d in policy if d.startswith("script-src") or "unsafe" in d]
+    assert answer.headers.get("X-Content-Type-Options") == "nosniff"
+    assert answer.headers.get("Referrer-Policy") == "no-referrer"
+
+
 def _inspect(client: docker.DockerClient, stack: ProjectCompose, service: str) -> dict[str, Any]:
     attrs: dict[str, Any] = client.containers.get(stack.container_id(service)).attrs
     return attrs

@@ -60,11 +60,14 @@ def _rows(page: Page) -> list[str]:
 def test_a_person_sees_the_page_a_new_row_on_reload_and_a_banner_when_the_api_stops(
     browser: BrowserContext,
 ) -> None:
-    """Chromium opens the published port: the heading and the api's message are visible;
+    """Chromium opens the published port: the heading and the api's message are visible, styled
+    by the page's own style, which its Content-Security-Policy allows (nothing refused);
     reloading adds the new visit as the table's first row; with the api container stopped,
     a reload shows a banner saying the api is unavailable, while the visits stay listed."""
     with ProjectCompose(context=ROOT, environment={"WEBAPP_PORT": "0"}) as stack:
         page = browser.new_page()
+        console: list[str] = []  # a style the page's Content-Security-Policy refused would be here
+        page.on("console", lambda message: console.append(message.text))
         page.goto(stack.url("webapp", 5000))
 
         expect(page).to_have_title("Visits · webapp")
@@ -72,6 +75,9 @@ def test_a_person_sees_the_page_a_new_row_on_reload_and_a_banner_when_the_api_st
         expect(page.locator(".api-message")).to_have_text("Hello from the API container!")
         expect(page.get_by_role("alert")).to_have_count(0)
         assert _rows(page) == ["1"]
+        # The page's own style applies under its policy: the heading at 1.6rem, not the browser's 2em.
+        assert page.get_by_role("heading", level=1).evaluate("h1 => getComputedStyle(h1).fontSize") == "25.6px"
+        assert [text for text in console if "Content Security Policy" in text] == []
         _snapshot(page, "1-first-visit")
 
         page.reload()
