@@ -12,15 +12,28 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 secrets_dir=${SECRETS_DIR:-$root/secrets}
 
 say() { printf 'ensure-secrets: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
 
+# The script may run as root: it changes modes only of a folder its user owns and of plain files
+# in it, never of what a symbolic link points to (secrets/db_password -> /etc/shadow would
+# otherwise be made readable by everyone).
 ensure_secrets_dir() {
+  [ ! -L "$secrets_dir" ] || die "$secrets_dir is a symbolic link; make it a folder of its own"
   mkdir -p "$secrets_dir"
+  [ -O "$secrets_dir" ] || die "$secrets_dir belongs to another user; it is left as it is"
   chmod 700 "$secrets_dir"
+}
+
+refuse_anything_but_a_plain_file() {
+  if [ -L "$1" ] || { [ -e "$1" ] && [ ! -f "$1" ]; }; then
+    die "$1 is not a plain file (a link, a folder or a device); put the password in a plain file"
+  fi
 }
 
 # ensure_password NAME: secrets/NAME holds a password; a new one is random.
 ensure_password() {
   local file="$secrets_dir/$1"
+  refuse_anything_but_a_plain_file "$file"
   if [ -s "$file" ]; then
     chmod 644 "$file"
     return 0

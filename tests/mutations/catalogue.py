@@ -1007,6 +1007,22 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_SCRIPTS}::test_the_secrets_are_made_once_at_random_in_a_private_folder",),
     ),
     Mistake(
+        name="secrets-script-follows-links",
+        file="scripts/ensure-secrets.sh",
+        find='  refuse_anything_but_a_plain_file "$file"\n',
+        replace="",
+        claim="The secrets script never changes the mode of what a link in secrets/ points to.",
+        killers=(f"{UNIT_SCRIPTS}::test_the_secrets_script_changes_nothing_a_link_points_to",),
+    ),
+    Mistake(
+        name="secrets-folder-may-be-a-link",
+        file="scripts/ensure-secrets.sh",
+        find='  [ ! -L "$secrets_dir" ] || die',
+        replace="  true || die",
+        claim="A secrets folder that is a link elsewhere is refused, not made private.",
+        killers=(f"{UNIT_SCRIPTS}::test_the_secrets_script_changes_nothing_a_link_points_to",),
+    ),
+    Mistake(
         name="dockerfile-base-image-drifts-from-images-env",
         file="Dockerfile",
         find="ARG PYTHON_IMAGE=python:3.13-slim-trixie\n",

@@ -206,6 +206,34 @@ def test_the_secrets_are_made_once_at_random_in_a_private_folder(tmp_path: Path)
     assert {stat.S_IMODE((secrets / name).stat().st_mode) for name in first} == {0o644}
 
 
+def test_the_secrets_script_changes_nothing_a_link_points_to(tmp_path: Path) -> None:
+    """The script may run as root: a password file that is a symbolic link (to /etc/shadow,
+    say) or a secrets folder that is one is refused with a message naming it, and what the
+    link points to keeps its mode."""
+    target = tmp_path / "shadow"
+    target.write_text("root:secret-hash\n")
+    target.chmod(0o600)
+    linked_file = tmp_path / "secrets"
+    linked_file.mkdir()
+    (linked_file / "db_password").symlink_to(target)
+    linked_folder = tmp_path / "linked"
+    linked_folder.symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "elsewhere").mkdir(mode=0o755)
+
+    for secrets, named in ((linked_file, "db_password is not a plain file"), (linked_folder, "is a symbolic link")):
+        result = subprocess.run(
+            [str(ROOT / "scripts" / "ensure-secrets.sh")],
+            env={**os.environ, "SECRETS_DIR": str(secrets)},
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        assert result.returncode != 0
+        assert named in result.stderr
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "elsewhere").stat().st_mode) == 0o755
+
+
 def test_the_browser_scenario_gets_the_library_its_driver_needs(tmp_path: Path) -> None:
     """Playwright's driver, a Node.js binary, needs libatomic.so.1, which a stock Debian does
     not have (found by the rehearsal on a fresh bookworm): ensure-browser.sh installs it with
