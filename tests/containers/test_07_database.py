@@ -28,8 +28,8 @@ from tests.support.containers import (
     url,
     webapp_container,
 )
-from tests.support.diagnostics import container_logs
-from tests.support.environment import OFFLINE_RECIPE_LABEL, Images
+from tests.support.diagnostics import LoggedContainer, container_logs
+from tests.support.environment import OFFLINE_RECIPE_LABEL, ROOT, Images
 from tests.support.waiting import ExecWaitStrategy, wait_for_http
 
 
@@ -144,6 +144,41 @@ def test_a_wrong_password_is_reported_not_crash_looped(
             assert not [word for word in ("not-the-password", f'user "{DB_USER}"', '"db"', "5432") if word in answer]
         assert 'password authentication failed for user "webapp"' in container_logs(webapp)()
         assert_never_restarted(webapp)
+
+
+@pytest.mark.security
+@pytest.mark.parametrize(
+    ("role", "says"),
+    [
+        ("postgres", 'role "postgres" already exists'),
+        ("Web App", "WEBAPP_DB_USER='Web App' is not a plain role name"),
+    ],
+    ids=["taken", "not-a-name"],
+)
+def test_a_webapp_role_that_cannot_be_made_stops_the_first_start_with_why_and_no_password(
+    images: Images, tmp_path: Path, role: str, says: str
+) -> None:
+    """db/initdb.d/ makes the webapp's role on the database's first start. A name that is no
+    plain role name is refused with a message naming WEBAPP_DB_USER; a name the server
+    refuses (the superuser's own) stops the start with the server's reason. Either way the
+    container stops, and the role's password reaches no log: the failed statement, which
+    holds it, is not logged."""
+    password = tmp_path / "webapp-password"
+    password.write_text("never-in-a-log\n")
+    password.chmod(0o644)
+    database = (
+        LoggedContainer(images.postgres)
+        .with_envs(POSTGRES_PASSWORD="superuser-secret", WEBAPP_DB_USER=role, WEBAPP_DB_PASSWORD_FILE="/run/webapp")
+        .with_volume_mapping(str(password), "/run/webapp", "ro")
+        .with_volume_mapping(str(ROOT / "db" / "initdb.d"), "/docker-entrypoint-initdb.d", "ro")
+    )
+    with database:
+        exit_code = database.get_wrapped_container().wait(timeout=60)["StatusCode"]
+        log = container_logs(database)()
+
+    assert exit_code != 0
+    assert says in log
+    assert "never-in-a-log" not in log
 
 
 def test_the_database_image_reads_its_password_from_a_file_and_stops_fast(images: Images, tmp_path: Path) -> None:

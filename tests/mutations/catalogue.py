@@ -1023,6 +1023,26 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_SCRIPTS}::test_the_secrets_script_changes_nothing_a_link_points_to",),
     ),
     Mistake(
+        name="failed-role-statement-logged-with-its-password",
+        file="db/initdb.d/10-webapp-role.sh",
+        find="SET log_min_error_statement = panic;\n",
+        replace="",
+        claim="A CREATE ROLE that fails on the first start does not put the webapp's password in the log.",
+        killers=(
+            f"{CH07}::test_a_webapp_role_that_cannot_be_made_stops_the_first_start_with_why_and_no_password[taken]",
+        ),
+    ),
+    Mistake(
+        name="webapp-role-name-not-checked",
+        file="db/initdb.d/10-webapp-role.sh",
+        find="if [[ ! $role =~ ^[a-z_][a-z0-9_]{0,62}$ ]]; then",
+        replace="if false; then",
+        claim="A WEBAPP_DB_USER that is no plain role name stops the first start with a message naming it.",
+        killers=(
+            f"{CH07}::test_a_webapp_role_that_cannot_be_made_stops_the_first_start_with_why_and_no_password[not-a-name]",
+        ),
+    ),
+    Mistake(
         name="dockerfile-base-image-drifts-from-images-env",
         file="Dockerfile",
         find="ARG PYTHON_IMAGE=python:3.13-slim-trixie\n",
