@@ -68,18 +68,22 @@ slim_rootfs() {
 build_debian_base() {
   image_present "$DEBIAN_BASE_IMAGE" && return 0
   ensure_debootstrap
-  local rootfs
-  rootfs=$(mktemp -d /var/tmp/offline-rootfs.XXXXXX)
+  local work
+  # Private (mktemp -d: 0700), and removed however the script ends, interrupted too.
+  work=$(mktemp -d "${TMPDIR:-/var/tmp}/offline-rootfs.XXXXXX")
+  # shellcheck disable=SC2064 # the folder's name, now
+  trap "rm -rf '$work'" EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   say "debootstrap $DEBIAN_SUITE (about 30 s)"
-  if ! debootstrap --variant=minbase "$DEBIAN_SUITE" "$rootfs" "$(debian_mirror)" >"$rootfs.log" 2>&1; then
-    tail -n 20 "$rootfs.log" >&2
-    rm -rf "$rootfs"
-    die "debootstrap failed (log: $rootfs.log)"
+  if ! debootstrap_verified "$DEBIAN_SUITE" "$work/rootfs" >"$work/debootstrap.log" 2>&1; then
+    tail -n 20 "$work/debootstrap.log" >&2
+    die "debootstrap $DEBIAN_SUITE failed (the last lines of its log above)"
   fi
-  rm -f "$rootfs.log"
-  slim_rootfs "$rootfs"
-  tar -C "$rootfs" -c . | docker import - "$DEBIAN_BASE_IMAGE" >/dev/null
-  rm -rf "$rootfs"
+  slim_rootfs "$work/rootfs"
+  tar -C "$work/rootfs" -c . | docker import - "$DEBIAN_BASE_IMAGE" >/dev/null
+  rm -rf "$work"
+  trap - EXIT INT TERM
 }
 
 # debian_version PACKAGE: the version of PACKAGE that apt would install in the base image.

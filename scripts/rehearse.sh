@@ -41,7 +41,6 @@ fi
 REHEARSAL_LABEL=org.example.rehearsal
 # What a stock machine of this kind has that debootstrap's minimal base does not.
 MACHINE_PACKAGES=ca-certificates,curl,git,make,procps,python3,python3-venv
-DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 # The certificate authorities this site adds to Debian's (a network that inspects TLS has one):
 # a stock machine here trusts them, so the pristine one does too.
 LOCAL_CAS=/usr/local/share/ca-certificates
@@ -74,8 +73,7 @@ machine_rootfs() {
     ensure_debootstrap
     dir=$(mktemp -d /var/tmp/rehearsal-rootfs.XXXXXX)
     say "debootstrap $suite (cached in $REHEARSAL_CACHE for a week)"
-    debootstrap --variant=minbase --force-check-gpg --keyring="$DEBIAN_KEYRING" \
-      --include="$MACHINE_PACKAGES" "$suite" "$dir" "$(debian_mirror)" >"$dir.log" 2>&1 ||
+    debootstrap_verified "$suite" "$dir" --include="$MACHINE_PACKAGES" >"$dir.log" 2>&1 ||
       { tail -n 20 "$dir.log" >&2; rm -rf "$dir"; die "debootstrap $suite failed (log: $dir.log)"; }
     rm -f "$dir.log" "$dir/etc/apt/sources.list"
     stock_sources "$suite" >"$dir/etc/apt/sources.list.d/debian.sources"

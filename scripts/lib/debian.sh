@@ -8,10 +8,21 @@ debian_mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
+DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+
 # ensure_debootstrap: debootstrap, and Debian's archive keyring to check what it downloads.
 ensure_debootstrap() {
-  command -v debootstrap >/dev/null && [ -r /usr/share/keyrings/debian-archive-keyring.gpg ] && return 0
+  command -v debootstrap >/dev/null && [ -r "$DEBIAN_KEYRING" ] && return 0
   printf 'installing debootstrap and Debian'"'"'s archive keyring\n' >&2
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap debian-archive-keyring >/dev/null
+}
+
+# debootstrap_verified SUITE DIR [OPTION...]: a minimal Debian SUITE in DIR from this machine's
+# mirror, the archive's Release file checked against Debian's keyring (also on a host that is
+# not Debian, whose debootstrap would not check by default).
+debootstrap_verified() {
+  local suite=$1 dir=$2
+  shift 2
+  debootstrap --variant=minbase --force-check-gpg --keyring="$DEBIAN_KEYRING" "$@" "$suite" "$dir" "$(debian_mirror)"
 }

@@ -1152,6 +1152,26 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_SCRIPTS}::test_the_dockerd_log_path_is_never_run_as_a_command",),
     ),
     Mistake(
+        name="debootstrap-trusts-an-unsigned-archive",
+        file="scripts/lib/debian.sh",
+        find='debootstrap --variant=minbase --force-check-gpg --keyring="$DEBIAN_KEYRING" "$@"',
+        replace='debootstrap --variant=minbase "$@"',
+        claim="What debootstrap downloads is checked against Debian's keyring, also on a host that is not Debian.",
+        killers=(
+            f"{UNIT_SCRIPTS}::test_the_base_images_root_file_system_is_checked_against_debians_keyring_and_never_left_behind",
+        ),
+    ),
+    Mistake(
+        name="base-root-file-system-left-behind",
+        file="scripts/ensure-images.sh",
+        find="  trap \"rm -rf '$work'\" EXIT\n",
+        replace="",
+        claim="The stand-ins' root file system and its log are removed when debootstrap fails or is stopped.",
+        killers=(
+            f"{UNIT_SCRIPTS}::test_the_base_images_root_file_system_is_checked_against_debians_keyring_and_never_left_behind",
+        ),
+    ),
+    Mistake(
         name="env-file-made-world-readable",
         file="scripts/ensure-images.sh",
         find='  chmod --reference="$env_file" "$tmp"\n',

@@ -268,3 +268,43 @@ def test_the_browser_scenario_gets_the_library_its_driver_needs(tmp_path: Path) 
     assert second.returncode == 0, second.stderr
     assert installed.read_text().split()[-1:] == ["libatomic1"]
     assert len(installed.read_text().splitlines()) == 1
+
+
+def test_the_base_images_root_file_system_is_checked_against_debians_keyring_and_never_left_behind(
+    tmp_path: Path,
+) -> None:
+    """ensure-images.sh (root) makes the stand-ins' Debian with debootstrap: the archive's
+    signature is checked against Debian's keyring, also where the host is not Debian, and the
+    root file system and its log live in a private folder that is removed whether debootstrap
+    works or fails."""
+    fake_bin, scratch = tmp_path / "bin", tmp_path / "tmp"
+    fake_bin.mkdir()
+    scratch.mkdir()
+    arguments = tmp_path / "debootstrap-arguments"
+    scripts = {
+        # The target folder is the second last argument; what slim_rootfs expects is made there.
+        "debootstrap": f'#!/bin/sh\necho "$@" >>{arguments}\n[ -z "$FAIL" ] || exit 1\n'
+        "target=$(echo \"$@\" | awk '{print $(NF-1)}')\n"
+        'mkdir -p "$target/etc/dpkg/dpkg.cfg.d" "$target/usr/share/doc"\n',
+        "docker": '#!/bin/sh\n[ "$1" = import ] && cat >/dev/null && exit 0\nexit 1\n',
+    }
+    for name, text in scripts.items():
+        (fake_bin / name).write_text(text)
+        (fake_bin / name).chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake_bin}:{os.environ['PATH']}", "TMPDIR": str(scratch)}
+    build = "source scripts/ensure-images.sh && ensure_debootstrap() { :; } && build_debian_base"
+
+    works = subprocess.run(["bash", "-c", build], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    left_after_success = list(scratch.iterdir())
+    fails = subprocess.run(
+        ["bash", "-c", build], cwd=ROOT, env={**env, "FAIL": "1"}, capture_output=True, text=True, timeout=30
+    )
+
+    assert works.returncode == 0, works.stderr
+    assert fails.returncode != 0
+    assert "debootstrap trixie failed" in fails.stderr
+    assert left_after_success == []
+    assert list(scratch.iterdir()) == []
+    first_call = arguments.read_text().splitlines()[0].split()
+    assert "--force-check-gpg" in first_call
+    assert "--keyring=/usr/share/keyrings/debian-archive-keyring.gpg" in first_call
