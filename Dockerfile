@@ -1,4 +1,4 @@
-# The webapp: a Flask app under gunicorn on port 5000.
+# The webapp: a Flask app under granian on port 5000.
 # The base image is an argument so a private registry or the offline stand-in can replace it.
 ARG PYTHON_IMAGE=python:3.13-slim-trixie
 FROM ${PYTHON_IMAGE}
@@ -30,5 +30,5 @@ EXPOSE 5000
 # costs about 1 ms of CPU instead of 45.
 HEALTHCHECK --interval=30s --start-interval=500ms --start-period=20s --timeout=2s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/5000 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && read -r status <&3 && [[ $status == *' 200 '* ]]"]
-# Validates the settings, then runs gunicorn in this process (PID 1, so it gets SIGTERM).
+# Validates the settings, then runs granian in this process (PID 1, so it gets SIGTERM).
 CMD ["python", "-m", "app.serve"]

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask
 
+from app.access_log import AccessLog
 from app.api_client import ApiClient
 from app.config import Settings, load_settings
 from app.security_headers import add_security_headers
@@ -31,6 +32,8 @@ def create_app(settings: Settings | None = None, *, wait_for_database: bool = Tr
     app.register_blueprint(bp)
     app.add_template_filter(readable_time)
     add_security_headers(app)
+    # Outermost, so the line has the status and size the client got.
+    app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
     if wait_for_database:
         wait_in_background(store.ensure_schema, settings)
     return app

@@ -1,59 +1,84 @@
-"""gunicorn's access log line, made for what its default format prints and nothing more.
+"""The webapp's access log: one line per request in the combined format web servers write,
 
-For each request gunicorn's own Logger builds a dictionary of some twenty fields and of
-every request header, copies it to escape quotes and look keys up case-insensitively, and
-formats the line from it: about a seventh of the webapp's own CPU per page (py-spy under
-load). This subclass writes the same line, byte for byte, from the nine fields the default
-(combined) format uses. With any other access_log_format, or a logging configuration of the
-operator's own (whose formatters may read gunicorn's fields), it leaves the work to gunicorn.
-(gunicorn picks its statsd logger by itself only with its default logger class: with
-statsd_host, set logger_class to gunicorn.instrument.statsd.Statsd too.)
+    127.0.0.1 - - [03/Dec/2026:10:59:01 +0000] "GET / HTTP/1.1" 200 1514 "-" "curl/8.14.1"
+
+written once the answer is complete. Every text a client chose (the path, the query, the
+referrer, the user agent) is escaped: a quote as \\", a backslash as \\\\, a control character
+as \\xNN. So a client can neither end a quoted field early, nor fake an escape, nor start a new
+line, and every line parses into the fields the server wrote.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 import time
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from gunicorn.config import AccessLogFormat  # type: ignore[import-untyped]  # gunicorn ships no types
-from gunicorn.glogging import Logger  # type: ignore[import-untyped]
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+# Backslash and quote escaped; every control character (C0 and DEL) written as \xNN.
+_ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"'} | {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F]}
 
 
-class CombinedAccessLog(Logger):  # type: ignore[misc]  # gunicorn ships no types
+def escaped(value: str) -> str:
+    """`value` as it may stand between quotes in a log line."""
+    return value.translate(_ESCAPES)
+
+
+def access_logger() -> logging.Logger:
+    """The logger the lines go to: the message alone, on standard output."""
+    logger = logging.getLogger("app.access")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+class AccessLog:
+    """WSGI middleware that writes the access line of each request it passes on."""
+
     _clock: tuple[int, str] = (-1, "")
 
-    def setup(self, cfg: Any) -> None:
-        super().setup(cfg)
-        # Read on every request: decided here, as gunicorn decides whether to log at all (a
-        # configuration reload runs setup again).
-        self._left_to_gunicorn = cfg.access_log_format != AccessLogFormat.default or bool(
-            cfg.logconfig or cfg.logconfig_dict or cfg.logconfig_json
-        )
+    def __init__(self, app: WSGIApp, logger: logging.Logger | None = None) -> None:
+        self.app = app
+        self.logger = logger or access_logger()
 
-    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
-        if self._left_to_gunicorn:
-            super().access(resp, req, environ, request_time)
-            return
-        if not self.access_log_enabled:
-            return
-        status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
-        sent = getattr(resp, "sent", None)
-        request = f"{environ['REQUEST_METHOD']} {environ['RAW_URI']} {environ['SERVER_PROTOCOL']}"
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        answer: list[Any] = []
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answer[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, start)
+        return _Logged(body, lambda sent: self._write(environ, answer, sent))
+
+    def _write(self, environ: Environ, answer: list[Any], sent: int) -> None:
+        status = answer[0].split(None, 1)[0] if answer else "500"
+        query = environ.get("QUERY_STRING")
+        target = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+        request = f"{environ.get('REQUEST_METHOD', '-')} {target} {environ.get('SERVER_PROTOCOL', '-')}"
         line = (
-            f"{_quoted(environ.get('REMOTE_ADDR', '-'))} - {_quoted(self._get_user(environ) or '-')} "
-            f'{self._now()} "{_quoted(request)}" {_quoted(status)} {"-" if sent is None else sent} '
-            f'"{_quoted(environ.get("HTTP_REFERER", "-"))}" "{_quoted(environ.get("HTTP_USER_AGENT", "-"))}"'
+            f"{environ.get('REMOTE_ADDR', '-')} - - {self._now()} "
+            f'"{escaped(request)}" {status} {sent if sent else "-"} '
+            f'"{escaped(environ.get("HTTP_REFERER", "-"))}" "{escaped(environ.get("HTTP_USER_AGENT", "-"))}"'
         )
         try:
             # The line is the message itself: no arguments, so a % in it is never read as a format.
-            self.access_log.info(line)
+            self.logger.info(line)
         except Exception:
-            self.exception("could not write the access log")
+            logging.getLogger(__name__).exception("could not write the access log")
 
     def _now(self) -> str:
-        """gunicorn's time stamp, formatted once a second rather than once a request. (The pair
-        is replaced whole, so threads that race here each read a consistent one.)"""
+        """The time stamp, formatted once a second rather than once a request. (The pair is
+        replaced whole, so threads that race here each read a consistent one.)"""
         second = int(time.time())
         clock = self._clock
         if clock[0] != second:
@@ -62,7 +87,25 @@ class CombinedAccessLog(Logger):  # type: ignore[misc]  # gunicorn ships no type
         return clock[1]
 
 
-def _quoted(value: object) -> object:
-    """What gunicorn does to every text it logs: a double quote is escaped, so a client cannot
-    end a quoted field early and forge the rest of the line."""
-    return value.replace('"', '\\"') if isinstance(value, str) else value
+class _Logged:
+    """The answer's body, passed on piece by piece; its size is logged when the server closes it."""
+
+    __slots__ = ("body", "on_close", "sent")
+
+    def __init__(self, body: Iterable[bytes], on_close: Callable[[int], None]) -> None:
+        self.body = body
+        self.on_close = on_close
+        self.sent = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.body:
+            self.sent += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.on_close(self.sent)

@@ -1,4 +1,4 @@
-"""Fetching the api service's message, with timeouts, a size limit and a plain answer on failure.
+"""Fetching the api service's message, with one deadline, a size limit and a plain answer on failure.
 
 urllib3 directly (what requests is built on): one pool of kept-alive connections per
 process, and none of requests' per-call layers, which cost the page more than the api's
@@ -7,10 +7,18 @@ whole answer does.
 
 from __future__ import annotations
 
+import http.client
+import io
+import math
+import socket
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -21,15 +29,24 @@ from urllib3.exceptions import (
 
 from app.config import Settings
 
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
 # The message is one short line: anything longer is not the api we know, and reading it
 # all would let a broken or hostile api hold a request thread and its memory.
 MAX_MESSAGE_BYTES = 4096
+
+# When the exchange under way in this thread must be over (time.monotonic()); None: no deadline.
+_DEADLINE: ContextVar[float | None] = ContextVar("api_deadline", default=None)
 
 
 @dataclass(frozen=True)
 class ApiReply:
     message: str | None
+    # For the visitor: what is wrong, in a few words that name no address.
     error: str | None = None
+    # For the operator's log: the api's URL and what failed.
+    detail: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -40,8 +57,67 @@ class _TooLargeError(Exception):
     """The answer grew past MAX_MESSAGE_BYTES."""
 
 
-class _TooSlowError(Exception):
-    """The answer did not end by the deadline."""
+class _DeadlineReads(io.RawIOBase):
+    """A connection's bytes as the response reads them, status line and headers included:
+    no wait for them outlasts the exchange's deadline.
+
+    A socket's timeout (urllib3's read timeout) bounds each wait for bytes, never their sum:
+    an api that sends its status line and headers a byte a second is never timed out by it.
+    urllib3's Timeout(total=...) is no better: it only shortens that per-wait timeout, once,
+    by what the connect took (a total of 1 s let headers trickled over 10 s through). So each
+    wait here gets only what is left of the deadline, and none begins after it.
+    """
+
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket) -> None:
+        super().__init__()
+        self._raw = raw
+        self._sock = sock
+        self._read_timeout = sock.gettimeout() or math.inf  # set by urllib3 just before the headers
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int | None:
+        deadline = _DEADLINE.get()
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the api's deadline passed")  # urllib3 makes it a ReadTimeoutError
+            self._sock.settimeout(min(left, self._read_timeout))
+        return self._raw.readinto(buffer)
+
+    def fileno(self) -> int:
+        return self._raw.fileno()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()  # the socket's own file: the connection closes when its last file does
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """http.client's response (which urllib3 reads the status line, headers and body with),
+    reading the socket through _DeadlineReads."""
+
+    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        self.fp = io.BufferedReader(_DeadlineReads(self.fp.detach(), sock))
+
+
+class _DeadlineHTTPConnection(HTTPConnection):
+    response_class = _DeadlineResponse
+
+
+class _DeadlineHTTPSConnection(HTTPSConnection):
+    response_class = _DeadlineResponse
+
+
+class _DeadlineHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _DeadlineHTTPConnection
+
+
+class _DeadlineHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
 
 
 class ApiClient:
@@ -50,21 +126,25 @@ class ApiClient:
         self.timeout = (settings.api_connect_timeout, settings.api_read_timeout)
         # One kept-alive connection per request thread; never a retry or a redirect followed.
         self.pool = urllib3.PoolManager(maxsize=settings.web_threads, retries=False)
+        self.pool.pool_classes_by_scheme = {"http": _DeadlineHTTPPool, "https": _DeadlineHTTPSPool}
 
-    def _say(self, what: str) -> ApiReply:
-        return ApiReply(None, f"the api at {self.url} {what}")
+    def _say(self, what: str, cause: BaseException | None = None) -> ApiReply:
+        detail = f"the api at {self.url} {what}"
+        if cause is not None:
+            detail += f" ({type(cause).__name__}: {cause})"
+        return ApiReply(None, f"the api {what}", detail)
 
     def fetch_message(self) -> ApiReply:
         try:
             status, body = self._get()
         except _TooLargeError:
             return self._say(f"answered more than {MAX_MESSAGE_BYTES} bytes")
-        except NewConnectionError:  # refused, or a name that does not resolve
-            return self._say("is unreachable")
-        except (_TooSlowError, ConnectTimeoutError, ReadTimeoutError):
-            return self._say(f"did not answer within {self.timeout[0]:g}s/{self.timeout[1]:g}s")
-        except (ProtocolError, HTTPError):  # it answered, but not in HTTP, or in an encoding we do not take
-            return self._say("gave no valid answer")
+        except NewConnectionError as error:  # refused, or a name that does not resolve
+            return self._say("is unreachable", error)
+        except (ConnectTimeoutError, ReadTimeoutError) as error:
+            return self._say(f"did not answer within {self.timeout[0]:g}s/{self.timeout[1]:g}s", error)
+        except (ProtocolError, HTTPError) as error:  # it answered, but not in HTTP, or in an encoding we do not take
+            return self._say("gave no valid answer", error)
         if not 200 <= status < 300:  # an error, or a redirect (never followed): its body is not the message
             return self._say(f"answered {status}")
         try:
@@ -73,11 +153,19 @@ class ApiClient:
             return self._say("answered something that is not text")
 
     def _get(self) -> tuple[int, bytes]:
-        # The read timeout bounds each wait for bytes, not the whole body: an api that
-        # trickles an endless answer is cut off by this deadline instead.
+        # One deadline for the whole exchange, from connecting to the body's last byte: every
+        # read of the answer, headers included, ends by it (_DeadlineReads).
         deadline = time.monotonic() + self.timeout[0] + self.timeout[1]
         timeout = urllib3.Timeout(connect=self.timeout[0], read=self.timeout[1])
-        response = self.pool.request("GET", self.url, timeout=timeout, preload_content=False, redirect=False)
+        armed = _DEADLINE.set(deadline)
+        try:
+            response = self.pool.request("GET", self.url, timeout=timeout, preload_content=False, redirect=False)
+            return self._read(response)
+        finally:
+            _DEADLINE.reset(armed)
+
+    @staticmethod
+    def _read(response: urllib3.BaseHTTPResponse) -> tuple[int, bytes]:
         body = bytearray()
         complete = False
         try:
@@ -87,13 +175,11 @@ class ApiClient:
             # members), out of reach of the deadline. The api we know sends plain text.
             if response.headers.get("Content-Encoding", "identity").lower() != "identity":
                 raise ProtocolError("the answer has a content encoding")
-            # read1: whatever has arrived, at once, so the deadline is checked between pieces.
+            # read1: whatever has arrived, at once, so the size is checked between pieces.
             while chunk := response.read1(1024, decode_content=False):
                 body += chunk
                 if len(body) > MAX_MESSAGE_BYTES:
                     raise _TooLargeError
-                if time.monotonic() > deadline:
-                    raise _TooSlowError
             complete = True
         finally:
             if complete:

@@ -138,9 +138,18 @@ def _database_url(read: _Reader) -> URL:
 
 def _api_url(read: _Reader) -> str:
     url = read.text("API_URL", "http://api:5001")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address
+        parts = urlsplit("")
+    # The URL is printed (the settings line at start, the log of a failed call to the api):
+    # user info in it, a password or a token, would be too.
+    if "@" in parts.netloc:
+        raise ConfigError("API_URL must not carry credentials (user:password@): give the api's address only")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"API_URL={url!r} is not an http(s) URL with a host")
+        # Echoed to help, unless it might hold a secret all the same ("user:token@api:5001").
+        shown = "API_URL" if "@" in url else f"API_URL={url!r}"
+        raise ConfigError(f"{shown} is not an http(s) URL with a host")
     return url
 
 

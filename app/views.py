@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.api_client import ApiClient
+from app.api_client import ApiClient, ApiReply
 from app.config import Settings
 from app.startup import describe_error
 from app.visits import VisitPage, VisitStore
@@ -21,6 +21,8 @@ bp = Blueprint("webapp", __name__)
 MAX_VISITS_LIMIT = 1000
 # ASCII digits only: str.isdigit() also takes "²" and "٣", which int() then refuses.
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,4}")
+# A request id as nginx's $request_id writes it (32 hex digits) or a UUID: anything else is ignored.
+_REQUEST_ID = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 # All a visitor learns of a database failure: its own error text names hosts, addresses and roles.
 DATABASE_UNAVAILABLE = "database unavailable"
 
@@ -38,6 +40,15 @@ def _store() -> VisitStore:
 def _api() -> ApiClient:
     client: ApiClient = current_app.extensions["api_client"]
     return client
+
+
+def _api_message() -> ApiReply:
+    """The api's message; when there is none, the log says why and where, for the operator
+    (the page says only what is wrong, never the api's address)."""
+    reply = _api().fetch_message()
+    if not reply.ok:
+        current_app.logger.warning("api unavailable: %s", reply.detail)
+    return reply
 
 
 def _unavailable(error: SQLAlchemyError) -> str:
@@ -67,15 +78,22 @@ def _readable_time(moment: datetime, zone: tzinfo) -> str:
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """Records this visit, then shows the api's message and the newest visits."""
-    api_reply = _api().fetch_message()
+    api_reply = _api_message()
     page: VisitPage | None = None
     db_error: str | None = None
     try:
-        page = _store().record_visit(_settings().visits_page_size)
+        page = _store().record_visit(_settings().visits_page_size, _request_id())
     except SQLAlchemyError as error:
         db_error = _unavailable(error)
     html = render_template("index.html", api=api_reply, page=page, db_error=db_error)
     return html, 200 if db_error is None else 503
+
+
+def _request_id() -> str | None:
+    """The id a proxy gave this request (X-Request-Id), the same on each of its tries: a
+    request sent again after a replica died before answering is recorded once."""
+    given = request.headers.get("X-Request-Id", "")
+    return given if _REQUEST_ID.fullmatch(given) else None
 
 
 @bp.get("/visits.json")

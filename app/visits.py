@@ -14,12 +14,14 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Engine,
+    Index,
     Integer,
     MetaData,
     RootTransaction,
     Row,
     SmallInteger,
     Table,
+    Uuid,
     create_engine,
     func,
     select,
@@ -35,6 +37,11 @@ visits = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("visited_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The id of the request that made the visit, where a proxy gives one (X-Request-Id): a
+    # request the proxy sends again, after a replica died before answering, is counted once.
+    Column("request_id", Uuid, nullable=True),
+    # Only rows that have one: a visit without a request id costs the index nothing.
+    Index("visits_request_id", "request_id", unique=True, postgresql_where=text("request_id IS NOT NULL")),
 )
 
 # How many visits there are, kept by triggers in the same transaction as each change, so
@@ -117,7 +124,7 @@ def create_db_engine(settings: Settings) -> Engine:
             "connect_timeout": settings.db_connect_timeout,
             "application_name": "webapp",
             # A stuck query, or one waiting on a lock held elsewhere, ends in an error instead of
-            # holding a request thread forever (gunicorn's timeout does not stop gthread's threads).
+            # holding a request thread forever (no server stops a thread that is stuck).
             "options": f"-c statement_timeout={_ms(settings.db_statement_timeout)}",
         },
     )
@@ -149,6 +156,15 @@ class VisitStore:
                 )
             ).scalar_one()
             metadata.create_all(connection)
+            # A table made before the request id gets the column and its index (create_all skips a
+            # table that exists, indexes included); each statement is a no-op once they are there.
+            connection.execute(text("ALTER TABLE visits ADD COLUMN IF NOT EXISTS request_id uuid"))
+            connection.execute(
+                text(
+                    "CREATE UNIQUE INDEX IF NOT EXISTS visits_request_id ON visits (request_id) "
+                    "WHERE request_id IS NOT NULL"
+                )
+            )
             if not counting:
                 _start_counting(connection)
         self._schema_ready.set()
@@ -157,13 +173,14 @@ class VisitStore:
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
-    def record_visit(self, page_size: int) -> VisitPage:
+    def record_visit(self, page_size: int, request_id: str | None = None) -> VisitPage:
         """Record a visit and list the newest with it: one statement, committed (the engine's
-        autocommit) before the page is answered."""
+        autocommit) before the page is answered. A visit with the `request_id` of one already
+        recorded is not recorded again (the page lists the visits as they are)."""
         self.ensure_schema()
         with self.engine.connect() as connection:
-            rows = _record_and_list(connection, max(page_size - 1, 0))
-        # The statement's own visit is the first row, and the count it read is the one before it.
+            rows = _record_and_list(connection, max(page_size - 1, 0), request_id)
+        # The statement's own visit is the first row, and the total counts it.
         return VisitPage(total=int(rows[0].total), latest=[Visit(id=r.id, visited_at=r.visited_at) for r in rows])
 
     def latest(self, limit: int) -> VisitPage:
@@ -184,25 +201,30 @@ _TOTAL = select(func.coalesce(func.sum(visit_counts.c.visits), 0)).scalar_subque
 # PostgreSQL would plan `LIMIT $1` anew for each page, which costs about as much as running it.
 _RECORD_AND_LIST = """
     PREPARE {name} AS
-    WITH added AS (INSERT INTO visits DEFAULT VALUES RETURNING id, visited_at),
-         counted AS (SELECT coalesce(sum(visits), 0) + 1 AS total FROM visit_counts)
+    WITH added AS ({insert} RETURNING id, visited_at),
+         counted AS (SELECT coalesce(sum(visits), 0) + (SELECT count(*) FROM added) AS total FROM visit_counts)
     SELECT page.id, page.visited_at, counted.total
       FROM ((SELECT id, visited_at FROM added)
             UNION ALL
             (SELECT id, visited_at FROM visits ORDER BY id DESC LIMIT {older})) page, counted
      ORDER BY page.id DESC
     """
+_INSERT = "INSERT INTO visits DEFAULT VALUES"
+# A request id seen before inserts nothing: the first request's visit stands for both.
+_INSERT_ONCE = (
+    "INSERT INTO visits (request_id) VALUES ($1) ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING"
+)
 # What PostgreSQL answers when a prepared statement is gone (DISCARD ALL, a pooler between) or
 # was planned for a table whose columns have since changed: nothing ran, so preparing it anew
 # and running it once more records the visit once.
 _STALE_PREPARED_STATEMENT = {"26000", "0A000"}
 
 
-def _record_and_list(connection: Connection, older: int) -> Sequence[Row[Any]]:
+def _record_and_list(connection: Connection, older: int, request_id: str | None) -> Sequence[Row[Any]]:
     older = int(older)  # written into the statement: a number and nothing else
-    name = f"record_and_list_{older}"
+    name = f"record_and_list_{older}" if request_id is None else f"record_once_and_list_{older}"
     try:
-        return _execute_prepared(connection, name, older)
+        return _execute_prepared(connection, name, older, request_id)
     except DBAPIError as error:
         if getattr(error.orig, "pgcode", None) not in _STALE_PREPARED_STATEMENT:
             raise
@@ -210,15 +232,21 @@ def _record_and_list(connection: Connection, older: int) -> Sequence[Row[Any]]:
     # What is left of it goes (nothing else is prepared on these connections), and it is made anew.
     connection.exec_driver_sql("DEALLOCATE ALL")
     connection.info.pop(name, None)
-    return _execute_prepared(connection, name, older)
+    return _execute_prepared(connection, name, older, request_id)
 
 
-def _execute_prepared(connection: Connection, name: str, older: int) -> Sequence[Row[Any]]:
+def _execute_prepared(connection: Connection, name: str, older: int, request_id: str | None) -> Sequence[Row[Any]]:
     # The pooled connection's own info, gone with the connection, says what it has prepared.
     if not connection.info.get(name):
-        connection.exec_driver_sql(_RECORD_AND_LIST.format(name=name, older=older))
+        if request_id is None:
+            connection.exec_driver_sql(_RECORD_AND_LIST.format(name=name, insert=_INSERT, older=older))
+        else:
+            prepared = _RECORD_AND_LIST.format(name=f"{name} (uuid)", insert=_INSERT_ONCE, older=older)
+            connection.exec_driver_sql(prepared)
         connection.info[name] = True
-    return connection.exec_driver_sql(f"EXECUTE {name}").all()
+    if request_id is None:
+        return connection.exec_driver_sql(f"EXECUTE {name}").all()
+    return connection.exec_driver_sql(f"EXECUTE {name} (%(request_id)s)", {"request_id": request_id}).all()
 
 
 def _transaction(connection: Connection) -> RootTransaction:

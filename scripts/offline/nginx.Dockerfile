@@ -2,7 +2,8 @@
 # Contract kept: nginx in the foreground as the command, its configuration read from
 # /etc/nginx/conf.d/*.conf (Debian's own default site removed, as the official image has
 # none but conf.d/default.conf), logs to the container's stdout and stderr, a graceful
-# stop on SIGQUIT, NGINX_VERSION in the environment.
+# stop on SIGQUIT, NGINX_VERSION in the environment, wget for a health check (the official
+# image has BusyBox's).
 ARG BASE_IMAGE=offline/debian:trixie
 FROM ${BASE_IMAGE}
 
@@ -16,7 +17,7 @@ ENV NGINX_VERSION=${NGINX_VERSION}
 RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d \
  && chmod +x /usr/sbin/policy-rc.d \
  && apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx wget \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /etc/nginx/sites-enabled/default \
  && installed=$(dpkg-query -W -f '${Version}' nginx) && installed=${installed#*:} \
  && { [ "${installed%%-*}" = "$NGINX_VERSION" ] \

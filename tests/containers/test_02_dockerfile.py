@@ -42,7 +42,7 @@ def test_image_metadata_matches_the_dockerfile(
     request: pytest.FixtureRequest, image_fixture: str, port: str, command: list[str]
 ) -> None:
     """The image exposes its port, works in /app as a non-root user, has a health check,
-    and starts gunicorn in exec form (no shell between Docker and the server, so SIGTERM reaches it)."""
+    and starts its server in exec form (no shell between Docker and the server, so SIGTERM reaches it)."""
     image: DockerImage = request.getfixturevalue(image_fixture)
     config = image.get_wrapped_image().attrs["Config"]
 
@@ -82,7 +82,7 @@ def test_the_health_check_probes_while_the_server_starts_and_rarely_once_it_is_h
 
 
 def _idle(image: DockerImage) -> DockerContainer:
-    """A container of the image that only sleeps: without the server's settings, gunicorn
+    """A container of the image that only sleeps: without the server's settings, the server
     would exit at once, and take a command run in the container with it."""
     return DockerContainer(str(image)).with_command(["sleep", "300"])
 
@@ -114,7 +114,6 @@ def test_each_instruction_has_its_effect_in_a_running_container(webapp_image: Do
 # has no bytecode beside it (the service's own few files aside: they change with every build).
 _UNCOMPILED_MODULES = """
 import importlib.util, os, sys
-import gunicorn.app.wsgiapp, gunicorn.workers.gthread
 {imports}
 print("uncompiled:", *sorted(
     name for name, module in list(sys.modules.items())
@@ -124,8 +123,8 @@ print("uncompiled:", *sorted(
 ))
 """
 _SERVER_IMPORTS = {
-    "webapp_image": "import app; app.create_app(wait_for_database=False)",
-    "api_image": "import service; service.create_app()",
+    "webapp_image": "import app.serve, granian._internal, granian.wsgi; app.create_app(wait_for_database=False)",
+    "api_image": "import gunicorn.app.wsgiapp, gunicorn.workers.gthread, service; service.create_app()",
 }
 
 
@@ -204,9 +203,10 @@ def test_dockerignore_keeps_local_clutter_out_of_the_build_context(
 
 @pytest.mark.parametrize("image_fixture", ["webapp_image", "api_image"])
 def test_docker_stop_is_quick_and_clean(request: pytest.FixtureRequest, image_fixture: str) -> None:
-    """The exec-form CMD makes gunicorn PID 1, which handles SIGTERM: `docker stop` ends
-    within gunicorn's 5 s graceful timeout, under Docker's 10 s grace period, with exit
-    code 0 (not 137, a kill). Idle, it takes well under a second."""
+    """The exec-form CMD makes the server (granian's main process, gunicorn's master) PID 1,
+    which handles SIGTERM: `docker stop` ends within the server's 5 s graceful timeout, under
+    Docker's 10 s grace period, with exit code 0 (not 137, a kill). Idle, it takes well under
+    a second."""
     image: DockerImage = request.getfixturevalue(image_fixture)
     server = webapp_container(image, **DB_ENV) if image_fixture == "webapp_image" else api_container(image)
     with server as container:
@@ -221,7 +221,7 @@ def test_docker_stop_ends_cleanly_even_with_a_request_hanging(
     webapp_image: DockerImage, images: Images, network: Network
 ) -> None:
     """A request stuck on an api that never answers (API_CONNECT_TIMEOUT=60) does not hold
-    the container: `docker stop` gives in-flight requests gunicorn's 5 s graceful timeout,
+    the container: `docker stop` gives in-flight requests the server's 5 s graceful timeout,
     then ends with exit code 0, before Docker's 10 s grace period would kill it (137)."""
     with (
         unanswering_host(images, network, "api", 5001),

@@ -32,7 +32,7 @@ def test_up_ps_logs_and_down(docker_client: docker.DockerClient) -> None:
         assert (5000, port) in [(publisher.TargetPort, publisher.PublishedPort) for publisher in publishers]
         assert requests.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
 
-        # gunicorn writes the access line once the answer is sent: the client may read it first.
+        # The webapp writes the access line once the answer is sent: the client may read it first.
         def logs_with_the_page() -> str | None:
             logs = stack.compose("logs", "--no-color", "webapp")
             return logs if '"GET / ' in logs else None

@@ -82,7 +82,7 @@ def test_on_the_default_bridge_names_do_not_resolve(webapp_image: DockerImage, a
             page = requests.get(url(webapp, WEBAPP_PORT), timeout=10).text
 
             assert code != 0
-            assert f"API unavailable: the api at http://{api_name}:5001 is unreachable" in page
+            assert "API unavailable: the api is unreachable" in page
 
 
 def test_with_the_api_stopped_the_page_says_so_quickly_and_still_renders(
@@ -104,7 +104,7 @@ def test_with_the_api_stopped_the_page_says_so_quickly_and_still_renders(
         elapsed = response.elapsed.total_seconds()  # from connecting to the answer's headers
 
         assert response.status_code == 200
-        assert "API unavailable: the api at http://api:5001 is unreachable" in response.text
+        assert "API unavailable: the api is unreachable" in response.text
         assert '<tr data-visit-id="2">' in response.text
         assert elapsed < 3.0
 
@@ -128,6 +128,6 @@ def test_an_api_host_that_never_answers_costs_the_page_only_the_connect_timeout(
         elapsed = response.elapsed.total_seconds()  # from connecting to the answer's headers
 
         assert response.status_code == 200
-        assert "API unavailable: the api at http://api:5001 did not answer within 1s/2s" in response.text
+        assert "API unavailable: the api did not answer within 1s/2s" in response.text
         assert '<tr data-visit-id="1">' in response.text
         assert 1.0 <= elapsed < 1.0 + 1.5

@@ -64,12 +64,38 @@ def test_each_visit_is_a_row_listed_newest_first(
         assert [tuple(session) for session in sessions] == [(DB_USER, DB_NAME)]
 
 
+def test_a_request_sent_again_with_its_request_id_is_recorded_once(
+    webapp_image: DockerImage, network: Network, postgres: PostgresContainer
+) -> None:
+    """A proxy that loses a webapp mid-request sends the request again, with the id it gave
+    it (X-Request-Id): the webapp records a visit once per id. The same id twice makes one
+    row (both pages answer 200), two ids make two, and pages without an id (or with one that
+    is not an id) each make their own."""
+    first, second = "0123456789abcdef0123456789abcdef", "fedcba98-7654-3210-fedc-ba9876543210"
+    sent = [{"X-Request-Id": first}, {"X-Request-Id": first}, {"X-Request-Id": second}, {}, {"X-Request-Id": "x"}]
+    with webapp_container(webapp_image, network, **DB_ENV) as webapp:
+        pages = [requests.get(url(webapp, WEBAPP_PORT), headers=headers, timeout=10) for headers in sent]
+        listed = requests.get(url(webapp, WEBAPP_PORT, "/visits.json"), timeout=10).json()
+        engine = sqlalchemy.create_engine(postgres.get_connection_url())
+        try:
+            with engine.connect() as db:
+                ids = db.execute(sqlalchemy.text("SELECT request_id::text FROM visits ORDER BY id")).scalars().all()
+        finally:
+            engine.dispose()
+
+    assert [page.status_code for page in pages] == [200] * 5
+    assert "1 visit in all" in pages[1].text
+    assert ids == ["01234567-89ab-cdef-0123-456789abcdef", second, None, None]
+    assert listed["total"] == 4
+
+
 def test_the_total_stays_exact_for_old_visits_and_for_rows_deleted_by_hand(
     webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
     """The page's total is kept by the database itself (triggers, in the same transaction as
     each change), not counted row by row: a database from before that count existed keeps
-    its visits in the total, and rows deleted or emptied by hand leave it at once."""
+    its visits in the total (and learns to record a request sent again once), and rows
+    deleted or emptied by hand leave it at once."""
     engine = sqlalchemy.create_engine(postgres.get_connection_url())
     try:
         with engine.begin() as db:  # the table as an earlier version of the webapp left it
@@ -82,7 +108,10 @@ def test_the_total_stays_exact_for_old_visits_and_for_rows_deleted_by_hand(
         with webapp_container(webapp_image, network, **DB_ENV) as webapp:
             listing = url(webapp, WEBAPP_PORT, "/visits.json")
             before = requests.get(listing, timeout=10).json()["total"]
-            assert requests.get(url(webapp, WEBAPP_PORT), timeout=10).status_code == 200
+            # The same request twice, as a proxy sends it again: one visit.
+            again = {"X-Request-Id": "0123456789abcdef0123456789abcdef"}
+            twice = [requests.get(url(webapp, WEBAPP_PORT), headers=again, timeout=10) for _ in range(2)]
+            assert [page.status_code for page in twice] == [200, 200]
             after_a_visit = requests.get(listing, timeout=10).json()["total"]
             with engine.begin() as db:
                 db.execute(sqlalchemy.text("DELETE FROM visits WHERE id <= 2"))

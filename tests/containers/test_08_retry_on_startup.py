@@ -26,7 +26,7 @@ from tests.support.diagnostics import container_logs
 from tests.support.environment import Images
 from tests.support.waiting import ExecWaitStrategy, wait_for_http, wait_until
 
-# Each gunicorn worker waits on its own; the log names the worker's pid.
+# Each server worker waits on its own; the log names the worker's pid.
 ATTEMPT = re.compile(r"\[(\d+)\] WARNING app.startup: database not ready \(attempt (\d+), ([\d.]+)s elapsed\)")
 GAVE_UP = re.compile(r"database still unavailable after ([\d.]+)s")
 READY = "database at "
@@ -45,7 +45,7 @@ def _attempt_times(container: DockerContainer) -> dict[str, list[float]]:
 
 
 def _attempts_of_each_worker(container: DockerContainer, at_least: int) -> bool:
-    """Whether both gunicorn workers (WEB_CONCURRENCY=2) have logged `at_least` attempts."""
+    """Whether both server workers (WEB_CONCURRENCY=2) have logged `at_least` attempts."""
     workers = _attempt_times(container).values()
     return len(workers) == 2 and all(len(times) >= at_least for times in workers)
 

@@ -31,7 +31,7 @@ def test_a_webapp_given_only_its_credentials_runs_with_every_documented_default(
     database at "db", port 5432, and logs at start the settings it resolved (the password
     left out): each is the
     documented default (the startup deadline, the statement timeout, threads and the connection
-    budget among them, which take too long to see otherwise). Two gunicorn workers boot."""
+    budget among them, which take too long to see otherwise). Two server workers start."""
     with webapp_container(webapp_image, network, **CREDENTIALS_ONLY) as webapp:
         wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)
         log = container_logs(webapp)()

@@ -50,6 +50,7 @@ UNIT_SWARM = "tests/unit/test_swarm_membership.py"
 UNIT_DEFAULTS = "tests/unit/test_defaults.py"
 CH16 = "tests/containers/test_16_defaults.py"
 CH17 = "tests/containers/test_17_a_fresh_machine.py"
+CH18 = "tests/containers/test_18_the_proxy.py"
 REHEARSE_BOOKWORM = f"{CH17}::test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green"
 REHEARSE_OLD_ENGINE = f"{CH17}::test_an_engine_older_than_25_that_runs_is_refused_with_what_to_do_and_left_alone"
 
@@ -205,7 +206,7 @@ MISTAKES: tuple[Mistake, ...] = (
         file="Dockerfile",
         find='CMD ["python", "-m", "app.serve"]',
         replace="CMD python -m app.serve",
-        claim="`docker stop` reaches gunicorn (exec form, no shell as PID 1) and ends cleanly and fast.",
+        claim="`docker stop` reaches the server (exec form, no shell as PID 1) and ends cleanly and fast.",
         killers=(
             f"{CH02}::test_docker_stop_is_quick_and_clean",
             f"{CH13}::test_a_webapp_stopped_under_load_finishes_what_it_began_and_exits_cleanly",
@@ -292,11 +293,27 @@ MISTAKES: tuple[Mistake, ...] = (
     # --- the servers ---
     Mistake(
         name="webapp-listens-on-loopback-only",
-        file="app/gunicorn_conf.py",
-        find='bind = "0.0.0.0:5000"',
-        replace='bind = "127.0.0.1:5000"',
+        file="app/serve.py",
+        find='ADDRESS, PORT = "0.0.0.0", 5000',
+        replace='ADDRESS, PORT = "127.0.0.1", 5000',
         claim="The webapp listens on all interfaces, so the published port reaches it.",
         killers=(f"{CH10}::test_the_stack_comes_up_healthy_and_the_page_shows_the_api_message_and_a_visit",),
+    ),
+    Mistake(
+        name="webapp-request-threads-bound-connections",
+        file="app/serve.py",
+        find="        http1_settings=HTTP1Settings(",
+        replace="        backpressure=settings.web_threads,\n        http1_settings=HTTP1Settings(",
+        claim="Clients that send half a request and go quiet take nothing from the others.",
+        killers=(f"{CH10}::test_64_clients_that_send_half_a_request_and_go_quiet_take_nothing_from_the_others",),
+    ),
+    Mistake(
+        name="webapp-waits-a-minute-for-a-request-half-sent",
+        file="app/serve.py",
+        find="HEADER_READ_TIMEOUT_MS = 10_000\n",
+        replace="HEADER_READ_TIMEOUT_MS = 60_000\n",
+        claim="A request left half sent is dropped after 10 s: such sockets cannot pile up.",
+        killers=(f"{CH10}::test_64_clients_that_send_half_a_request_and_go_quiet_take_nothing_from_the_others",),
     ),
     Mistake(
         name="api-listens-on-loopback-only",
@@ -308,9 +325,9 @@ MISTAKES: tuple[Mistake, ...] = (
     ),
     Mistake(
         name="webapp-graceful-timeout-beyond-dockers",
-        file="app/gunicorn_conf.py",
-        find="graceful_timeout = 5\n",
-        replace="graceful_timeout = 30\n",
+        file="app/serve.py",
+        find="GRACEFUL_TIMEOUT_S = 5\n",
+        replace="GRACEFUL_TIMEOUT_S = 30\n",
         claim="`docker stop` ends cleanly before Docker's kill, even with a request hanging.",
         killers=(f"{CH02}::test_docker_stop_ends_cleanly_even_with_a_request_hanging",),
     ),
@@ -334,8 +351,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="api-outage-breaks-the-page",
         file="app/api_client.py",
-        find="        except NewConnectionError:  # refused, or a name that does not resolve\n",
-        replace="        except urllib3.exceptions.LocationValueError:\n",
+        find="        except NewConnectionError as error:  # refused, or a name that does not resolve\n",
+        replace="        except urllib3.exceptions.LocationValueError as error:\n",
         claim="With the api stopped the page says plainly that the api is unreachable.",
         killers=(f"{CH06}::test_with_the_api_stopped_the_page_says_so_quickly_and_still_renders",),
     ),
@@ -452,10 +469,74 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="api-answer-may-trickle-forever",
         file="app/api_client.py",
-        find="                if time.monotonic() > deadline:\n",
-        replace="                if False:\n",
+        find="armed = _DEADLINE.set(deadline)",
+        replace="armed = _DEADLINE.set(None)",
         claim="An api that trickles its answer costs the page at most its two timeouts.",
         killers=(f"{UNIT_VIEWS}::test_a_hostile_api_costs_the_page_at_most_its_timeouts_and_4_kib",),
+    ),
+    # --- app/api_client.py: one deadline for the whole answer, headers included ---
+    Mistake(
+        name="api-headers-outside-the-deadline",
+        file="app/api_client.py",
+        find=(
+            "armed = _DEADLINE.set(deadline)\n"
+            "        try:\n"
+            '            response = self.pool.request("GET", self.url, timeout=timeout, preload_content=False, '
+            "redirect=False)\n"
+        ),
+        replace=(
+            'response = self.pool.request("GET", self.url, timeout=timeout, preload_content=False, redirect=False)\n'
+            "        armed = _DEADLINE.set(deadline)\n"
+            "        try:\n"
+        ),
+        claim=(
+            "The api's deadline covers its status line and headers too: an api that trickles its headers "
+            "a byte at a time, each within the read timeout, costs the page only the api's two timeouts."
+        ),
+        killers=(
+            f"{UNIT_VIEWS}::test_a_hostile_api_costs_the_page_at_most_its_timeouts_and_4_kib[trickled headers]",
+            f"{CH13}::test_a_hostile_api_container_costs_the_page_only_its_timeouts[trickle-headers]",
+        ),
+    ),
+    # --- app/api_client.py, app/views.py: the page says what is wrong, the log says where ---
+    Mistake(
+        name="api-address-shown-on-the-page",
+        file="app/api_client.py",
+        find='return ApiReply(None, f"the api {what}", detail)',
+        replace='return ApiReply(None, f"the api at {self.url} {what}", detail)',
+        claim="When the api fails, the page says what is wrong but never the api's address.",
+        killers=(
+            f"{UNIT_VIEWS}::test_a_failed_api_is_named_on_the_page_by_what_is_wrong_and_in_the_log_by_its_address",
+            f"{CH13}::test_a_hostile_api_container_costs_the_page_only_its_timeouts[silent]",
+        ),
+    ),
+    Mistake(
+        name="api-failure-not-logged",
+        file="app/views.py",
+        find='        current_app.logger.warning("api unavailable: %s", reply.detail)\n',
+        replace="        pass\n",
+        claim="When the api fails, the webapp's log names the api's URL and what failed.",
+        killers=(
+            f"{UNIT_VIEWS}::test_a_failed_api_is_named_on_the_page_by_what_is_wrong_and_in_the_log_by_its_address",
+            f"{CH13}::test_a_hostile_api_container_costs_the_page_only_its_timeouts[silent]",
+        ),
+    ),
+    # --- app/config.py: API_URL carries no credentials, and a refusal never echoes one ---
+    Mistake(
+        name="api-url-may-carry-credentials",
+        file="app/config.py",
+        find='    if "@" in parts.netloc:\n',
+        replace="    if False:\n",
+        claim="An API_URL with user info (user:password@) is refused at start, naming API_URL.",
+        killers=(f"{UNIT_CONFIG}::test_an_api_url_with_credentials_is_refused_without_echoing_them",),
+    ),
+    Mistake(
+        name="malformed-api-url-echoes-its-secret",
+        file="app/config.py",
+        find='shown = "API_URL" if "@" in url else f"API_URL={url!r}"',
+        replace='shown = f"API_URL={url!r}"',
+        claim="A malformed API_URL that may hold a secret (user:token@api:5001) is refused without echoing it.",
+        killers=(f"{UNIT_CONFIG}::test_an_api_url_with_credentials_is_refused_without_echoing_them[no scheme]",),
     ),
     Mistake(
         name="api-redirect-shown-as-its-message",
@@ -520,18 +601,67 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{CH07}::test_a_migration_of_the_table_while_the_webapp_runs_costs_no_page",),
     ),
     Mistake(
+        name="request-id-ignored",
+        file="app/views.py",
+        find="    return given if _REQUEST_ID.fullmatch(given) else None\n",
+        replace="    return None\n",
+        claim="A request sent again with its request id (X-Request-Id) is recorded once.",
+        killers=(f"{CH07}::test_a_request_sent_again_with_its_request_id_is_recorded_once",),
+    ),
+    Mistake(
+        name="request-id-recorded-without-its-unique-index",
+        file="app/visits.py",
+        find=' ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING"',
+        replace='"',
+        claim="A request id seen before records nothing and the page still answers 200.",
+        killers=(f"{CH07}::test_a_request_sent_again_with_its_request_id_is_recorded_once",),
+    ),
+    Mistake(
+        name="request-id-anything-a-client-sends",
+        file="app/views.py",
+        find="    return given if _REQUEST_ID.fullmatch(given) else None\n",
+        replace="    return given or None\n",
+        claim="A header that is not a request id is ignored, never a failed page.",
+        killers=(f"{CH07}::test_a_request_sent_again_with_its_request_id_is_recorded_once",),
+    ),
+    Mistake(
+        name="request-id-index-left-off-old-tables",
+        file="app/visits.py",
+        find='"CREATE UNIQUE INDEX IF NOT EXISTS visits_request_id ON visits (request_id) "\n'
+        '                    "WHERE request_id IS NOT NULL"',
+        replace='"SELECT 1"',
+        claim="A table from before the request id learns to record a request sent again once.",
+        killers=(f"{CH07}::test_the_total_stays_exact_for_old_visits_and_for_rows_deleted_by_hand",),
+    ),
+    Mistake(
         name="access-log-lets-a-client-forge-its-line",
         file="app/access_log.py",
-        find="""return value.replace('"', '\\\\"') if isinstance(value, str) else value""",
-        replace="return value",
-        claim="A quote in a request's line or headers is escaped in the access log, as gunicorn does.",
-        killers=(f"{UNIT_ACCESS_LOG}::test_the_line_is_gunicorns_own_for_any_request",),
+        find="""_ESCAPES = {ord("\\\\"): "\\\\\\\\", ord('"'): '\\\\"'} | """,
+        replace="_ESCAPES = {ord('\"'): '\\\\\"'} | ",
+        claim="A backslash a client sends is escaped in the access log, so it cannot fake an escape of its own.",
+        killers=(f"{UNIT_ACCESS_LOG}::test_each_request_writes_one_line_whose_fields_are_what_the_client_sent",),
+    ),
+    Mistake(
+        name="access-log-lets-a-client-start-a-line",
+        file="app/access_log.py",
+        find='{c: f"\\\\x{c:02x}" for c in [*range(0x20), 0x7F]}',
+        replace="{}",
+        claim="A line end or other control character a client sends is escaped: one request, one line.",
+        killers=(f"{UNIT_ACCESS_LOG}::test_each_request_writes_one_line_whose_fields_are_what_the_client_sent",),
+    ),
+    Mistake(
+        name="access-log-counts-no-bytes",
+        file="app/access_log.py",
+        find="            self.sent += len(chunk)\n",
+        replace="",
+        claim="The access line gives the size of the answer's body as sent.",
+        killers=(f"{UNIT_ACCESS_LOG}::test_each_request_writes_one_line_whose_fields_are_what_the_client_sent",),
     ),
     Mistake(
         name="webapp-writes-no-access-log",
-        file="app/gunicorn_conf.py",
-        find='accesslog = "-"\n',
-        replace="accesslog = None\n",
+        file="app/__init__.py",
+        find="    app.wsgi_app = AccessLog(app.wsgi_app)",
+        replace="    pass",
         claim="`docker compose logs` shows each page the webapp answered.",
         killers=(f"{CH05}::test_up_ps_logs_and_down",),
     ),
@@ -542,22 +672,6 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="        if clock[0] < 0:\n",
         claim="The access line's time stamp is the second of its request (kept for a second, not longer).",
         killers=(f"{UNIT_ACCESS_LOG}::test_the_time_is_the_second_of_the_request",),
-    ),
-    Mistake(
-        name="access-log-ignores-the-operators-logging-configuration",
-        file="app/access_log.py",
-        find="cfg.logconfig or cfg.logconfig_dict or cfg.logconfig_json",
-        replace="False",
-        claim="With a logging configuration of the operator's own, gunicorn writes the access line itself.",
-        killers=(f"{UNIT_ACCESS_LOG}::test_a_logging_configuration_of_the_operators_own_is_left_to_gunicorn",),
-    ),
-    Mistake(
-        name="access-log-ignores-a-format-set-by-the-operator",
-        file="app/access_log.py",
-        find="cfg.access_log_format != AccessLogFormat.default or bool(",
-        replace="False or bool(",
-        claim="An access_log_format an operator sets is honoured (the cheap line is gunicorn's default one only).",
-        killers=(f"{UNIT_ACCESS_LOG}::test_another_format_is_left_to_gunicorn",),
     ),
     Mistake(
         name="visit-count-not-kept",
@@ -610,7 +724,7 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="page-total-leaves-out-its-own-visit",
         file="app/visits.py",
-        find="coalesce(sum(visits), 0) + 1 AS total",
+        find="coalesce(sum(visits), 0) + (SELECT count(*) FROM added) AS total",
         replace="coalesce(sum(visits), 0) AS total",
         claim="The page's total counts the visit it records.",
         killers=(f"{CH07}::test_each_visit_is_a_row_listed_newest_first",),
@@ -642,8 +756,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="web-concurrency-ignored",
         file="app/serve.py",
-        find='    os.environ["WEB_CONCURRENCY"] = str(settings.web_concurrency)\n',
-        replace='    os.environ.pop("WEB_CONCURRENCY", None)\n',
+        find="        workers=settings.web_concurrency,\n",
+        replace="",
         claim="The server runs as many workers as WEB_CONCURRENCY says.",
         killers=(f"{UNIT_CONFIG}::test_the_server_runs_as_many_workers_as_web_concurrency_says",),
     ),
@@ -1284,7 +1398,7 @@ MISTAKES: tuple[Mistake, ...] = (
         file="app/config.py",
         find='read.integer("WEB_CONCURRENCY", 2,',
         replace='read.integer("WEB_CONCURRENCY", 3,',
-        claim="With nothing set, the webapp runs two gunicorn workers.",
+        claim="With nothing set, the webapp runs two server workers.",
         killers=(f"{CH16}::test_a_webapp_given_only_its_credentials_runs_with_every_documented_default",),
     ),
     Mistake(
@@ -1422,19 +1536,77 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="stack-default-nginx-image-drifts",
         file="swarm/stack.yml",
-        find="${NGINX_IMAGE:-nginx:1.27-alpine}",
+        find="${NGINX_IMAGE:-nginx:1.30-alpine}",
         replace="${NGINX_IMAGE:-nginx:latest}",
-        claim="The Swarm stack's proxy is nginx:1.27-alpine unless NGINX_IMAGE says otherwise.",
+        claim="The Swarm stack's proxy is nginx:1.30-alpine unless NGINX_IMAGE says otherwise.",
         killers=(f"{UNIT_DEFAULTS}::test_every_compose_default_is_the_documented_one_wherever_it_is_written",),
     ),
     # --- the Swarm stack (swarm/): replicas, the proxy, rolling updates ---
     Mistake(
         name="stack-proxy-logs-without-bound",
         file="swarm/stack.yml",
-        find="    image: ${NGINX_IMAGE:-nginx:1.27-alpine}\n    logging: *bounded-log\n",
-        replace="    image: ${NGINX_IMAGE:-nginx:1.27-alpine}\n",
+        find="    image: ${NGINX_IMAGE:-nginx:1.30-alpine}\n    logging: *bounded-log\n",
+        replace="    image: ${NGINX_IMAGE:-nginx:1.30-alpine}\n",
         claim="In the Swarm stack too, every service's log is bounded (the proxy, exposed beyond the machine, first).",
         killers=(f"{CH14}::test_every_service_of_the_stack_keeps_a_bounded_log",),
+    ),
+    Mistake(
+        name="stack-proxy-shows-its-version",
+        file="swarm/nginx.conf",
+        find="    server_tokens off;\n",
+        replace="",
+        claim="The proxy's answers name no version of nginx.",
+        killers=(f"{CH18}::test_answers_name_no_nginx_version_and_no_address_inside",),
+    ),
+    Mistake(
+        name="stack-proxy-names-the-serving-task",
+        file="swarm/nginx.conf",
+        find="        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n",
+        replace="        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+        "        add_header X-Upstream $upstream_addr always;\n",
+        claim="No header of the proxy's answers names the address of the task that served them.",
+        killers=(f"{CH18}::test_answers_name_no_nginx_version_and_no_address_inside",),
+    ),
+    Mistake(
+        name="stack-proxy-passes-the-clients-request-id",
+        file="swarm/nginx.conf",
+        find="        proxy_set_header X-Request-Id $request_id;\n",
+        replace="",
+        claim="Every request reaches the webapp with an id the proxy gave it; a client's own is replaced.",
+        killers=(f"{CH18}::test_each_request_gets_an_id_of_the_proxys_own",),
+    ),
+    Mistake(
+        name="stack-proxy-waits-a-minute-for-slow-clients",
+        file="swarm/nginx.conf",
+        find="    client_header_timeout 10s;\n    client_body_timeout 10s;\n",
+        replace="    client_header_timeout 60s;\n    client_body_timeout 60s;\n",
+        claim="The proxy drops a client that sends nothing for 10 s, in its headers or its body.",
+        killers=(f"{CH18}::test_slow_clients_are_dropped_and_one_client_holds_at_most_64_requests",),
+    ),
+    Mistake(
+        name="stack-proxy-no-limit-per-client",
+        file="swarm/nginx.conf",
+        find="    limit_conn per_client 64;\n",
+        replace="",
+        claim="One client holds at most 64 requests at the proxy: the next is refused with 429.",
+        killers=(f"{CH18}::test_slow_clients_are_dropped_and_one_client_holds_at_most_64_requests",),
+    ),
+    Mistake(
+        name="stack-proxy-root-writable",
+        file="swarm/stack.yml",
+        find="    read_only: true\n    cap_drop:\n      - ALL\n    cap_add:\n      - CHOWN\n      - SETGID\n",
+        replace="    cap_drop:\n      - ALL\n    cap_add:\n      - CHOWN\n      - SETGID\n",
+        claim="The stack's proxy runs with a read-only root, its capabilities dropped but three, bounded.",
+        killers=(f"{CH14}::test_the_proxy_is_as_hard_as_the_services_behind_it",),
+    ),
+    Mistake(
+        name="stack-api-on-the-databases-network",
+        file="swarm/stack.yml",
+        find="    # Not on the database's network: it never needs the database, so it cannot reach it.\n"
+        "    networks:\n      - frontend\n",
+        replace="    networks:\n      - frontend\n      - backend\n",
+        claim="In the Swarm stack too, the api cannot reach the database.",
+        killers=(f"{CH14}::test_the_api_cannot_reach_the_database_in_the_stack_either",),
     ),
     Mistake(
         name="stack-runs-one-webapp",

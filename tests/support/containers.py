@@ -134,21 +134,26 @@ def unanswering_host(images: Images, network: Network, alias: str, port: int) ->
     )
 
 
-# An "api" that accepts a request and then misbehaves: an endless body, or silence.
+# An "api" that accepts a request and then misbehaves: an endless body, its status line
+# over and over a byte a second (headers that never end), or silence.
 _HOSTILE_API = """
-import socket, sys, threading
+import itertools, socket, sys, threading, time
 mode, port = sys.argv[1], int(sys.argv[2])
 
 def answer(connection):
     with connection:
         connection.recv(65536)
-        if mode == "endless":
-            connection.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n")
-            try:
+        try:
+            if mode == "endless":
+                connection.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n")
                 while True:
                     connection.sendall(b"x" * 65536)
-            except OSError:
-                return
+            if mode == "trickle-headers":
+                for byte in itertools.cycle(b"HTTP/1.1 200 OK\\r\\n"):
+                    connection.sendall(bytes([byte]))
+                    time.sleep(1)
+        except OSError:  # the webapp gave up and closed the connection
+            return
         threading.Event().wait()  # silent: never a byte
 
 server = socket.create_server(("0.0.0.0", port))
@@ -160,7 +165,8 @@ while True:
 
 def hostile_api(images: Images, network: Network, mode: str) -> DockerContainer:
     """A host named "api" on `network` that answers on the api's port with an endless body
-    (`mode="endless"`) or accepts and never answers (`mode="silent"`)."""
+    (`mode="endless"`), with its status line over and over, a byte a second, so that its
+    headers never end (`mode="trickle-headers"`), or accepts and never answers (`mode="silent"`)."""
     return (
         LoggedContainer(images.python)
         .with_command(["python", "-c", _HOSTILE_API, mode, str(API_PORT)])
@@ -171,10 +177,12 @@ def hostile_api(images: Images, network: Network, mode: str) -> DockerContainer:
 
 
 def server_starts(container: DockerContainer) -> tuple[int, int]:
-    """How often gunicorn's master and its workers started, read from the container's log."""
+    """How often the server's main process and its workers started, read from the container's
+    log: granian's lines (the webapp) or gunicorn's (the api)."""
     stdout, stderr = container.get_logs()
     log = (stdout + stderr).decode(errors="replace")
-    return log.count("Starting gunicorn"), log.count("Booting worker with pid")
+    mains = log.count("Starting granian") + log.count("Starting gunicorn")
+    return mains, log.count("] Spawning worker-") + log.count("Booting worker with pid")
 
 
 def assert_never_restarted(container: DockerContainer, workers: int = 2) -> None:

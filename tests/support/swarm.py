@@ -33,6 +33,8 @@ STATE_FILE = Path(tempfile.gettempdir()) / "docker-tutorial-swarm.json"
 STACK_SCRIPT = ROOT / "scripts" / "stack.sh"
 NAMESPACE_LABEL = "com.docker.stack.namespace"
 SERVICE_LABEL = "com.docker.swarm.service.name"
+# A page in a webapp's access log (the proxy speaks HTTP/1.0 to it, which granian logs as "HTTP/1").
+_PAGE_SERVED = re.compile(rb'"GET / HTTP/1[.0-9]*" 200 ')
 # `swarm init` makes this bridge and `swarm leave` keeps it: removed if the suite made it.
 GATEWAY_BRIDGE = "docker_gwbridge"
 
@@ -212,13 +214,23 @@ class Stack:
         return found
 
     def addresses(self, service: str) -> set[str]:
-        """The overlay addresses of the service's healthy containers."""
-        network = f"{self.name}_default"
+        """The addresses of the service's healthy containers on the page's overlay network."""
+        network = f"{self.name}_frontend"
         return {
             str(c.attrs["NetworkSettings"]["Networks"][network]["IPAddress"])
             for c in self.containers(service)
             if network in c.attrs["NetworkSettings"]["Networks"]
         }
+
+    def pages_served(self, service: str = "webapp") -> dict[str, int]:
+        """Pages (`GET /` answered 200) each of the service's healthy containers has served, by
+        container id, read from its access log: which replica served a request, learnt without
+        the proxy telling visitors anything about it."""
+        served = {}
+        for container in self.containers(service):
+            with contextlib.suppress(NotFound):
+                served[str(container.id)] = len(_PAGE_SERVED.findall(container.logs(stderr=False)))
+        return served
 
     def inspect(self, service: str) -> dict[str, Any]:
         """`docker service inspect`: the service's spec, and the state of its last update."""

@@ -39,6 +39,21 @@ def test_database_url_wins_and_keeps_its_password_out_of_descriptions() -> None:
     assert "hunter2" not in settings.database_description
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["http://webapp:s3cr3t-t0ken@api:5001", "https://s3cr3t-t0ken@api:5001/", "webapp:s3cr3t-t0ken@api:5001"],
+    ids=["user and password", "token as the user", "no scheme"],
+)
+def test_an_api_url_with_credentials_is_refused_without_echoing_them(url: str) -> None:
+    """API_URL is printed (the settings line at start, the log of a failed call to the api),
+    so it must not carry a password or token (user:password@): such a URL stops the webapp
+    at start with a message that names API_URL and never repeats the secret."""
+    with pytest.raises(ConfigError, match="API_URL") as refused:
+        load_settings({**BASE, "API_URL": url})
+    assert "s3cr3t-t0ken" not in str(refused.value)
+    assert load_settings({**BASE, "API_URL": "http://api:5001/"}).resolved()["API_URL"] == "http://api:5001/"
+
+
 def test_secrets_can_come_from_files(tmp_path: Path) -> None:
     secret = tmp_path / "password"
     secret.write_text("from-a-file\n")
@@ -90,7 +105,7 @@ def test_workers_and_threads_must_fit_the_database_connections() -> None:
     ],
 )
 def test_the_server_refuses_to_start_with_a_bad_setting_and_names_it(variable: str, value: str, message: str) -> None:
-    """gunicorn stops at start, before serving anything, with the variable in its message."""
+    """The server stops at start, before serving anything, with the variable in its message."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "DATABASE_URL"))}
     environ.update({"POSTGRES_PASSWORD": "x", variable: value})
     result = subprocess.run(
@@ -125,23 +140,24 @@ def test_an_unknown_display_timezone_is_named(zone: str) -> None:
 
 
 def test_the_server_runs_as_many_workers_as_web_concurrency_says() -> None:
-    """WEB_CONCURRENCY=3, validated by app.serve and then read by gunicorn: three workers boot."""
+    """WEB_CONCURRENCY=3, validated by app.serve and then given to granian: three workers start."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "DATABASE_URL"))}
     environ.update(POSTGRES_PASSWORD="x", POSTGRES_HOST="127.0.0.1", WEB_CONCURRENCY="3", WEB_THREADS="1")
     server = subprocess.Popen(
         [sys.executable, "-m", "app.serve", "--bind", "127.0.0.1:0"],
         cwd=ROOT,
         env=environ,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,  # granian's own log
+        stderr=subprocess.DEVNULL,
         text=True,
     )
     lines: list[str] = []
-    assert server.stderr is not None
-    reader = threading.Thread(target=lambda: lines.extend(server.stderr or ()), daemon=True)
+    assert server.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout or ()), daemon=True)
     reader.start()
     try:
-        wait_until(lambda: sum("Booting worker with pid" in line for line in lines) >= 3, timeout=20, what="3 workers")
-        assert sum("Booting worker with pid" in line for line in lines) == 3
+        wait_until(lambda: sum("Started worker-" in line for line in lines) >= 3, timeout=20, what="3 workers")
+        assert sum("Started worker-" in line for line in lines) == 3
     finally:
         server.terminate()
         server.wait(timeout=30)

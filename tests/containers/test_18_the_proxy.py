@@ -1,0 +1,149 @@
+"""Chapter 18. The Swarm stack's reverse proxy on its own: the stack's nginx image with the
+stack's swarm/nginx.conf, in front of a stand-in webapp that echoes what reaches it, on an
+ordinary network (Docker's DNS answers there as on an overlay). The one service exposed
+beyond the machine tells visitors nothing internal, gives each request an id of its own, and
+holds no connection for a slow client."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import select
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.network import Network
+from testcontainers.core.wait_strategies import LogMessageWaitStrategy
+
+from tests.support.containers import url
+from tests.support.diagnostics import LoggedContainer
+from tests.support.environment import ROOT, Images
+from tests.support.waiting import wait_for_http, wait_until
+
+pytestmark = pytest.mark.security
+
+# A "webapp" that answers every GET with the X-Request-Id it received, and a 200.
+_ECHO_WEBAPP = """
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Echo(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = (self.headers.get("X-Request-Id") or "-").encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+server = ThreadingHTTPServer(("0.0.0.0", 5000), Echo)
+print("echo webapp ready", flush=True)
+server.serve_forever()
+"""
+
+
+@pytest.fixture(scope="module")
+def proxy(images: Images) -> Iterator[DockerContainer]:
+    """The proxy as the stack runs it (its image, its configuration), published on a host port,
+    on a network of its own shared by this chapter's scenarios."""
+    with Network() as network, _proxy_on(network, images) as nginx:
+        yield nginx
+
+
+@contextlib.contextmanager
+def _proxy_on(network: Network, images: Images) -> Iterator[DockerContainer]:
+    echo = (
+        LoggedContainer(images.python)
+        .with_command(["python", "-c", _ECHO_WEBAPP])
+        .with_network(network)
+        .with_network_aliases("webapp")
+        .waiting_for(LogMessageWaitStrategy("echo webapp ready"))
+    )
+    nginx = (
+        LoggedContainer(images.nginx)
+        .with_network(network)
+        .with_volume_mapping(str(ROOT / "swarm" / "nginx.conf"), "/etc/nginx/conf.d/default.conf", "ro")
+        .with_exposed_ports(80)
+    )
+    with echo, nginx:
+        wait_for_http(url(nginx, 80), timeout=30)
+        yield nginx
+
+
+def _port(proxy: DockerContainer) -> int:
+    return int(proxy.get_exposed_port(80))
+
+
+def test_answers_name_no_nginx_version_and_no_address_inside(proxy: DockerContainer) -> None:
+    """The proxy's answers say "nginx" and no version, and no header names the address of
+    the webapp task that served them."""
+    answer = requests.get(url(proxy, 80), timeout=10)
+
+    assert answer.status_code == 200
+    assert answer.headers["Server"] == "nginx"
+    inside = re.compile(r"\b(?:10|172|192)\.\d+\.\d+\.\d+|:5000\b")
+    assert [f"{k}: {v}" for k, v in answer.headers.items() if inside.search(v)] == []
+
+
+def test_each_request_gets_an_id_of_the_proxys_own(proxy: DockerContainer) -> None:
+    """Every request reaches the webapp with an X-Request-Id the proxy gave it (32 hex
+    digits, a new one per request): an id a client sends is replaced, so a client cannot make
+    the webapp take two visits for one."""
+    chosen = {"X-Request-Id": "0123456789abcdef0123456789abcdef"}
+    ids = [requests.get(url(proxy, 80), headers=chosen, timeout=10).text for _ in range(3)]
+
+    assert all(re.fullmatch(r"[0-9a-f]{32}", request_id) for request_id in ids), ids
+    assert len(set(ids)) == 3
+    assert chosen["X-Request-Id"] not in ids
+
+
+@contextlib.contextmanager
+def _held(port: int, count: int, opening: bytes) -> Iterator[list[socket.socket]]:
+    """`count` connections that send `opening` and then nothing."""
+    clients: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            client = socket.create_connection(("127.0.0.1", port), timeout=5)
+            client.sendall(opening)
+            clients.append(client)
+        yield clients
+    finally:
+        for client in clients:
+            client.close()
+
+
+def _dropped(clients: list[socket.socket]) -> int:
+    """How many of `clients` the proxy has answered or closed: readable at once."""
+    return len(select.select(clients, [], [], 0)[0])
+
+
+def test_slow_clients_are_dropped_and_one_client_holds_at_most_64_requests(proxy: DockerContainer) -> None:
+    """64 connections that send half a request's headers and go quiet cost other requests
+    nothing; 64 that send a request's headers but never its body are as many as one client
+    may hold: its next request is refused at once with 429. After 10 s without a byte the
+    proxy drops every one of them, and the client is served again."""
+    page, port = url(proxy, 80), _port(proxy)
+    with _held(port, 64, b"GET / HTTP/1.1\r\nHost: proxy\r\n") as half_sent:
+        opened = time.monotonic()
+        beside_half_sent = requests.get(page, timeout=5)
+        with _held(port, 64, b"POST / HTTP/1.1\r\nHost: proxy\r\nContent-Length: 100\r\n\r\n") as bodiless:
+            # The proxy reads the held requests' headers as they come: refused once it has all 64.
+            wait_until(lambda: requests.get(page, timeout=5).status_code == 429, timeout=10, what="a request refused")
+            stalled = half_sent + bodiless
+            # Held, all but perhaps one: a connection of this client's that the proxy has not yet
+            # seen closed may still be counted.
+            assert _dropped(half_sent) == 0
+            assert _dropped(bodiless) <= 1
+
+            wait_until(lambda: _dropped(stalled) == len(stalled), timeout=25, what="every stalled connection dropped")
+            dropped_after = time.monotonic() - opened
+            served_again = requests.get(page, timeout=5)
+
+    assert beside_half_sent.status_code == 200
+    assert dropped_after >= 8
+    assert served_again.status_code == 200
