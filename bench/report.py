@@ -122,11 +122,11 @@ LIMITS = {
     ),
     "2.": (
         "Target 2 compares a page with `/healthz`, which does no I/O: one HTTP exchange with "
-        'gunicorn and Flask. The rows "CPU per request" show where the page\'s cost lies beside it: '
-        "the webapp spends about three times what it spends on `/healthz` (by py-spy, its own "
-        "Python time on a page is about a fifth each the api call's client side, the statement "
-        "through SQLAlchemy and psycopg2, and the render, the rest gunicorn, Flask and the access "
-        "log), and the api and PostgreSQL (the insert with its counting trigger, and the commit's "
+        'granian and Flask. The rows "CPU per request" show where the page\'s cost lies beside it: '
+        "the webapp spends about three times what it spends on `/healthz` (by py-spy, under the "
+        "gunicorn it ran before granian, its own Python time on a page was about a fifth each the "
+        "api call's client side, the statement through SQLAlchemy and psycopg2, and the render, the "
+        "rest the server, Flask and the access log), and the api and PostgreSQL (the insert with its counting trigger, and the commit's "
         "WAL flush) each about as much again as the webapp's whole `/healthz`. Docker's port proxy "
         "and wrk add their share to both, on the same 2 cores. A quarter of `/healthz`'s rate means "
         "a page costing no more than four `/healthz`: the webapp's own work on the page would have "
@@ -143,10 +143,10 @@ LIMITS = {
         "on 20.10) or make `up --wait` wait 30 s for the first probe."
     ),
     "5.": (
-        "Target 5's memory part is out of reach with a production server: gunicorn runs a master "
-        "and two worker processes (each its own Python with Flask, SQLAlchemy, psycopg2 and "
-        "urllib3), where the tutorial runs one development-server process. Measured with one "
-        "worker instead (`WEB_CONCURRENCY=1`, 6 threads): 58.2-58.4 MiB at rest, as much as twice "
+        "Target 5's memory part is out of reach with a production server: granian runs a main "
+        "process and two worker processes (each its own Python with Flask, SQLAlchemy, psycopg2 and "
+        "urllib3), where the tutorial runs one development-server process. Measured (under the "
+        "gunicorn the webapp ran before granian, with the same two workers) with one worker instead (`WEB_CONCURRENCY=1`, 6 threads): 58.2-58.4 MiB at rest, as much as twice "
         "the tutorial's (57.8) within the noise and 60 MiB after load, for about 9% fewer pages "
         "per second at 10,000 rows (one Python process holds one core at most, its interpreter "
         "lock, and the page is CPU-bound). Preloading the application in the master changed "

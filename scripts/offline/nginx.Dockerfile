@@ -3,7 +3,8 @@
 # /etc/nginx/conf.d/*.conf (Debian's own default site removed, as the official image has
 # none but conf.d/default.conf), logs to the container's stdout and stderr, a graceful
 # stop on SIGQUIT, NGINX_VERSION in the environment, wget for a health check (the official
-# image has BusyBox's).
+# image has BusyBox's), and nginx's own default of naming its version (Debian turns it off in
+# nginx.conf; the official image does not, so a site that wants it off must say so itself).
 ARG BASE_IMAGE=offline/debian:trixie
 FROM ${BASE_IMAGE}
 
@@ -19,6 +20,7 @@ RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d \
  && apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx wget \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /etc/nginx/sites-enabled/default \
+ && sed -i 's/^\([[:space:]]*\)server_tokens off;/\1# server_tokens off;/' /etc/nginx/nginx.conf \
  && installed=$(dpkg-query -W -f '${Version}' nginx) && installed=${installed#*:} \
  && { [ "${installed%%-*}" = "$NGINX_VERSION" ] \
       || { echo "NGINX_VERSION=$NGINX_VERSION but Debian installed $installed" >&2; exit 1; }; } \

@@ -124,26 +124,28 @@ def _dropped(clients: list[socket.socket]) -> int:
 
 def test_slow_clients_are_dropped_and_one_client_holds_at_most_64_requests(proxy: DockerContainer) -> None:
     """64 connections that send half a request's headers and go quiet cost other requests
-    nothing; 64 that send a request's headers but never its body are as many as one client
-    may hold: its next request is refused at once with 429. After 10 s without a byte the
-    proxy drops every one of them, and the client is served again."""
+    nothing. Of 65 that send a request's headers but never its body, the proxy holds at most
+    64 (as many requests as one client may have in hand) and refuses the rest at once with
+    429. After 10 s without a byte it drops every stalled connection, and the client is
+    served again."""
     page, port = url(proxy, 80), _port(proxy)
     with _held(port, 64, b"GET / HTTP/1.1\r\nHost: proxy\r\n") as half_sent:
         opened = time.monotonic()
         beside_half_sent = requests.get(page, timeout=5)
-        with _held(port, 64, b"POST / HTTP/1.1\r\nHost: proxy\r\nContent-Length: 100\r\n\r\n") as bodiless:
-            # The proxy reads the held requests' headers as they come: refused once it has all 64.
-            wait_until(lambda: requests.get(page, timeout=5).status_code == 429, timeout=10, what="a request refused")
-            stalled = half_sent + bodiless
-            # Held, all but perhaps one: a connection of this client's that the proxy has not yet
-            # seen closed may still be counted.
-            assert _dropped(half_sent) == 0
-            assert _dropped(bodiless) <= 1
+        with _held(port, 65, b"POST / HTTP/1.1\r\nHost: proxy\r\nContent-Length: 100\r\n\r\n") as bodiless:
+            wait_until(lambda: _dropped(bodiless) >= 1, timeout=10, what="a request over the client's limit refused")
+            refused = select.select(bodiless, [], [], 0)[0]
+            statuses = {client.recv(12) for client in refused}
+            still_half_sent = len(half_sent) - _dropped(half_sent)
 
+            stalled = half_sent + bodiless
             wait_until(lambda: _dropped(stalled) == len(stalled), timeout=25, what="every stalled connection dropped")
             dropped_after = time.monotonic() - opened
-            served_again = requests.get(page, timeout=5)
+        served_again = requests.get(page, timeout=5)
 
     assert beside_half_sent.status_code == 200
+    assert statuses == {b"HTTP/1.1 429"}
+    assert len(bodiless) - len(refused) <= 64
+    assert still_half_sent == 64
     assert dropped_after >= 8
     assert served_again.status_code == 200

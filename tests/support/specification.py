@@ -26,6 +26,29 @@ SECTIONS = [
     ("With real containers", ROOT / "tests" / "containers"),
     ("Without an engine", ROOT / "tests" / "unit"),
 ]
+# Chapters about the suite and the images rather than the tutorial's story: listed last.
+APPENDICES = {"test_11_the_suite_cleans_up.py", "test_15_base_images.py"}
+# Words a test function's name cannot spell as English does.
+_WORDS = {
+    "ascii": "ASCII",
+    "debian": "Debian",
+    "debians": "Debian's",
+    "docker": "Docker",
+    "dockerfile": "Dockerfile",
+    "dockerfiles": "Dockerfiles",
+    "dockerignore": ".dockerignore",
+    "compose": "Compose",
+    "html": "HTML",
+    "json": "JSON",
+    "junit": "JUnit",
+    "kib": "KiB",
+    "proxys": "proxy's",
+    "python": "Python",
+    "pytests": "pytest's",
+    "ssl": "SSL",
+    "url": "URL",
+    "utc": "UTC",
+}
 
 
 @dataclass(frozen=True)
@@ -59,6 +82,19 @@ def read_chapter(path: Path) -> Chapter:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
     ]
     return Chapter(path, title.rstrip("."), summary, scenarios)
+
+
+def heading(function: str) -> str:
+    """A scenario's heading from its function's name, as written English."""
+    words = [_WORDS.get(word, word) for word in function.removeprefix("test_").split("_")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _chapters(folder: Path) -> list[Path]:
+    """The chapters in order, the appendices last."""
+    paths = sorted(folder.glob("test_*.py"))
+    return [p for p in paths if p.name not in APPENDICES] + [p for p in paths if p.name in APPENDICES]
 
 
 def scenario_id(path: Path, function: str) -> str:
@@ -113,16 +149,22 @@ def render(results: dict[tuple[str, str], str] | None = None) -> str:
     ]
     for section, folder in SECTIONS:
         lines += ["", f"## {section}"]
-        for path in sorted(folder.glob("test_*.py")):
+        for path in _chapters(folder):
             chapter = read_chapter(path)
-            lines += ["", f"### {chapter.title}", ""]
+            appendix = "Appendix: " if path.name in APPENDICES else ""
+            where = path.relative_to(ROOT).as_posix()
+            lines += ["", f"### {appendix}{chapter.title}", ""]
             if chapter.summary:
                 lines += [chapter.summary, ""]
+            command = (
+                f"make test PYTEST_ARGS={where}" if folder.name == "containers" else f"make unit PYTEST_ARGS={where}"
+            )
+            lines += [f"[`{where}`](../{where}) · run it alone: `{command}`", ""]
             for scenario in chapter.scenarios:
                 mark = ""
                 if results is not None:
                     mark = marks.get(results.get((scenario.module, scenario.name), ""), "❔") + " "
-                title = scenario.name.removeprefix("test_").replace("_", " ").capitalize()
+                title = heading(scenario.name)
                 statement = f" — {scenario.statement}" if scenario.statement else ""
                 lines.append(f"- {mark}**{title}**{statement}")
                 scenario_key = scenario_id(chapter.path, scenario.name)
