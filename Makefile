@@ -9,7 +9,13 @@ MUTATE_ARGS ?=
 SOAK_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: rehearse up down stack-up stack-down logs test unit mutate soak lint type tox lock bench spec spec-results engine images images-and-proxy secrets browser venv clean
+.PHONY: rehearse up down stack-up stack-down logs test unit mutate soak lint type tox lock bench spec spec-results engine images images-and-proxy secrets browser venv clean clean-engine
+
+# `make` alone lists the targets (it never installs anything): every target with a `## ` comment.
+.DEFAULT_GOAL := help
+.PHONY: help
+help: ## this list
+	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / { printf "  %-13s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
 
 up: images secrets ## build and start webapp, api and db; returns when all are healthy
 	docker compose up --build --wait
@@ -98,5 +104,10 @@ $(VENV)/.installed: requirements-dev.txt requirements-tools.txt
 	$(VENV)/bin/python -m pip install -q -r requirements-dev.txt -r requirements-tools.txt
 	touch $@
 
-clean:
+# What a run killed hard (a runner's timeout, SIGKILL) left: its session never swept.
+clean-engine: venv ## remove what test sessions that no longer run left on the engine, and unused planted-mistake images
+	$(VENV)/bin/python -m tests.support.cleanup
+
+clean: ## the virtual environment, caches, reports, and the project's images built from older sources
+	if [ -x $(VENV)/bin/python ] && docker info >/dev/null 2>&1; then $(VENV)/bin/python -m tests.support.cleanup --superseded-images; fi
 	rm -rf $(VENV) .pytest_cache reports

@@ -7,6 +7,7 @@ reason; it is never skipped.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Generator, Iterator
 
@@ -36,12 +37,21 @@ from tests.support.diagnostics import Diagnostics, scenario_diagnostics  # noqa:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """A failed scenario's report carries the logs of its containers, read while they still run."""
+    """A failed scenario's report carries the logs of its containers, read while they still run;
+    so does reports/logs/<scenario>.txt, which a CI run keeps as an artefact."""
     report = yield
     collected = item.stash.get(scenario_diagnostics, None)
     if report.failed and report.when == "call" and collected is not None and collected.sources:
-        report.sections.append(("containers", collected.render()))
+        rendered = collected.render()
+        report.sections.append(("containers", rendered))
+        FAILED_SCENARIO_LOGS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.\[\]-]+", "_", item.nodeid)[-200:]
+        (FAILED_SCENARIO_LOGS / f"{name}.txt").write_text(rendered + "\n", encoding="utf-8")
     return report
+
+
+# Where a failed scenario's container logs are written, beside the JUnit reports.
+FAILED_SCENARIO_LOGS = ROOT / "reports" / "logs"
 
 
 # Chapters that run in a session of their own, and why.
@@ -91,7 +101,8 @@ def docker_client() -> Iterator[docker.DockerClient]:
             "or run the suite with `make test`, which does.",
             pytrace=False,
         )
-    yield client
+    with cleanup.noted_session():
+        yield client
     removed = cleanup.sweep(client)
     if any(removed.values()):
         print(f"\nsession cleanup removed leftovers: {removed}")

@@ -51,6 +51,7 @@ UNIT_DEFAULTS = "tests/unit/test_defaults.py"
 CH16 = "tests/containers/test_16_defaults.py"
 CH17 = "tests/containers/test_17_a_fresh_machine.py"
 CH18 = "tests/containers/test_18_the_proxy.py"
+UNIT_CLEANUP = "tests/unit/test_cleanup.py"
 REHEARSE_BOOKWORM = f"{CH17}::test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green"
 REHEARSE_OLD_ENGINE = f"{CH17}::test_an_engine_older_than_25_that_runs_is_refused_with_what_to_do_and_left_alone"
 
@@ -1667,6 +1668,31 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="client.containers.get(name).remove(force=True, v=False)",
         claim="A failed scenario's containers are removed with their anonymous volumes at session end.",
         killers=(f"{CH11}::test_a_failed_scenario_leaves_nothing_behind",),
+    ),
+    # --- make clean-engine: only what sessions that no longer run left ---
+    Mistake(
+        name="clean-engine-removes-what-running-sessions-use",
+        file="tests/support/cleanup.py",
+        find="        return session not in running\n",
+        replace="        return True\n",
+        claim="`make clean-engine` leaves what a running session uses.",
+        killers=(f"{UNIT_CLEANUP}::test_only_what_a_session_that_no_longer_runs_left_is_orphaned",),
+    ),
+    Mistake(
+        name="clean-engine-removes-a-users-own-projects",
+        file="tests/support/cleanup.py",
+        find='    if re.fullmatch(r"tut[0-9a-f]{10}.*", project) is None:\n',
+        replace="    if not project:\n",
+        claim="`make clean-engine` never removes a Compose project not the suite's (`make up`'s stack, a user's).",
+        killers=(f"{UNIT_CLEANUP}::test_only_what_a_session_that_no_longer_runs_left_is_orphaned",),
+    ),
+    Mistake(
+        name="sessions-killed-hard-still-counted-running",
+        file="tests/support/cleanup.py",
+        find="            if not _alive(pid):\n",
+        replace="            if False:\n",
+        claim="A session killed hard no longer counts as running: what it left can be cleaned.",
+        killers=(f"{UNIT_CLEANUP}::test_a_session_is_noted_while_it_runs_and_a_dead_one_is_forgotten",),
     ),
 )
 
