@@ -64,7 +64,10 @@ class AccessLog:
         status = answer[0].split(None, 1)[0] if answer else "500"
         query = environ.get("QUERY_STRING")
         target = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
-        request = f"{environ.get('REQUEST_METHOD', '-')} {target} {environ.get('SERVER_PROTOCOL', '-')}"
+        protocol = environ.get("SERVER_PROTOCOL", "-")
+        # granian names HTTP/1.0 "HTTP/1": logged as the client wrote it.
+        protocol = "HTTP/1.0" if protocol == "HTTP/1" else protocol
+        request = f"{environ.get('REQUEST_METHOD', '-')} {target} {protocol}"
         line = (
             f"{environ.get('REMOTE_ADDR', '-')} - - {self._now()} "
             f'"{escaped(request)}" {status} {sent if sent else "-"} '

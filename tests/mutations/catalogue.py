@@ -651,6 +651,14 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_ACCESS_LOG}::test_each_request_writes_one_line_whose_fields_are_what_the_client_sent",),
     ),
     Mistake(
+        name="access-log-says-http-1-for-http-1-0",
+        file="app/access_log.py",
+        find='        protocol = "HTTP/1.0" if protocol == "HTTP/1" else protocol\n',
+        replace="",
+        claim="An HTTP/1.0 request is logged as HTTP/1.0, as the client wrote it.",
+        killers=(f"{UNIT_ACCESS_LOG}::test_http_1_0_is_logged_as_the_client_wrote_it",),
+    ),
+    Mistake(
         name="access-log-counts-no-bytes",
         file="app/access_log.py",
         find="            self.sent += len(chunk)\n",

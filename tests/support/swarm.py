@@ -33,8 +33,8 @@ STATE_FILE = Path(tempfile.gettempdir()) / "docker-tutorial-swarm.json"
 STACK_SCRIPT = ROOT / "scripts" / "stack.sh"
 NAMESPACE_LABEL = "com.docker.stack.namespace"
 SERVICE_LABEL = "com.docker.swarm.service.name"
-# A page in a webapp's access log (the proxy speaks HTTP/1.0 to it, which granian logs as "HTTP/1").
-_PAGE_SERVED = re.compile(rb'"GET / HTTP/1[.0-9]*" 200 ')
+# A page in a webapp's access log (the proxy speaks HTTP/1.0 to it).
+_PAGE_SERVED = re.compile(rb'"GET / HTTP/1\.[01]" 200 ')
 # `swarm init` makes this bridge and `swarm leave` keeps it: removed if the suite made it.
 GATEWAY_BRIDGE = "docker_gwbridge"
 

@@ -128,3 +128,17 @@ def test_the_time_is_the_second_of_the_request() -> None:
 
     assert stamps[0] == stamps[1] != stamps[2]
     assert stamps[2] == time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime(MOMENT + 1))
+
+
+def test_http_1_0_is_logged_as_the_client_wrote_it() -> None:
+    """granian names an HTTP/1.0 request's protocol "HTTP/1"; the line says HTTP/1.0, as the
+    client wrote it (health checks and the Swarm stack's proxy speak it)."""
+    environ = {
+        "REMOTE_ADDR": "127.0.0.1",
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/healthz",
+        "SERVER_PROTOCOL": "HTTP/1",
+    }
+    (line,) = _serve(environ)
+
+    assert '"GET /healthz HTTP/1.0" 200 5 ' in line
