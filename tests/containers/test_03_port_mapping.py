@@ -8,10 +8,8 @@ import requests
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
 
-from tests.support.containers import API_PORT, api_container, exec_output, url
+from tests.support.containers import API_MESSAGE, API_PORT, api_container, exec_output, fetch_inside, url
 from tests.support.waiting import wait_until
-
-MESSAGE = "Hello from the API container!"
 
 
 def test_a_published_port_answers_on_the_host_port(api_image: DockerImage) -> None:
@@ -21,7 +19,7 @@ def test_a_published_port_answers_on_the_host_port(api_image: DockerImage) -> No
         bindings = api.get_wrapped_container().attrs["HostConfig"]["PortBindings"]
 
         assert f"{API_PORT}/tcp" in bindings
-        assert requests.get(f"http://127.0.0.1:{host_port}/", timeout=5).text == MESSAGE
+        assert requests.get(f"http://127.0.0.1:{host_port}/", timeout=5).text == API_MESSAGE
 
 
 def test_an_unpublished_port_has_no_way_in_from_the_host(api_image: DockerImage) -> None:
@@ -29,7 +27,7 @@ def test_an_unpublished_port_has_no_way_in_from_the_host(api_image: DockerImage)
     no port that leads to it."""
     with api_container(api_image, publish=False) as api:
         wait_until(
-            lambda: exec_output(api, "python", "-c", _FETCH.format(port=API_PORT)) == (0, MESSAGE),
+            lambda: exec_output(api, *fetch_inside(f"http://127.0.0.1:{API_PORT}/")) == (0, API_MESSAGE),
             timeout=30,
             what="the api to answer inside its container",
         )
@@ -47,7 +45,7 @@ def test_several_containers_of_one_image_on_different_host_ports(api_image: Dock
 
         assert len(ports) == 3
         for container in (a, b, c):
-            assert requests.get(url(container, API_PORT), timeout=5).text == MESSAGE
+            assert requests.get(url(container, API_PORT), timeout=5).text == API_MESSAGE
 
 
 def test_a_server_listening_on_loopback_inside_cannot_be_reached_through_the_mapping(api_image: DockerImage) -> None:
@@ -63,13 +61,10 @@ def test_a_server_listening_on_loopback_inside_cannot_be_reached_through_the_map
     )
     with loopback_only as api:
         wait_until(
-            lambda: exec_output(api, "python", "-c", _FETCH.format(port=API_PORT)) == (0, MESSAGE),
+            lambda: exec_output(api, *fetch_inside(f"http://127.0.0.1:{API_PORT}/")) == (0, API_MESSAGE),
             timeout=30,
             what="the api to answer on 127.0.0.1 inside its container",
         )
 
         with pytest.raises(requests.ConnectionError):
             requests.get(url(api, API_PORT), timeout=5)
-
-
-_FETCH = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:{port}/', timeout=2).read().decode())"

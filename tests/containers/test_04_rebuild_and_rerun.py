@@ -13,10 +13,8 @@ import requests
 from docker.errors import ImageNotFound
 from testcontainers.core.image import DockerImage
 
-from tests.support.containers import API_PORT, api_container, url
+from tests.support.containers import API_MESSAGE, API_PORT, api_container, url
 from tests.support.environment import ROOT, Images
-
-OLD = "Hello from the API container!"
 
 
 def _cached_steps(build: DockerImage) -> dict[str, bool]:
@@ -54,10 +52,10 @@ def test_a_code_change_needs_a_rebuild_and_a_new_container(
     try:
         with first, api_container(first) as old:
             service = context / "service.py"
-            service.write_text(service.read_text().replace(OLD, new))
+            service.write_text(service.read_text().replace(API_MESSAGE, new))
 
             with DockerImage(path=context, tag=tag, buildargs=build_args) as second, api_container(second) as rebuilt:
-                assert requests.get(url(old, API_PORT), timeout=5).text == OLD
+                assert requests.get(url(old, API_PORT), timeout=5).text == API_MESSAGE
                 assert requests.get(url(rebuilt, API_PORT), timeout=5).text == new
 
                 steps = _cached_steps(second)

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from tests.support.cleanup import Filters
-from tests.support.compose import ProjectCompose
+from tests.support.compose import DEFAULT_ENVIRONMENT, ProjectCompose
 from tests.support.containers import free_host_port
 from tests.support.environment import ROOT
 from tests.support.events import EventRecorder
@@ -24,7 +24,7 @@ def test_up_ps_logs_and_down(docker_client: docker.DockerClient) -> None:
     """`up` builds and starts the stack on the host port WEBAPP_PORT names; `ps` shows that
     mapping; `logs` shows the webapp's own output; `down` removes containers and network."""
     port = free_host_port()
-    stack = ProjectCompose(context=ROOT, build=True, environment={"WEBAPP_PORT": str(port)})
+    stack = ProjectCompose(build=True, environment={"WEBAPP_PORT": str(port)})
     try:
         stack.start()  # docker compose up --build --wait
 
@@ -55,9 +55,7 @@ def test_by_default_the_webapp_is_published_on_host_port_8080() -> None:
     when WEBAPP_PORT is not set publishes container port 5000 on host port 8080, on this
     machine's loopback only unless WEBAPP_BIND says otherwise. (Read from
     `docker compose config`, so the suite never needs the host's port 8080 free.)"""
-    config = ProjectCompose(
-        context=ROOT, environment={"WEBAPP_PORT": "", "WEBAPP_BIND": ""}, env_file="/dev/null"
-    ).get_config()
+    config = ProjectCompose(environment={"WEBAPP_PORT": "", "WEBAPP_BIND": ""}, env_file="/dev/null").get_config()
 
     ports = config["services"]["webapp"]["ports"]
 
@@ -82,9 +80,7 @@ def test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy(
     was merely running."""
     override = tmp_path / "slow-start.yml"
     override.write_text(json.dumps({"services": {slow: SLOW_START[slow]}}))
-    stack = ProjectCompose(
-        context=ROOT, compose_file_name=["docker-compose.yml", str(override)], environment={"WEBAPP_PORT": "0"}
-    )
+    stack = ProjectCompose(compose_file_name=["docker-compose.yml", str(override)])
     project: Filters = {"label": f"com.docker.compose.project={stack.project_name}"}
     other = "api" if slow == "db" else "db"
     with EventRecorder(docker_client, project) as events:
@@ -106,8 +102,8 @@ def test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing(docker_cli
     the page answers; `make down`
     removes the stack's containers, its network and the database's anonymous volume, so
     nothing is left orphaned."""
-    stack = ProjectCompose(context=ROOT, environment={"WEBAPP_PORT": "0"})
-    make_env = {**os.environ, "COMPOSE_PROJECT_NAME": stack.project_name, "WEBAPP_PORT": "0"}
+    stack = ProjectCompose()
+    make_env = {**os.environ, **DEFAULT_ENVIRONMENT, "COMPOSE_PROJECT_NAME": stack.project_name}
     try:
         subprocess.run(["make", "up"], cwd=ROOT, env=make_env, check=True, capture_output=True, timeout=150)
 
@@ -115,7 +111,7 @@ def test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing(docker_cli
             ("webapp", "api", "db"), "healthy"
         )
         assert requests.get(stack.url("webapp", 5000), timeout=10).status_code == 200
-        db = docker_client.containers.get(stack.container_id("db"))
+        db = stack.container("db")
         volumes = [mount["Name"] for mount in db.attrs["Mounts"] if mount["Type"] == "volume"]
         stack.keep_track_of_volumes(volumes)  # `make down` runs outside the stack object
 

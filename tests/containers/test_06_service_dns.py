@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import docker
 import pytest
 import requests
 from testcontainers.community.postgres import PostgresContainer
@@ -15,47 +14,35 @@ from testcontainers.core.network import Network
 
 from tests.support.compose import ProjectCompose
 from tests.support.containers import (
+    API_MESSAGE,
     DB_ENV,
     WEBAPP_PORT,
     api_container,
     exec_output,
+    fetch_inside,
     unanswering_host,
     url,
     webapp_container,
 )
-from tests.support.environment import ROOT, Images
+from tests.support.environment import Images
 from tests.support.waiting import wait_for_http
-
-API_MESSAGE = "Hello from the API container!"
 
 
 @pytest.fixture(scope="module")
 def stack(webapp_image: DockerImage, api_image: DockerImage) -> Iterator[ProjectCompose]:
     """The Compose stack, shared by the scenarios that only look at it."""
-    with ProjectCompose(context=ROOT, environment={"WEBAPP_PORT": "0"}) as compose:
+    with ProjectCompose() as compose:
         yield compose
 
 
-def test_in_compose_the_webapp_reaches_the_api_by_its_service_name(
-    stack: ProjectCompose, docker_client: docker.DockerClient
-) -> None:
+def test_in_compose_the_webapp_reaches_the_api_by_its_service_name(stack: ProjectCompose) -> None:
     """Inside the webapp container, http://api:5001 answers: Compose's network resolves "api"."""
-    webapp = docker_client.containers.get(stack.container_id("webapp"))
-    code, output = webapp.exec_run(
-        [
-            "python",
-            "-c",
-            "import urllib.request; print(urllib.request.urlopen('http://api:5001/', timeout=2).read().decode())",
-        ]
-    )
-
-    assert isinstance(output, bytes)  # not streamed
-    assert (code, output.decode().strip()) == (0, API_MESSAGE)
+    assert stack.exec("webapp", *fetch_inside("http://api:5001/")) == (0, API_MESSAGE)
 
 
-def test_the_api_publishes_no_port(stack: ProjectCompose, docker_client: docker.DockerClient) -> None:
+def test_the_api_publishes_no_port(stack: ProjectCompose) -> None:
     """Only the webapp is published; the api has no host port, so the host cannot reach it."""
-    api = docker_client.containers.get(stack.container_id("api"))
+    api = stack.container("api")
     assert not api.attrs["HostConfig"]["PortBindings"]
     assert all(port is None for port in api.attrs["NetworkSettings"]["Ports"].values())
     assert all(publisher.PublishedPort == 0 for publisher in stack.get_container("api").Publishers)

@@ -22,13 +22,14 @@ from tests.support.containers import (
     DB_USER,
     WEBAPP_PORT,
     assert_never_restarted,
+    exec_output,
     postgres_on_volume,
     timed_stop,
     unanswering_host,
     url,
     webapp_container,
 )
-from tests.support.diagnostics import LoggedContainer, container_logs
+from tests.support.diagnostics import LoggedContainer, logs
 from tests.support.environment import OFFLINE_RECIPE_LABEL, ROOT, Images
 from tests.support.waiting import ExecWaitStrategy, wait_for_http
 
@@ -171,7 +172,7 @@ def test_a_wrong_password_is_reported_not_crash_looped(
         assert "Database unavailable." in page.text
         for answer in (ready.text, page.text, listing.text):
             assert not [word for word in ("not-the-password", f'user "{DB_USER}"', '"db"', "5432") if word in answer]
-        assert 'password authentication failed for user "webapp"' in container_logs(webapp)()
+        assert 'password authentication failed for user "webapp"' in logs(webapp)
         assert_never_restarted(webapp)
 
 
@@ -203,7 +204,7 @@ def test_a_webapp_role_that_cannot_be_made_stops_the_first_start_with_why_and_no
     )
     with database:
         exit_code = database.get_wrapped_container().wait(timeout=60)["StatusCode"]
-        log = container_logs(database)()
+        log = logs(database)
 
     assert exit_code != 0
     assert says in log
@@ -258,7 +259,7 @@ def test_a_database_host_that_never_answers_costs_a_request_only_the_connect_tim
 
         assert page.status_code == 503
         assert "Database unavailable." in page.text
-        assert "timeout expired" in container_logs(webapp)()
+        assert "timeout expired" in logs(webapp)
         assert elapsed < 2 + 2.5
 
 
@@ -282,7 +283,7 @@ def test_a_request_waiting_on_a_lock_held_elsewhere_ends_at_the_statement_timeou
                 holder.rollback()
             assert blocked.status_code == 503
             assert 1.0 <= elapsed < 1.0 + 2.0
-            assert "canceling statement due to statement timeout" in container_logs(webapp)()
+            assert "canceling statement due to statement timeout" in logs(webapp)
             assert requests.get(page_url, timeout=10).status_code == 200
         finally:
             engine.dispose()
@@ -304,17 +305,14 @@ def test_every_login_needs_the_password_also_over_the_local_socket(
     """Inside the database's container too, a login needs the password: a process there
     cannot become the database's superuser (or any role) just by using the Unix socket.
     (The official image trusts every local login.)"""
-    container = postgres.get_wrapped_container()
     command = ["psql", "-U", DB_USER, "-d", DB_NAME, "-Atc", "SELECT current_user"]
 
-    without = container.exec_run(command, user="postgres")
-    with_password = container.exec_run(command, user="postgres", environment={"PGPASSWORD": postgres.password})
+    code, output = exec_output(postgres, *command, user="postgres")
+    with_password = exec_output(postgres, *command, user="postgres", environment={"PGPASSWORD": postgres.password})
 
-    assert isinstance(without.output, bytes)  # not streamed
-    assert isinstance(with_password.output, bytes)
-    assert without.exit_code != 0
-    assert b"password authentication failed" in without.output or b"no password supplied" in without.output
-    assert (with_password.exit_code, with_password.output.strip()) == (0, DB_USER.encode())
+    assert code != 0
+    assert "password authentication failed" in output or "no password supplied" in output
+    assert with_password == (0, DB_USER)
 
 
 def test_a_first_start_killed_midway_starts_over_on_the_next(
@@ -348,7 +346,7 @@ def test_a_first_start_killed_midway_starts_over_on_the_next(
                 made = db.execute(sqlalchemy.text("SELECT count(*) FROM made_once")).scalar_one()
         finally:
             engine.dispose()
-        log = container_logs(second)()
+        log = logs(second)
 
     assert made == 1
     assert "the first start was interrupted" in log

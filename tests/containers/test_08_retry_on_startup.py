@@ -22,7 +22,7 @@ from tests.support.containers import (
     url,
     webapp_container,
 )
-from tests.support.diagnostics import container_logs
+from tests.support.diagnostics import logs
 from tests.support.environment import Images
 from tests.support.waiting import ExecWaitStrategy, wait_for_http, wait_until
 
@@ -32,14 +32,10 @@ GAVE_UP = re.compile(r"database still unavailable after ([\d.]+)s")
 READY = "database at "
 
 
-def _logs(container: DockerContainer) -> str:
-    return container_logs(container)()
-
-
 def _attempt_times(container: DockerContainer) -> dict[str, list[float]]:
     """Seconds since the retry began at each failed attempt, by worker (pid), as logged."""
     by_worker: dict[str, list[float]] = {}
-    for pid, _, elapsed in ATTEMPT.findall(_logs(container)):
+    for pid, _, elapsed in ATTEMPT.findall(logs(container)):
         by_worker.setdefault(pid, []).append(float(elapsed))
     return by_worker
 
@@ -52,7 +48,7 @@ def _attempts_of_each_worker(container: DockerContainer, at_least: int) -> bool:
 
 def _page_requests(container: DockerContainer) -> list[str]:
     """Access-log lines of requests that need the database (anything but /healthz)."""
-    return [line for line in _logs(container).splitlines() if '"GET /' in line and "/healthz" not in line]
+    return [line for line in logs(container).splitlines() if '"GET /' in line and "/healthz" not in line]
 
 
 def test_the_retry_backs_off_exponentially_up_to_its_cap(webapp_image: DockerImage, network: Network) -> None:
@@ -90,7 +86,7 @@ def test_the_webapp_is_ready_within_a_backoff_step_of_the_database_and_before_an
 
         with postgres_container(images, network):
             database_ready_at = time.monotonic()
-            wait_until(lambda: READY in _logs(webapp), timeout=40, what="the webapp to reach the database")
+            wait_until(lambda: READY in logs(webapp), timeout=40, what="the webapp to reach the database")
             reached_after = time.monotonic() - database_ready_at
 
             assert reached_after < 2 + 1.0  # one capped step, and a margin for a loaded machine
@@ -109,9 +105,9 @@ def test_with_no_database_it_gives_up_at_its_deadline_and_answers_unavailable_at
     answers "database unavailable" at once instead of hanging."""
     settings = {"DB_STARTUP_DEADLINE": "3", "DB_RETRY_MAX_DELAY": "0.5", **DB_ENV}
     with webapp_container(webapp_image, network, **settings) as webapp:
-        wait_until(lambda: len(GAVE_UP.findall(_logs(webapp))) == 2, timeout=10, what="both workers to give up")
+        wait_until(lambda: len(GAVE_UP.findall(logs(webapp))) == 2, timeout=10, what="both workers to give up")
 
-        for gave_up_after in GAVE_UP.findall(_logs(webapp)):
+        for gave_up_after in GAVE_UP.findall(logs(webapp)):
             assert 3.0 <= float(gave_up_after) < 3.0 + 0.5 + 0.5
         for times in _attempt_times(webapp).values():
             assert times[-1] >= 3.0 - 0.5  # still trying within one capped step of the deadline

@@ -14,7 +14,7 @@ from docker.errors import APIError
 from testcontainers.core.image import DockerImage
 
 from tests.support.compose import ProjectCompose
-from tests.support.environment import ROOT
+from tests.support.containers import visits_total
 
 DATA_DIR = "/var/lib/postgresql/data"
 
@@ -23,14 +23,9 @@ def _visit(stack: ProjectCompose) -> None:
     assert requests.get(stack.url("webapp", 5000), timeout=10).status_code == 200
 
 
-def _total(stack: ProjectCompose) -> int:
-    total: int = requests.get(stack.url("webapp", 5000, "/visits.json"), timeout=10).json()["total"]
-    return total
-
-
-def _data_volume(client: docker.DockerClient, stack: ProjectCompose) -> str:
+def _data_volume(stack: ProjectCompose) -> str:
     """The volume mounted at the database's data directory."""
-    db = client.containers.get(stack.container_id("db"))
+    db = stack.container("db")
     (name,) = [m["Name"] for m in db.attrs["Mounts"] if m["Destination"] == DATA_DIR]
     return str(name)
 
@@ -41,7 +36,7 @@ def stack_factory(webapp_image: DockerImage, api_image: DockerImage) -> Iterator
     made: list[ProjectCompose] = []
 
     def make(*files: str) -> ProjectCompose:
-        stack = ProjectCompose(context=ROOT, compose_file_name=list(files), environment={"WEBAPP_PORT": "0"})
+        stack = ProjectCompose(compose_file_name=list(files))
         made.append(stack)
         return stack
 
@@ -60,7 +55,7 @@ def test_visits_survive_stop_and_start(stack_factory: Callable[..., ProjectCompo
     stack.compose("stop")
     stack.start()
 
-    assert _total(stack) == 2
+    assert visits_total(stack.url("webapp", 5000)) == 2
 
 
 def test_without_a_volume_down_loses_the_visits(
@@ -72,15 +67,15 @@ def test_without_a_volume_down_loses_the_visits(
     stack = stack_factory("docker-compose.yml")
     stack.start()
     _visit(stack)
-    orphan = _data_volume(docker_client, stack)
+    orphan = _data_volume(stack)
 
     stack.down(volumes=False)
     try:
         assert docker_client.volumes.get(orphan) is not None  # still on disk, attached to nothing
         stack.start()
 
-        assert _total(stack) == 0
-        assert _data_volume(docker_client, stack) != orphan
+        assert visits_total(stack.url("webapp", 5000)) == 0
+        assert _data_volume(stack) != orphan
     finally:
         # In use only if the data was reattached after all (the claim failed): then the
         # stack's own `down --volumes` removes it.
@@ -97,13 +92,13 @@ def test_with_a_named_volume_visits_survive_down_until_the_volume_is_removed(
     stack.start()
     _visit(stack)
     _visit(stack)
-    assert _data_volume(docker_client, stack) == f"{stack.project_name}_db-data"
+    assert _data_volume(stack) == f"{stack.project_name}_db-data"
 
     stack.down(volumes=False)
     stack.start()
-    assert _total(stack) == 2
+    assert visits_total(stack.url("webapp", 5000)) == 2
 
     stack.down(volumes=True)
     assert docker_client.volumes.list(filters={"name": f"{stack.project_name}_db-data"}) == []
     stack.start()
-    assert _total(stack) == 0
+    assert visits_total(stack.url("webapp", 5000)) == 0

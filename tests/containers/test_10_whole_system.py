@@ -11,13 +11,13 @@ import socket
 import statistics
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import docker
 import pytest
 import requests
 
 from tests.support.compose import ProjectCompose
+from tests.support.containers import API_MESSAGE, psql_as_superuser
 from tests.support.environment import OFFLINE_RECIPE_LABEL, ROOT, Images
 from tests.support.health import seconds_between_probes
 from tests.support.waiting import wait_until
@@ -30,8 +30,7 @@ BOUNDED_LOG = {"Type": "json-file", "Config": {"max-size": "10m", "max-file": "5
 def stack(images: Images) -> Iterator[ProjectCompose]:
     """`docker compose up --build --wait` on a host port Docker picks (WEBAPP_PORT=0),
     shared by the scenarios that only look at it."""
-    compose = ProjectCompose(context=ROOT, build=True, wait=True, environment={"WEBAPP_PORT": "0"})
-    with compose:
+    with ProjectCompose(build=True, wait=True) as compose:
         yield compose
 
 
@@ -45,30 +44,31 @@ def test_the_stack_comes_up_healthy_and_the_page_shows_the_api_message_and_a_vis
 
     assert page.status_code == 200
     assert "<h1>Hello from the webapp container!</h1>" in page.text
-    assert '<p class="api-message">Hello from the API container!</p>' in page.text
-    assert '<tr data-visit-id="1">' in page.text
+    assert f'<p class="api-message">{API_MESSAGE}</p>' in page.text
+    # The visit it just recorded heads the list (the module's other scenarios may have visited first).
+    listed = [int(n) for n in re.findall(r'<tr data-visit-id="(\d+)">', page.text)]
+    assert listed
+    assert listed[0] == max(listed)
 
 
-def test_every_service_is_probed_often_while_it_starts_and_every_30_s_once_healthy(
-    stack: ProjectCompose, docker_client: docker.DockerClient
-) -> None:
+def test_every_service_is_probed_often_while_it_starts_and_every_30_s_once_healthy(stack: ProjectCompose) -> None:
     """The health checks as the running containers have them (the webapp's and the api's
     from their images, the database's from docker-compose.yml): every half second while a
     service starts, which keeps `up --wait` short, and every 30 s once it is healthy, which
     keeps the stack at rest near idle."""
     services = ("webapp", "api", "db")
-    intervals = {service: seconds_between_probes(_inspect(docker_client, stack, service)) for service in services}
+    intervals = {service: seconds_between_probes(stack.container(service).attrs) for service in services}
 
     assert {service: at_rest >= 30 for service, (at_rest, _) in intervals.items()} == dict.fromkeys(services, True)
     assert {service: 0 < starting <= 1 for service, (_, starting) in intervals.items()} == dict.fromkeys(services, True)
 
 
 @pytest.mark.security
-def test_every_service_keeps_a_bounded_log(stack: ProjectCompose, docker_client: docker.DockerClient) -> None:
+def test_every_service_keeps_a_bounded_log(stack: ProjectCompose) -> None:
     """Each page writes an access line: a flood of requests must not fill the engine's disk.
     Every running service logs to files rotated at 10 MB, five kept (at most 50 MB each)."""
     services = ("webapp", "api", "db")
-    logs = {service: _inspect(docker_client, stack, service)["HostConfig"]["LogConfig"] for service in services}
+    logs = {service: stack.container(service).attrs["HostConfig"]["LogConfig"] for service in services}
 
     assert logs == {service: BOUNDED_LOG for service in services}
 
@@ -80,8 +80,8 @@ def test_only_the_webapp_shares_a_network_with_the_database_which_has_no_way_out
     """The api never needs the database, so it cannot reach it: from the api the name "db"
     does not resolve. The database is on internal networks only (no route off this machine),
     and the webapp, on both sides, reaches each (the page shows a visit and the api's message)."""
-    code, output = _exec(docker_client, stack, "api", "python", "-c", "import socket; socket.getaddrinfo('db', 5432)")
-    database_networks = _inspect(docker_client, stack, "db")["NetworkSettings"]["Networks"]
+    code, output = stack.exec("api", "python", "-c", "import socket; socket.getaddrinfo('db', 5432)")
+    database_networks = stack.container("db").attrs["NetworkSettings"]["Networks"]
     internal = {name: docker_client.networks.get(name).attrs["Internal"] for name in database_networks}
 
     assert code != 0
@@ -89,7 +89,7 @@ def test_only_the_webapp_shares_a_network_with_the_database_which_has_no_way_out
     assert internal == dict.fromkeys(database_networks, True)
     page = requests.get(stack.url("webapp", 5000), timeout=10)
     assert page.status_code == 200
-    assert "Hello from the API container!" in page.text
+    assert API_MESSAGE in page.text
 
 
 @contextlib.contextmanager
@@ -162,36 +162,22 @@ def test_every_answer_of_the_webapp_allows_no_script_no_frame_and_no_referrer(st
     assert answer.headers.get("Referrer-Policy") == "no-referrer"
 
 
-def _inspect(client: docker.DockerClient, stack: ProjectCompose, service: str) -> dict[str, Any]:
-    attrs: dict[str, Any] = client.containers.get(stack.container_id(service)).attrs
-    return attrs
-
-
-def _exec(client: docker.DockerClient, stack: ProjectCompose, service: str, *command: str) -> tuple[int, str]:
-    code, output = client.containers.get(stack.container_id(service)).exec_run(list(command))
-    assert isinstance(output, bytes)  # not streamed
-    assert code is not None  # exec_run waits for the command to end
-    return code, output.decode(errors="replace").strip()
-
-
 @pytest.mark.security
 @pytest.mark.parametrize("service", ["webapp", "api"])
-def test_the_python_services_run_with_least_privilege(
-    stack: ProjectCompose, docker_client: docker.DockerClient, service: str
-) -> None:
+def test_the_python_services_run_with_least_privilege(stack: ProjectCompose, service: str) -> None:
     """The webapp and the api run as a non-root user, on a read-only root filesystem (a
     tmpfs for /tmp), with every capability dropped, no way to gain privileges, bounded
     memory and processes, and a restart policy."""
-    host = _inspect(docker_client, stack, service)["HostConfig"]
+    host = stack.container(service).attrs["HostConfig"]
 
-    assert _exec(docker_client, stack, service, "id", "-u")[1] != "0"
+    assert stack.exec(service, "id", "-u")[1] != "0"
     assert host["ReadonlyRootfs"] is True
-    root_mount_options = _exec(docker_client, stack, service, "awk", '$2 == "/" {print $4}', "/proc/mounts")[1]
+    root_mount_options = stack.exec(service, "awk", '$2 == "/" {print $4}', "/proc/mounts")[1]
     assert root_mount_options.split(",")[0] == "ro"
-    assert _exec(docker_client, stack, service, "touch", "/tmp/probe")[0] == 0
+    assert stack.exec(service, "touch", "/tmp/probe")[0] == 0
     assert host["CapDrop"] == ["ALL"]
     assert not host["CapAdd"]
-    assert "NoNewPrivs:\t1" in _exec(docker_client, stack, service, "cat", "/proc/1/status")[1]
+    assert "NoNewPrivs:\t1" in stack.exec(service, "cat", "/proc/1/status")[1]
     assert host["Memory"] > 0
     assert host["PidsLimit"] > 0
     assert host["RestartPolicy"]["Name"] == "unless-stopped"
@@ -200,38 +186,31 @@ def test_the_python_services_run_with_least_privilege(
 
 
 @pytest.mark.security
-def test_the_database_keeps_only_the_capabilities_it_needs(
-    stack: ProjectCompose, docker_client: docker.DockerClient
-) -> None:
+def test_the_database_keeps_only_the_capabilities_it_needs(stack: ProjectCompose) -> None:
     """PostgreSQL's entrypoint starts as root only to own its data directory and drop to the
     postgres user: it keeps CHOWN, FOWNER, SETGID and SETUID and nothing else, on a
     read-only root filesystem, with no way to gain privileges, bounded, restarted on a crash.
     The server itself runs as the postgres user."""
-    host = _inspect(docker_client, stack, "db")["HostConfig"]
+    host = stack.container("db").attrs["HostConfig"]
 
     assert host["CapDrop"] == ["ALL"]
     assert sorted(host["CapAdd"]) == ["CAP_CHOWN", "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID"]
     assert host["ReadonlyRootfs"] is True
-    assert "NoNewPrivs:\t1" in _exec(docker_client, stack, "db", "cat", "/proc/1/status")[1]
+    assert "NoNewPrivs:\t1" in stack.exec("db", "cat", "/proc/1/status")[1]
     assert (host["Memory"] > 0, host["PidsLimit"] > 0) == (True, True)
     assert host["RestartPolicy"]["Name"] == "unless-stopped"
-    assert _exec(docker_client, stack, "db", "sh", "-c", "id -un $(cat /proc/1/status | awk '/^Uid/ {print $2}')")[
-        1
-    ] in (
+    assert stack.exec("db", "sh", "-c", "id -un $(cat /proc/1/status | awk '/^Uid/ {print $2}')")[1] in (
         "postgres",
         "70",
     )
 
 
 @pytest.mark.security
-def test_only_the_webapp_is_published_and_only_on_loopback(
-    stack: ProjectCompose, docker_client: docker.DockerClient
-) -> None:
+def test_only_the_webapp_is_published_and_only_on_loopback(stack: ProjectCompose) -> None:
     """By default the webapp's port is published on 127.0.0.1 only (WEBAPP_BIND opens it);
     the api and the database publish nothing."""
     bindings = {
-        service: _inspect(docker_client, stack, service)["HostConfig"]["PortBindings"]
-        for service in ("webapp", "api", "db")
+        service: stack.container(service).attrs["HostConfig"]["PortBindings"] for service in ("webapp", "api", "db")
     }
 
     assert [binding["HostIp"] for binding in bindings["webapp"]["5000/tcp"]] == ["127.0.0.1"]
@@ -239,38 +218,24 @@ def test_only_the_webapp_is_published_and_only_on_loopback(
     assert not bindings["db"]
 
 
-def _as_superuser(client: docker.DockerClient, stack: ProjectCompose, query: str) -> str:
-    """A query run by psql inside the db container as the superuser, with the password
-    read from its secret file (every login needs one)."""
-    script = (
-        'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atc "$0"'
-    )
-    code, output = _exec(client, stack, "db", "sh", "-c", script, query)
-    assert code == 0, output
-    return output
-
-
 @pytest.mark.security
-def test_the_webapp_uses_its_own_database_role_not_the_superuser(
-    stack: ProjectCompose, docker_client: docker.DockerClient
-) -> None:
+def test_the_webapp_uses_its_own_database_role_not_the_superuser(stack: ProjectCompose) -> None:
     """The webapp logs in as its own role, "webapp", which db/initdb.d/ makes on the
     database's first start: it owns the visits database and so its table, and may do
     nothing more: not a superuser, no new roles, no new databases."""
     requests.get(stack.url("webapp", 5000), timeout=10).raise_for_status()
 
-    logged_in = _as_superuser(
-        docker_client,
-        stack,
+    database = stack.container("db")
+    logged_in = psql_as_superuser(
+        database,
         "SELECT DISTINCT usename FROM pg_stat_activity "
         "WHERE client_addr IS NOT NULL AND usename IS NOT NULL AND pid <> pg_backend_pid()",
     )
-    role = _as_superuser(
-        docker_client, stack, "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = 'webapp'"
+    role = psql_as_superuser(
+        database, "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = 'webapp'"
     )
-    owners = _as_superuser(
-        docker_client,
-        stack,
+    owners = psql_as_superuser(
+        database,
         "SELECT pg_get_userbyid(datdba) || ',' || (SELECT tableowner FROM pg_tables WHERE tablename = 'visits') "
         "FROM pg_database WHERE datname = current_database()",
     )
@@ -280,14 +245,12 @@ def test_the_webapp_uses_its_own_database_role_not_the_superuser(
     assert owners == "webapp,webapp"
 
 
-def _process_environment(client: docker.DockerClient, stack: ProjectCompose, service: str) -> str:
+def _process_environment(stack: ProjectCompose, service: str) -> str:
     """The environment of the container's main process (the running server), as it is now."""
-    container = client.containers.get(stack.container_id(service))
     user = "postgres" if service == "db" else ""  # /proc/1/environ is readable by its owner only
-    code, output = container.exec_run(["cat", "/proc/1/environ"], user=user)
+    code, output = stack.exec(service, "cat", "/proc/1/environ", user=user)
     assert code == 0, output
-    assert isinstance(output, bytes)
-    return output.decode(errors="replace").replace("\0", "\n")
+    return output.replace("\0", "\n")
 
 
 @pytest.mark.security
@@ -304,10 +267,10 @@ def test_passwords_reach_the_services_only_as_secret_files(
     assert all(passwords)
 
     for service in ("webapp", "api", "db"):
-        container = docker_client.containers.get(stack.container_id(service))
+        container = stack.container(service)
         image = docker_client.images.get(container.attrs["Image"])
         seen_by_docker = json.dumps([container.attrs, image.attrs, image.history()])
-        environment = _process_environment(docker_client, stack, service)
+        environment = _process_environment(stack, service)
 
         configured = "\n".join(container.attrs["Config"]["Env"])
         if service == "db" and OFFLINE_RECIPE_LABEL not in (image.labels or {}):
@@ -315,6 +278,4 @@ def test_passwords_reach_the_services_only_as_secret_files(
 
         assert not [password for password in passwords if password in seen_by_docker + environment], service
         assert not re.findall(r"^\w*PASSWORD=", configured + "\n" + environment, flags=re.MULTILINE), service
-    assert "POSTGRES_PASSWORD_FILE=/run/secrets/webapp_db_password" in _process_environment(
-        docker_client, stack, "webapp"
-    )
+    assert "POSTGRES_PASSWORD_FILE=/run/secrets/webapp_db_password" in _process_environment(stack, "webapp")

@@ -24,7 +24,7 @@ def test_fails_and_leaves_everything_running(docker_client, images):
     record = Path(os.environ["LEAK_RECORD"])
     network = Network().create()
     database = PostgresContainer(images.postgres).with_network(network).start()
-    stack = ProjectCompose(context=os.environ["PROJECT_ROOT"], services=["api"], environment={"WEBAPP_PORT": "0"})
+    stack = ProjectCompose(services=["api"])
     stack.start()
     volumes = [m["Name"] for m in database.get_wrapped_container().attrs["Mounts"]]
     record.write_text("\\n".join([SESSION_ID, stack.project_name, *volumes]))
@@ -41,7 +41,6 @@ def test_a_failed_scenario_leaves_nothing_behind(
     pytester.makepyfile(test_leaky=LEAKY_SCENARIO)
     record = pytester.path / "leaked.txt"
     monkeypatch.setenv("LEAK_RECORD", str(record))
-    monkeypatch.setenv("PROJECT_ROOT", str(ROOT))
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
 
     # A session of its own (its own process, so its own session id), with the suite's conftest.

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, ViewportSize, expect, sync_playwright
 
 from tests.support.compose import ProjectCompose
+from tests.support.containers import API_MESSAGE
 from tests.support.environment import ROOT
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))  # as scripts/ensure-browser.sh
@@ -64,7 +65,7 @@ def test_a_person_sees_the_page_a_new_row_on_reload_and_a_banner_when_the_api_st
     by the page's own style, which its Content-Security-Policy allows (nothing refused);
     reloading adds the new visit as the table's first row; with the api container stopped,
     a reload shows a banner saying the api is unavailable, while the visits stay listed."""
-    with ProjectCompose(context=ROOT, environment={"WEBAPP_PORT": "0"}) as stack:
+    with ProjectCompose() as stack:
         page = browser.new_page()
         console: list[str] = []  # a style the page's Content-Security-Policy refused would be here
         page.on("console", lambda message: console.append(message.text))
@@ -72,7 +73,7 @@ def test_a_person_sees_the_page_a_new_row_on_reload_and_a_banner_when_the_api_st
 
         expect(page).to_have_title("Visits · webapp")
         expect(page.get_by_role("heading", level=1)).to_have_text("Hello from the webapp container!")
-        expect(page.locator(".api-message")).to_have_text("Hello from the API container!")
+        expect(page.locator(".api-message")).to_have_text(API_MESSAGE)
         expect(page.get_by_role("alert")).to_have_count(0)
         assert _rows(page) == ["1"]
         # The page's own style applies under its policy: the heading at 1.6rem, not the browser's 2em.

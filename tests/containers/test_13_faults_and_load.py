@@ -22,32 +22,28 @@ from tests.support.containers import (
     assert_never_restarted,
     hostile_api,
     url,
+    visits_total,
     webapp_container,
 )
-from tests.support.diagnostics import LoggedContainer, container_logs
-from tests.support.environment import ROOT, Images
+from tests.support.diagnostics import LoggedContainer, logs
+from tests.support.environment import Images
 from tests.support.events import stop_and_time
 from tests.support.load import Load
-from tests.support.waiting import wait_for_http, wait_until
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.reliability
 
 
-def _total(stack: ProjectCompose) -> int:
-    total: int = wait_for_http(stack.url("webapp", 5000, "/visits.json"), timeout=30).json()["total"]
-    return total
-
-
 @pytest.fixture
 def stack() -> Iterator[ProjectCompose]:
-    with ProjectCompose(context=ROOT, environment={"WEBAPP_PORT": "0"}) as compose:
+    with ProjectCompose() as compose:
         yield compose
 
 
 @pytest.fixture
 def stack_with_volume() -> Iterator[ProjectCompose]:
     files = ["docker-compose.yml", "compose.volume.yml"]
-    with ProjectCompose(context=ROOT, compose_file_name=files, environment={"WEBAPP_PORT": "0"}) as compose:
+    with ProjectCompose(compose_file_name=files) as compose:
         yield compose
 
 
@@ -60,7 +56,7 @@ def test_a_burst_of_16_clients_loses_nothing_and_doubles_nothing(stack: ProjectC
     statuses = Counter(answer.status for answer in answers)
     assert set(statuses) == {200}, statuses
     assert len(answers) > 16 * 2, statuses  # a burst: the clients sent request after request
-    assert _total(stack) == statuses[200]
+    assert visits_total(stack.url("webapp", 5000)) == statuses[200]
 
 
 def test_a_database_killed_under_load_loses_no_answered_visit(
@@ -71,8 +67,8 @@ def test_a_database_killed_under_load_loses_no_answered_visit(
     the database is started again the webapp recovers with no restart of its own; every
     visit answered 200 is in the table, and no visit is there twice."""
     stack = stack_with_volume
-    webapp = docker_client.containers.get(stack.container_id("webapp"))
-    database = docker_client.containers.get(stack.container_id("db"))
+    webapp = stack.container("webapp")
+    database = stack.container("db")
     load = Load(stack.url("webapp", 5000), clients=4, seconds=90)
     try:
         wait_until(lambda: load.count(200) >= 20, timeout=30, what="20 visits answered")
@@ -98,7 +94,7 @@ def test_a_database_killed_under_load_loses_no_answered_visit(
     answered = sum(1 for answer in answers if answer.status == 200)
     # A 503 may come after its visit was committed (the database died before the page was
     # read), so only the requests sent bound the rows from above: one row each at most.
-    assert answered <= _total(stack) <= len(answers)
+    assert answered <= visits_total(stack.url("webapp", 5000)) <= len(answers)
     webapp.reload()
     assert (webapp.status, webapp.attrs["RestartCount"]) == ("running", 0)
 
@@ -109,7 +105,7 @@ def test_a_webapp_stopped_under_load_finishes_what_it_began_and_exits_cleanly(
     """`docker stop` while 8 clients load the page: no request is answered with an error
     status (once it stops listening, new connections are refused), and the webapp exits
     with code 0 well inside Docker's 10 s grace period."""
-    webapp = docker_client.containers.get(stack.container_id("webapp"))
+    webapp = stack.container("webapp")
     load = Load(stack.url("webapp", 5000), clients=8, seconds=60, timeout=10)
     try:
         wait_until(lambda: load.count(200) >= 20, timeout=30, what="20 visits answered")
@@ -155,7 +151,7 @@ def test_a_hostile_api_container_costs_the_page_only_its_timeouts(
         assert "api:5001" not in page.text
         assert elapsed < 1 + 2 + 2.5  # the deadline, with a margin for a loaded machine
         wait_until(
-            lambda: f"api unavailable: the api at http://api:5001 {says}" in container_logs(webapp)(),
+            lambda: f"api unavailable: the api at http://api:5001 {says}" in logs(webapp),
             timeout=10,
             what="the webapp's log naming the api's address",
         )
@@ -181,7 +177,7 @@ def test_a_wrong_setting_stops_the_container_at_once_with_one_line_naming_it(
     workers in a loop."""
     with LoggedContainer(str(webapp_image)).with_envs(**{**DB_ENV, **setting}) as webapp:
         exit_code = webapp.get_wrapped_container().wait(timeout=30)["StatusCode"]
-        log = container_logs(webapp)()
+        log = logs(webapp)
 
     assert exit_code == 2
     assert log.strip() == line

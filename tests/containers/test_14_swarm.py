@@ -18,7 +18,7 @@ from docker.errors import DockerException, ImageNotFound
 from testcontainers.core.image import DockerImage
 
 from tests.support.cleanup import COMPOSE_PROJECT_PREFIX
-from tests.support.containers import free_host_port
+from tests.support.containers import exec_in, free_host_port, psql_as_superuser, visits_total
 from tests.support.diagnostics import Diagnostics
 from tests.support.environment import Images
 from tests.support.load import Answer, Load
@@ -61,13 +61,6 @@ def stack(
 def _stack_diagnostics(stack: Stack, diagnostics: Diagnostics) -> None:
     """A failing scenario's report carries `docker stack ps` and the services' logs."""
     diagnostics.watch(f"stack {stack.name}", stack.diagnostics)
-
-
-def _total(stack: Stack) -> int:
-    response = requests.get(f"{stack.url}visits.json", timeout=10)
-    assert response.status_code == 200, response.text
-    total: int = response.json()["total"]
-    return total
 
 
 def _report(record: RecordProperty, scenario: str, answers: list[Answer]) -> Counter[int | None]:
@@ -132,21 +125,14 @@ def test_every_visit_lands_in_the_one_database(stack: Stack) -> None:
     """20 visits through the proxy, whichever replica serves them, raise the total by exactly
     20: six answers through the proxy (from whichever replicas give them) report the same
     total, and so does psql in the database's container."""
-    before = _total(stack)
+    before = visits_total(stack.url)
     pages = [requests.get(stack.url, timeout=10) for _ in range(20)]
     assert {page.status_code for page in pages} == {200}
 
-    totals = {_total(stack) for _ in range(6)}
+    totals = {visits_total(stack.url) for _ in range(6)}
     assert totals == {before + 20}
     (database,) = stack.containers("db")
-    query = (
-        'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" '
-        "-tAc 'SELECT count(*) FROM visits'"
-    )
-    code, output = database.exec_run(["sh", "-c", query])
-    assert code == 0, output
-    assert isinstance(output, bytes)  # not streamed
-    assert int(output.decode().strip()) == before + 20
+    assert int(psql_as_superuser(database, "SELECT count(*) FROM visits")) == before + 20
 
 
 def test_scaling_the_webapp_from_3_to_5_and_back_keeps_serving(stack: Stack) -> None:
@@ -223,7 +209,7 @@ def test_a_killed_webapp_replica_is_replaced_and_no_request_fails(
     another replica, with the same request id, so the visits recorded are exactly the pages
     answered, none twice."""
     stack.wait_converged("webapp", WEBAPP_REPLICAS)
-    before = _total(stack)
+    before = visits_total(stack.url)
     load = Load(stack.url, clients=2, seconds=150, timeout=10)
     try:
         wait_until(lambda: load.count(200) >= 20, timeout=30, what="20 visits answered")
@@ -246,7 +232,7 @@ def test_a_killed_webapp_replica_is_replaced_and_no_request_fails(
     statuses = _report(record_testsuite_property, "killed replica", answers)
     assert set(statuses) == {200}, statuses
     # A request the killed replica had recorded but not answered was sent again with its id: once.
-    assert _total(stack) == before + statuses[200]
+    assert visits_total(stack.url) == before + statuses[200]
 
 
 @pytest.mark.security
@@ -278,11 +264,11 @@ def test_the_api_cannot_reach_the_database_in_the_stack_either(stack: Stack) -> 
     (api, *_) = stack.containers("api")
     (webapp, *_) = stack.containers("webapp")
 
-    from_api = api.exec_run(["python", "-c", probe, "db"])
-    from_webapp = webapp.exec_run(["python", "-c", probe, "db"])
+    code, output = exec_in(api, "python", "-c", probe, "db")
+    from_webapp = exec_in(webapp, "python", "-c", probe, "db")
 
     backend = stack.client.networks.get(f"{stack.name}_backend")
     assert backend.attrs["Internal"] is True
-    assert from_api.exit_code != 0
-    assert b"gaierror" in from_api.output or b"Name or service not known" in from_api.output, from_api.output
-    assert from_webapp.exit_code == 0, from_webapp.output
+    assert code != 0
+    assert "gaierror" in output or "Name or service not known" in output, output
+    assert from_webapp[0] == 0, from_webapp

@@ -14,7 +14,7 @@ from testcontainers.core.network import Network
 
 from tests.support.containers import DB_ENV, WEBAPP_PORT, api_container, assert_never_restarted, url, webapp_container
 from tests.support.defaults import API_DEFAULTS, WEBAPP_DEFAULTS
-from tests.support.diagnostics import container_logs
+from tests.support.diagnostics import logs
 from tests.support.waiting import wait_for_http
 
 # The database's user, password and name, which the suite's database does not share with the
@@ -34,7 +34,7 @@ def test_a_webapp_given_only_its_credentials_runs_with_every_documented_default(
     budget among them, which take too long to see otherwise). Two server workers start."""
     with webapp_container(webapp_image, network, **CREDENTIALS_ONLY) as webapp:
         wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)
-        log = container_logs(webapp)()
+        log = logs(webapp)
         logged = SETTINGS_LINE.search(log)
         assert logged, "no settings line in the webapp's log"
         assert CREDENTIALS_ONLY["POSTGRES_PASSWORD"] not in log

@@ -1697,7 +1697,7 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="sessions-killed-hard-still-counted-running",
         file="tests/support/cleanup.py",
-        find="            if not _alive(pid):\n",
+        find="            if not process_alive(pid):\n",
         replace="            if False:\n",
         claim="A session killed hard no longer counts as running: what it left can be cleaned.",
         killers=(f"{UNIT_CLEANUP}::test_a_session_is_noted_while_it_runs_and_a_dead_one_is_forgotten",),

@@ -113,7 +113,8 @@ def noted_session() -> Iterator[None]:
             sessions.pop(SESSION_ID, None)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this id runs (of any user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -127,7 +128,7 @@ def running_sessions() -> set[str]:
     """The ids of the noted sessions whose process still runs (the others are forgotten)."""
     with _sessions() as sessions:
         for session, pid in list(sessions.items()):
-            if not _alive(pid):
+            if not process_alive(pid):
                 del sessions[session]
         return set(sessions)
 

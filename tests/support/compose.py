@@ -1,4 +1,5 @@
-"""DockerCompose with a project name of its own, so stacks never collide."""
+"""The project's Compose stack: DockerCompose with a project name of its own, so stacks
+never collide, on a host port Docker picks, with its containers at hand."""
 
 from __future__ import annotations
 
@@ -8,14 +9,22 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
+from os import PathLike
 
 from docker.errors import APIError, NotFound
+from docker.models.containers import Container
 from testcontainers.compose import DockerCompose
 
 from tests.support import diagnostics
 from tests.support.cleanup import COMPOSE_PROJECT_PREFIX
+from tests.support.containers import exec_in
+from tests.support.environment import ROOT
 
 _counter = itertools.count(1)
+
+# Every stack's own variables start from these: the webapp on a host port Docker picks, so
+# stacks never compete for one (a scenario about the port sets WEBAPP_PORT itself).
+DEFAULT_ENVIRONMENT = {"WEBAPP_PORT": "0"}
 
 
 class ComposeCommandError(RuntimeError):
@@ -34,14 +43,16 @@ def unique_project_name() -> str:
 
 @dataclass
 class ProjectCompose(DockerCompose):
-    """testcontainers' DockerCompose, run as `docker compose -p <unique name>`.
+    """testcontainers' DockerCompose, run as `docker compose -p <unique name>` in the
+    project's folder.
 
     DockerCompose has no project-name option; without one every stack from this
     folder would be the same project, and parallel runs would tear down each other.
     """
 
+    context: str | PathLike[str] = ROOT
     project_name: str = field(default_factory=unique_project_name)
-    # Variables for this stack only (e.g. WEBAPP_PORT), on top of the process's own.
+    # Variables for this stack only, on top of DEFAULT_ENVIRONMENT and the process's own.
     environment: dict[str, str] = field(default_factory=dict)
 
     @cached_property
@@ -54,7 +65,7 @@ class ProjectCompose(DockerCompose):
             cmd,
             capture_output=True,
             cwd=context or str(self.context),
-            env={**os.environ, **self.environment},
+            env={**os.environ, **DEFAULT_ENVIRONMENT, **self.environment},
             check=False,
         )
         if result.returncode != 0:
@@ -104,8 +115,14 @@ class ProjectCompose(DockerCompose):
             with contextlib.suppress(NotFound, APIError):
                 client.volumes.get(name).remove(force=True)
 
-    def container_id(self, service: str) -> str:
-        return str(self.get_container(service, include_all=True).ID)
+    def container(self, service: str) -> Container:
+        """The service's container, as the Docker SDK has it (attrs, exec_run, kill, ...)."""
+        container_id = str(self.get_container(service, include_all=True).ID)
+        return self._get_docker_client().client.containers.get(container_id)
+
+    def exec(self, service: str, *command: str, user: str = "") -> tuple[int, str]:
+        """Run a command inside the service's container (as `user`); its exit code and combined output."""
+        return exec_in(self.container(service), *command, user=user)
 
     def url(self, service: str, container_port: int, path: str = "/") -> str:
         # 127.0.0.1, not get_service_host(): that answers 0.0.0.0.

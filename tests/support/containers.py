@@ -5,19 +5,22 @@ from __future__ import annotations
 import socket
 from collections.abc import Mapping, Sequence
 
+from docker.models.containers import Container
 from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import HealthcheckWaitStrategy, LogMessageWaitStrategy
 
-from tests.support.diagnostics import LoggedContainer
+from tests.support.diagnostics import LoggedContainer, logs
 from tests.support.environment import Images
 from tests.support.events import stop_and_time
-from tests.support.waiting import ExecWaitStrategy, wait_until
+from tests.support.waiting import ExecWaitStrategy, wait_for_http, wait_until
 
 WEBAPP_PORT = 5000
 API_PORT = 5001
+# What the api answers on "/", and the page shows.
+API_MESSAGE = "Hello from the API container!"
 
 DB_USER = "webapp"
 DB_PASSWORD = "webapp-secret"
@@ -78,16 +81,48 @@ def url(container: DockerContainer, port: int, path: str = "/") -> str:
     return f"http://{container.get_container_host_ip()}:{container.get_exposed_port(port)}{path}"
 
 
-def exec_output(
-    container: DockerContainer, *command: str, user: str = "", environment: Mapping[str, str] | None = None
+def visits_total(site: str) -> int:
+    """The total of visits the webapp at `site` (its root URL, ending in "/") reports, once it answers."""
+    total: int = wait_for_http(f"{site}visits.json", timeout=30).json()["total"]
+    return total
+
+
+def exec_in(
+    container: Container, *command: str, user: str = "", environment: Mapping[str, str] | None = None
 ) -> tuple[int, str]:
-    """Run a command inside the container (as `user`, with `environment` added to the
-    container's); its exit code and combined output."""
-    result = container.get_wrapped_container().exec_run(list(command), user=user, environment=dict(environment or {}))
+    """Run a command inside a Docker SDK container (as `user`, with `environment` added to
+    the container's); its exit code and combined output."""
+    result = container.exec_run(list(command), user=user, environment=dict(environment or {}))
     # Not streamed: exec waited for the command to end, so both are there.
     assert isinstance(result.output, bytes)
     assert result.exit_code is not None
     return result.exit_code, result.output.decode(errors="replace").strip()
+
+
+def exec_output(
+    container: DockerContainer, *command: str, user: str = "", environment: Mapping[str, str] | None = None
+) -> tuple[int, str]:
+    """exec_in for a testcontainers container."""
+    return exec_in(container.get_wrapped_container(), *command, user=user, environment=environment)
+
+
+def fetch_inside(address: str) -> list[str]:
+    """The command that, run inside a container of the project's images, prints the body
+    `address` answers (a 2 s timeout; fails on no answer)."""
+    script = "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())"
+    return ["python", "-c", script, address]
+
+
+def psql_as_superuser(database: Container, query: str) -> str:
+    """A query's rows as `psql -At` prints them, run inside the database's container of the
+    stack (Compose or Swarm) as its superuser, the password read from its secret file
+    (every login needs one)."""
+    script = (
+        'PGPASSWORD="$(cat /run/secrets/db_password)" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atc "$0"'
+    )
+    code, output = exec_in(database, "sh", "-c", script, query)
+    assert code == 0, output
+    return output
 
 
 def free_host_port() -> int:
@@ -179,8 +214,7 @@ def hostile_api(images: Images, network: Network, mode: str) -> DockerContainer:
 def server_starts(container: DockerContainer) -> tuple[int, int]:
     """How often the server's main process and its workers started, read from the container's
     log: granian's lines (the webapp) or gunicorn's (the api)."""
-    stdout, stderr = container.get_logs()
-    log = (stdout + stderr).decode(errors="replace")
+    log = logs(container)
     mains = log.count("Starting granian") + log.count("Starting gunicorn")
     return mains, log.count("] Spawning worker-") + log.count("Booting worker with pid")
 

@@ -53,14 +53,10 @@ def watch(title: str, source: Callable[[], str]) -> None:
         _current.watch(title, source)
 
 
-def container_logs(container: DockerContainer) -> Callable[[], str]:
-    """The stdout and stderr of a testcontainers DockerContainer."""
-
-    def read() -> str:
-        stdout, stderr = container.get_logs()
-        return (stdout + stderr).decode(errors="replace")
-
-    return read
+def logs(container: DockerContainer) -> str:
+    """The stdout and stderr of a testcontainers DockerContainer, as they are now."""
+    stdout, stderr = container.get_logs()
+    return (stdout + stderr).decode(errors="replace")
 
 
 class LoggedContainer(DockerContainer):
@@ -73,18 +69,16 @@ class LoggedContainer(DockerContainer):
     _last_logs: str = "(no logs: the container never started)"
 
     def start(self) -> Any:
-        read = container_logs(self)
-
-        def logs() -> str:
+        def logs_or_last() -> str:
             try:
-                return read()
+                return logs(self)
             except Exception:
                 return self._last_logs
 
-        watch(f"logs of {self.image}", logs)
+        watch(f"logs of {self.image}", logs_or_last)
         return super().start()
 
     def stop(self, force: bool = True, delete_volume: bool = True) -> None:
         with contextlib.suppress(Exception):
-            self._last_logs = container_logs(self)()
+            self._last_logs = logs(self)
         super().stop(force, delete_volume)

@@ -25,6 +25,7 @@ import docker
 from docker.errors import NotFound
 from docker.models.containers import Container
 
+from tests.support.cleanup import process_alive
 from tests.support.environment import ROOT
 from tests.support.waiting import wait_until
 
@@ -49,16 +50,6 @@ def _locked() -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @dataclass
 class _SwarmState:
     """What the state file holds: who uses the swarm, and whether the suite made it."""
@@ -76,7 +67,7 @@ class _SwarmState:
             state = cls(list(raw["users"]), str(raw["made"]), bool(raw["made_bridge"]))
         except (FileNotFoundError, ValueError, KeyError, TypeError):
             state = cls()
-        state.users = [pid for pid in state.users if isinstance(pid, int) and _alive(pid)]
+        state.users = [pid for pid in state.users if isinstance(pid, int) and process_alive(pid)]
         return state
 
     def write(self) -> None:
@@ -150,7 +141,7 @@ def _remove_stacks_of_dead_sessions(client: docker.DockerClient) -> None:
     """A session killed before its teardown left its stack: removed, so the swarm can be left again."""
     for name in _stacks() or []:
         match = _SESSION_STACK.match(name)
-        if match and not _alive(int(match["pid"])):
+        if match and not process_alive(int(match["pid"])):
             Stack(client, name, 0).remove()
 
 
