@@ -3,11 +3,8 @@ as `make up` starts them."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import select
-import socket
 import statistics
 import time
 from collections.abc import Iterator
@@ -20,6 +17,7 @@ from tests.support.compose import ProjectCompose
 from tests.support.containers import API_MESSAGE, psql_as_superuser
 from tests.support.environment import OFFLINE_RECIPE_LABEL, ROOT, Images
 from tests.support.health import seconds_between_probes
+from tests.support.slow_clients import answered_or_closed, held_connections
 from tests.support.waiting import wait_until
 
 # What every service logs to: json-file, rotated (docker inspect's HostConfig.LogConfig).
@@ -92,32 +90,10 @@ def test_only_the_webapp_shares_a_network_with_the_database_which_has_no_way_out
     assert API_MESSAGE in page.text
 
 
-@contextlib.contextmanager
-def _stalled_clients(port: int, count: int) -> Iterator[list[socket.socket]]:
-    """`count` connections to the published port, each of which sends the first line of a
-    request and then nothing: a slow client, or an attack on the server's request threads."""
-    clients: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            client = socket.create_connection(("127.0.0.1", port), timeout=5)
-            client.sendall(b"GET / HTTP/1.1\r\n")
-            clients.append(client)
-        yield clients
-    finally:
-        for client in clients:
-            client.close()
-
-
 def _seconds_for_a_page(page: str) -> float:
     began = time.monotonic()
     assert requests.get(page, timeout=5).status_code == 200
     return time.monotonic() - began
-
-
-def _dropped(clients: list[socket.socket]) -> list[socket.socket]:
-    """Those of `clients` the server has answered or closed: readable at once."""
-    readable, _, _ = select.select(clients, [], [], 0)
-    return readable
 
 
 @pytest.mark.security
@@ -133,13 +109,15 @@ def test_64_clients_that_send_half_a_request_and_go_quiet_take_nothing_from_the_
     port = int(stack.url("webapp", 5000).rsplit(":", 1)[1].rstrip("/"))
     usual = statistics.median(_seconds_for_a_page(page) for _ in range(10))
 
-    with _stalled_clients(port, 64) as stalled:
+    with held_connections(port, 64, b"GET / HTTP/1.1\r\n") as stalled:
         opened = time.monotonic()
         during = [_seconds_for_a_page(page) for _ in range(10)]
-        assert _dropped(stalled) == [], "held open while the pages answered"
+        assert answered_or_closed(stalled) == [], "held open while the pages answered"
 
         assert statistics.median(during) <= 3 * usual + 0.1, (usual, during)
-        wait_until(lambda: len(_dropped(stalled)) == len(stalled), timeout=20, what="the half-sent requests dropped")
+        wait_until(
+            lambda: len(answered_or_closed(stalled)) == len(stalled), timeout=20, what="the half-sent requests dropped"
+        )
         assert time.monotonic() - opened >= 8
 
 

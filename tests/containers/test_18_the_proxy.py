@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import select
-import socket
 import time
 from collections.abc import Iterator
 
@@ -22,6 +20,7 @@ from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 from tests.support.containers import url
 from tests.support.diagnostics import LoggedContainer
 from tests.support.environment import ROOT, Images
+from tests.support.slow_clients import answered_or_closed, held_connections
 from tests.support.waiting import wait_for_http, wait_until
 
 pytestmark = pytest.mark.security
@@ -102,26 +101,6 @@ def test_each_request_gets_an_id_of_the_proxys_own(proxy: DockerContainer) -> No
     assert chosen["X-Request-Id"] not in ids
 
 
-@contextlib.contextmanager
-def _held(port: int, count: int, opening: bytes) -> Iterator[list[socket.socket]]:
-    """`count` connections that send `opening` and then nothing."""
-    clients: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            client = socket.create_connection(("127.0.0.1", port), timeout=5)
-            client.sendall(opening)
-            clients.append(client)
-        yield clients
-    finally:
-        for client in clients:
-            client.close()
-
-
-def _dropped(clients: list[socket.socket]) -> int:
-    """How many of `clients` the proxy has answered or closed: readable at once."""
-    return len(select.select(clients, [], [], 0)[0])
-
-
 def test_slow_clients_are_dropped_and_one_client_holds_at_most_64_requests(proxy: DockerContainer) -> None:
     """64 connections that send half a request's headers and go quiet cost other requests
     nothing. Of 65 that send a request's headers but never its body, the proxy holds at most
@@ -129,17 +108,25 @@ def test_slow_clients_are_dropped_and_one_client_holds_at_most_64_requests(proxy
     429. After 10 s without a byte it drops every stalled connection, and the client is
     served again."""
     page, port = url(proxy, 80), _port(proxy)
-    with _held(port, 64, b"GET / HTTP/1.1\r\nHost: proxy\r\n") as half_sent:
+    with held_connections(port, 64, b"GET / HTTP/1.1\r\nHost: proxy\r\n") as half_sent:
         opened = time.monotonic()
         beside_half_sent = requests.get(page, timeout=5)
-        with _held(port, 65, b"POST / HTTP/1.1\r\nHost: proxy\r\nContent-Length: 100\r\n\r\n") as bodiless:
-            wait_until(lambda: _dropped(bodiless) >= 1, timeout=10, what="a request over the client's limit refused")
-            refused = select.select(bodiless, [], [], 0)[0]
+        with held_connections(port, 65, b"POST / HTTP/1.1\r\nHost: proxy\r\nContent-Length: 100\r\n\r\n") as bodiless:
+            wait_until(
+                lambda: len(answered_or_closed(bodiless)) >= 1,
+                timeout=10,
+                what="a request over the client's limit refused",
+            )
+            refused = answered_or_closed(bodiless)
             statuses = {client.recv(12) for client in refused}
-            still_half_sent = len(half_sent) - _dropped(half_sent)
+            still_half_sent = len(half_sent) - len(answered_or_closed(half_sent))
 
             stalled = half_sent + bodiless
-            wait_until(lambda: _dropped(stalled) == len(stalled), timeout=25, what="every stalled connection dropped")
+            wait_until(
+                lambda: len(answered_or_closed(stalled)) == len(stalled),
+                timeout=25,
+                what="every stalled connection dropped",
+            )
             dropped_after = time.monotonic() - opened
         served_again = requests.get(page, timeout=5)
 
