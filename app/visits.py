@@ -218,6 +218,8 @@ _INSERT_ONCE = (
 # was planned for a table whose columns have since changed: nothing ran, so preparing it anew
 # and running it once more records the visit once.
 _STALE_PREPARED_STATEMENT = {"26000", "0A000"}
+# The key, in a pooled connection's info, of the names of the statements prepared on it.
+_PREPARED = "prepared_statements"
 
 
 def _record_and_list(connection: Connection, older: int, request_id: str | None) -> Sequence[Row[Any]]:
@@ -229,21 +231,23 @@ def _record_and_list(connection: Connection, older: int, request_id: str | None)
         if getattr(error.orig, "pgcode", None) not in _STALE_PREPARED_STATEMENT:
             raise
     connection.rollback()
-    # What is left of it goes (nothing else is prepared on these connections), and it is made anew.
+    # What is left of it goes (nothing else is prepared on these connections), and it is made anew;
+    # so are the others (the page's other statement, other page sizes) when next used.
     connection.exec_driver_sql("DEALLOCATE ALL")
-    connection.info.pop(name, None)
+    connection.info.pop(_PREPARED, None)
     return _execute_prepared(connection, name, older, request_id)
 
 
 def _execute_prepared(connection: Connection, name: str, older: int, request_id: str | None) -> Sequence[Row[Any]]:
     # The pooled connection's own info, gone with the connection, says what it has prepared.
-    if not connection.info.get(name):
+    prepared: set[str] = connection.info.setdefault(_PREPARED, set())
+    if name not in prepared:
         if request_id is None:
             connection.exec_driver_sql(_RECORD_AND_LIST.format(name=name, insert=_INSERT, older=older))
         else:
-            prepared = _RECORD_AND_LIST.format(name=f"{name} (uuid)", insert=_INSERT_ONCE, older=older)
-            connection.exec_driver_sql(prepared)
-        connection.info[name] = True
+            statement = _RECORD_AND_LIST.format(name=f"{name} (uuid)", insert=_INSERT_ONCE, older=older)
+            connection.exec_driver_sql(statement)
+        prepared.add(name)
     if request_id is None:
         return connection.exec_driver_sql(f"EXECUTE {name}").all()
     return connection.exec_driver_sql(f"EXECUTE {name} (%(request_id)s)", {"request_id": request_id}).all()

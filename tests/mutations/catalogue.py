@@ -585,7 +585,7 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="page-statement-prepared-for-every-page",
         file="app/visits.py",
-        find="        connection.info[name] = True\n",
+        find="        prepared.add(name)\n",
         replace="",
         claim="A pooled connection prepares the page's statement once, and every later page on it runs it.",
         killers=(
