@@ -18,8 +18,9 @@ from app.visits import VisitStore, create_db_engine
 def create_app(settings: Settings | None = None, *, wait_for_database: bool = True) -> Flask:
     """Build the Flask application (the application-factory pattern).
 
-    The database wait runs in the background so that /healthz answers at once;
-    requests that need the database answer "database unavailable" until it is there.
+    The database wait runs in the background so that /healthz answers at once; requests that
+    need the database answer "database unavailable" until it answers, and "database not ready"
+    until the migrate service has brought its schema to this release's head.
     """
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
@@ -35,5 +36,5 @@ def create_app(settings: Settings | None = None, *, wait_for_database: bool = Tr
     # Outermost, so the line has the status and size the client got.
     app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
     if wait_for_database:
-        wait_in_background(store.ensure_schema, settings)
+        wait_in_background(store.check_schema, settings)
     return app

@@ -7,6 +7,7 @@ start with a message a person can act on instead of failing on a later request.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timezone, tzinfo
@@ -133,6 +134,45 @@ def _database_url(read: _Reader) -> URL:
         host=read.text("POSTGRES_HOST", "db"),
         port=read.integer("POSTGRES_PORT", 5432, minimum=1, maximum=65535),
         database=read.text("POSTGRES_DB", read.text("POSTGRES_USER", "postgres")),
+    )
+
+
+# A plain role name, as db/initdb.d/10-webapp-role.sh takes it: written into GRANT statements.
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+@dataclass(frozen=True)
+class MigrationSettings:
+    """What `python -m app.migrate` needs: the database as the schema's owner, and the role the
+    webapp connects as (given what a page needs and nothing more)."""
+
+    database_url: URL
+    webapp_role: str
+    db_connect_timeout: int
+    db_startup_deadline: float
+    db_retry_initial_delay: float
+    db_retry_max_delay: float
+
+    @property
+    def database_description(self) -> str:
+        return self.database_url.render_as_string(hide_password=True)
+
+
+def load_migration_settings(environ: Mapping[str, str] | None = None) -> MigrationSettings:
+    """The migrate service's settings (the database's owner in POSTGRES_USER / _PASSWORD(_FILE)
+    or DATABASE_URL, the webapp's role in WEBAPP_DB_USER); raise ConfigError on a bad one."""
+    read = _Reader(os.environ if environ is None else environ)
+    role = read.text("WEBAPP_DB_USER", "webapp")
+    if not _ROLE_NAME.fullmatch(role):
+        raise ConfigError(f"WEBAPP_DB_USER={role!r} is not a plain role name (lower-case letters, digits and _)")
+    initial_delay = read.number("DB_RETRY_INITIAL_DELAY", 0.1, minimum=0.01, maximum=60)
+    return MigrationSettings(
+        database_url=_database_url(read),
+        webapp_role=role,
+        db_connect_timeout=read.integer("DB_CONNECT_TIMEOUT", 2, minimum=1, maximum=60),
+        db_startup_deadline=read.number("DB_STARTUP_DEADLINE", 60.0, minimum=0, maximum=3600),
+        db_retry_initial_delay=initial_delay,
+        db_retry_max_delay=max(initial_delay, read.number("DB_RETRY_MAX_DELAY", 2.0, minimum=0.01, maximum=300)),
     )
 
 

@@ -6,13 +6,30 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from app.config import Settings
+from app.schema import SchemaNotReady
 
 log = logging.getLogger(__name__)
+
+# Waited out: the database down or starting, or up but not yet migrated.
+_NOT_YET = (SQLAlchemyError, SchemaNotReady)
+
+
+class RetrySettings(Protocol):
+    """The settings of the wait (the webapp's and the migrate command's have them)."""
+
+    @property
+    def db_startup_deadline(self) -> float: ...
+    @property
+    def db_retry_initial_delay(self) -> float: ...
+    @property
+    def db_retry_max_delay(self) -> float: ...
+    @property
+    def database_description(self) -> str: ...
 
 
 def describe_error(error: BaseException) -> str:
@@ -37,7 +54,7 @@ def _log_attempt(state: RetryCallState) -> None:
 
 def wait_for_database(
     prepare: Callable[[], None],
-    settings: Settings,
+    settings: RetrySettings,
     *,
     sleep: Callable[[float], None] = time.sleep,
 ) -> bool:
@@ -47,7 +64,7 @@ def wait_for_database(
     caller keeps serving (answering "database unavailable") rather than hanging.
     """
     retrying = Retrying(
-        retry=retry_if_exception_type(SQLAlchemyError),
+        retry=retry_if_exception_type(_NOT_YET),
         stop=stop_after_delay(settings.db_startup_deadline),
         wait=wait_exponential(
             multiplier=settings.db_retry_initial_delay,
@@ -61,10 +78,9 @@ def wait_for_database(
     started = time.monotonic()
     try:
         retrying(prepare)
-    except SQLAlchemyError as error:
+    except _NOT_YET as error:
         log.error(
-            "database still unavailable after %.1fs (deadline %gs): %s; "
-            "serving 'database unavailable' until it answers",
+            "database still unavailable after %.1fs (deadline %gs): %s",
             time.monotonic() - started,
             settings.db_startup_deadline,
             describe_error(error),
@@ -74,7 +90,7 @@ def wait_for_database(
     return True
 
 
-def wait_in_background(prepare: Callable[[], None], settings: Settings) -> threading.Thread:
+def wait_in_background(prepare: Callable[[], None], settings: RetrySettings) -> threading.Thread:
     """Wait for the database without blocking the server: /healthz answers meanwhile."""
     thread = threading.Thread(target=wait_for_database, args=(prepare, settings), name="wait-for-database", daemon=True)
     thread.start()

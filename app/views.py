@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.api_client import ApiClient, ApiReply
 from app.config import Settings
+from app.schema import SchemaNotReady
 from app.startup import describe_error
 from app.visits import VisitPage, VisitStore
 
@@ -25,6 +26,8 @@ _WHOLE_NUMBER = re.compile(r"[0-9]{1,4}")
 _REQUEST_ID = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 # All a visitor learns of a database failure: its own error text names hosts, addresses and roles.
 DATABASE_UNAVAILABLE = "database unavailable"
+# The database answers, but the migrations have not brought it to this release's schema yet.
+DATABASE_NOT_READY = "database not ready"
 
 
 def _settings() -> Settings:
@@ -57,6 +60,11 @@ def _unavailable(error: SQLAlchemyError) -> str:
     return DATABASE_UNAVAILABLE
 
 
+def _not_ready(error: SchemaNotReady) -> str:
+    current_app.logger.warning("database not ready: %s", error)
+    return DATABASE_NOT_READY
+
+
 def _page_as_json(page: VisitPage) -> dict[str, Any]:
     return {
         "total": page.total,
@@ -85,6 +93,8 @@ def index() -> ResponseReturnValue:
         page = _store().record_visit(_settings().visits_page_size, _request_id())
     except SQLAlchemyError as error:
         db_error = _unavailable(error)
+    except SchemaNotReady as error:
+        db_error = _not_ready(error)
     html = render_template("index.html", api=api_reply, page=page, db_error=db_error)
     return html, 200 if db_error is None else 503
 
@@ -105,6 +115,8 @@ def visits_json() -> ResponseReturnValue:
         page = _store().latest(int(raw_limit))
     except SQLAlchemyError as error:
         return jsonify(error=_unavailable(error)), 503
+    except SchemaNotReady as error:
+        return jsonify(error=_not_ready(error)), 503
     return jsonify(_page_as_json(page))
 
 
@@ -116,10 +128,12 @@ def healthz() -> ResponseReturnValue:
 
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
-    """Readiness: the database answers and the table exists."""
+    """Readiness: the database answers, at this release's schema (the migrations' head)."""
     try:
-        _store().ensure_schema()
+        _store().check_schema()
         _store().ping()
     except SQLAlchemyError as error:
         return jsonify(status="unavailable", reason=_unavailable(error)), 503
+    except SchemaNotReady as error:
+        return jsonify(status="unavailable", reason=f"{_not_ready(error)}: {error}"), 503
     return jsonify(status="ready")

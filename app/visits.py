@@ -1,4 +1,6 @@
-"""The visits table and the queries on it, through one pooled SQLAlchemy engine."""
+"""The visits table and the queries on it, through one pooled SQLAlchemy engine.
+
+The tables are described here for the queries (and for `alembic check`); the migrations make them."""
 
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    RootTransaction,
     Row,
     SmallInteger,
     Table,
@@ -30,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 
 from app.config import Settings
+from app.schema import check_at_head
 
 metadata = MetaData()
 visits = Table(
@@ -44,52 +46,15 @@ visits = Table(
     Index("visits_request_id", "request_id", unique=True, postgresql_where=text("request_id IS NOT NULL")),
 )
 
-# How many visits there are, kept by triggers in the same transaction as each change, so
-# the page's total is exact and costs the same at a million rows as at none (count(*)
-# reads the whole table). Spread over shards so concurrent visits rarely wait on one row.
+# How many visits there are, kept by triggers in the same transaction as each change, so the
+# page's total is exact and costs the same at a million rows as at none (count(*) reads the whole
+# table); spread over shards. Made, like the table, by the migrations (app/migrations/).
 visit_counts = Table(
     "visit_counts",
     metadata,
     Column("shard", SmallInteger, primary_key=True, autoincrement=False),
     Column("visits", BigInteger, nullable=False),
 )
-COUNT_SHARDS = 16
-
-# Statement-level triggers with transition tables: one UPDATE per statement, also for a
-# bulk insert or delete; TRUNCATE empties the count with the table. A visit's shard is its
-# id modulo the number of shards.
-_COUNTING_TRIGGERS = (
-    """
-    CREATE OR REPLACE FUNCTION visits_counted() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF TG_OP = 'TRUNCATE' THEN
-        UPDATE visit_counts SET visits = 0;
-      ELSIF TG_OP = 'INSERT' THEN
-        UPDATE visit_counts c SET visits = c.visits + d.n
-          FROM (SELECT id % (SELECT count(*) FROM visit_counts) AS shard, count(*) AS n
-                  FROM added GROUP BY 1) d
-          WHERE c.shard = d.shard;
-      ELSE
-        UPDATE visit_counts c SET visits = c.visits - d.n
-          FROM (SELECT id % (SELECT count(*) FROM visit_counts) AS shard, count(*) AS n
-                  FROM removed GROUP BY 1) d
-          WHERE c.shard = d.shard;
-      END IF;
-      RETURN NULL;
-    END $$""",
-    "DROP TRIGGER IF EXISTS visits_counted_insert ON visits",
-    "CREATE TRIGGER visits_counted_insert AFTER INSERT ON visits REFERENCING NEW TABLE AS added "
-    "FOR EACH STATEMENT EXECUTE FUNCTION visits_counted()",
-    "DROP TRIGGER IF EXISTS visits_counted_delete ON visits",
-    "CREATE TRIGGER visits_counted_delete AFTER DELETE ON visits REFERENCING OLD TABLE AS removed "
-    "FOR EACH STATEMENT EXECUTE FUNCTION visits_counted()",
-    "DROP TRIGGER IF EXISTS visits_counted_truncate ON visits",
-    "CREATE TRIGGER visits_counted_truncate AFTER TRUNCATE ON visits "
-    "FOR EACH STATEMENT EXECUTE FUNCTION visits_counted()",
-)
-
-# Any fixed number: it serialises the schema creation of concurrent workers.
-_SCHEMA_LOCK_KEY = 5_000_001
 
 
 @dataclass(frozen=True)
@@ -111,7 +76,7 @@ def create_db_engine(settings: Settings) -> Engine:
         settings.database_url,
         # Each statement commits on its own (PostgreSQL's autocommit): the page's one statement is
         # one round trip instead of three (BEGIN, the statement, COMMIT), and its commit, WAL flush
-        # included, is still done before its answer arrives. The schema takes a transaction.
+        # included, is still done before its answer arrives.
         isolation_level="AUTOCOMMIT",
         # A pooled connection that died with a database restart is replaced,
         # instead of failing the request that draws it.
@@ -135,38 +100,19 @@ def _ms(seconds: float) -> int:
 
 
 class VisitStore:
-    """Records visits and lists them; creates the table once, on first success."""
+    """Records visits and lists them, once the database's schema is at this release's head."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._schema_ready = threading.Event()
 
-    def ensure_schema(self) -> None:
-        """Create the table unless an earlier call did; raises while the database is down."""
+    def check_schema(self) -> None:
+        """Return once the schema is at head (remembered); raise SchemaNotReady until the
+        migrations ran, or a database error while the database is down. Creates nothing."""
         if self._schema_ready.is_set():
             return
-        with self.engine.connect() as connection, _transaction(connection):
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
-            # Counting starts wherever its trigger is missing: a new database, one from before
-            # the count, or a visits table dropped and made again (its triggers went with it).
-            counting = connection.execute(
-                text(
-                    "SELECT EXISTS (SELECT 1 FROM pg_trigger "
-                    "WHERE tgrelid = to_regclass('visits') AND tgname = 'visits_counted_insert')"
-                )
-            ).scalar_one()
-            metadata.create_all(connection)
-            # A table made before the request id gets the column and its index (create_all skips a
-            # table that exists, indexes included); each statement is a no-op once they are there.
-            connection.execute(text("ALTER TABLE visits ADD COLUMN IF NOT EXISTS request_id uuid"))
-            connection.execute(
-                text(
-                    "CREATE UNIQUE INDEX IF NOT EXISTS visits_request_id ON visits (request_id) "
-                    "WHERE request_id IS NOT NULL"
-                )
-            )
-            if not counting:
-                _start_counting(connection)
+        with self.engine.connect() as connection:
+            check_at_head(connection)
         self._schema_ready.set()
 
     def ping(self) -> None:
@@ -177,14 +123,14 @@ class VisitStore:
         """Record a visit and list the newest with it: one statement, committed (the engine's
         autocommit) before the page is answered. A visit with the `request_id` of one already
         recorded is not recorded again (the page lists the visits as they are)."""
-        self.ensure_schema()
+        self.check_schema()
         with self.engine.connect() as connection:
             rows = _record_and_list(connection, max(page_size - 1, 0), request_id)
         # The statement's own visit is the first row, and the total counts it.
         return VisitPage(total=int(rows[0].total), latest=[Visit(id=r.id, visited_at=r.visited_at) for r in rows])
 
     def latest(self, limit: int) -> VisitPage:
-        self.ensure_schema()
+        self.check_schema()
         with self.engine.connect() as connection:
             return _page(connection, limit)
 
@@ -253,12 +199,6 @@ def _execute_prepared(connection: Connection, name: str, older: int, request_id:
     return connection.exec_driver_sql(f"EXECUTE {name} (%(request_id)s)", {"request_id": request_id}).all()
 
 
-def _transaction(connection: Connection) -> RootTransaction:
-    """A real transaction on a connection of the autocommit engine: the schema's changes, its
-    advisory lock and its table lock all end together."""
-    return connection.execution_options(isolation_level="READ COMMITTED").begin()
-
-
 def _page(connection: Connection, limit: int) -> VisitPage:
     rows = connection.execute(
         select(visits.c.id, visits.c.visited_at, _TOTAL.label("total")).order_by(visits.c.id.desc()).limit(limit)
@@ -266,23 +206,3 @@ def _page(connection: Connection, limit: int) -> VisitPage:
     # No rows: the table is empty, and so its count is 0 (the triggers keep them together).
     total = int(rows[0].total) if rows else 0
     return VisitPage(total=total, latest=[Visit(id=r.id, visited_at=r.visited_at) for r in rows])
-
-
-def _start_counting(connection: Connection) -> None:
-    """The count's shards, filled from the table as it is (a database from before the count
-    existed), and the triggers that keep it; the table is locked meanwhile so no visit is missed."""
-    connection.execute(text("LOCK TABLE visits IN SHARE ROW EXCLUSIVE MODE"))
-    # One scan, however long it takes: a large old table must not fail on the statement timeout.
-    connection.execute(text("SET LOCAL statement_timeout = 0"))
-    connection.execute(text("DELETE FROM visit_counts"))
-    connection.execute(
-        text(
-            "INSERT INTO visit_counts (shard, visits) "
-            "SELECT s, coalesce(counted.n, 0) FROM generate_series(0, :shards - 1) s "
-            "LEFT JOIN (SELECT id % :shards AS shard, count(*) AS n FROM visits GROUP BY 1) counted "
-            "ON counted.shard = s"
-        ),
-        {"shards": COUNT_SHARDS},
-    )
-    for statement in _COUNTING_TRIGGERS:
-        connection.execute(text(statement))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run once, when the database is first created (the postgres image's
-# /docker-entrypoint-initdb.d/): the webapp's own role. It owns the database, so it may
-# create its table, and nothing more: no superuser, no new roles, no new databases.
+# /docker-entrypoint-initdb.d/): the webapp's own role, a login and nothing more: no superuser,
+# no new roles, no new databases, and owner of nothing. The schema belongs to the database's
+# owner (POSTGRES_USER), whose migrate service makes it and grants this role what a page needs.
 # Its password is read by psql from the secret file, never put on a command line; line ends
 # are dropped, as the webapp drops them.
 set -Eeuo pipefail
@@ -18,10 +19,8 @@ fi
 psql -v ON_ERROR_STOP=1 --no-psqlrc --no-password \
   --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
   --set role="$role" \
-  --set db="$POSTGRES_DB" \
   --set password_file="${WEBAPP_DB_PASSWORD_FILE:?WEBAPP_DB_PASSWORD_FILE is not set}" <<'SQL'
 SET log_min_error_statement = panic;
 \set password `tr -d '\r\n' < :'password_file'`
 CREATE ROLE :"role" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'password';
-ALTER DATABASE :"db" OWNER TO :"role";
 SQL

@@ -1,0 +1,60 @@
+"""What the webapp's role may do: what a page needs, and nothing more.
+
+Run by `python -m app.migrate` as the schema's owner, after the migrations and in their
+transaction, each time: idempotent, and any table a later migration adds is covered here too.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Connection, text
+
+from app.schema import MigrationError
+
+log = logging.getLogger(__name__)
+
+# A page inserts its visit and reads the newest (visits, its id sequence), and the counting
+# trigger, which runs with the webapp's rights, reads and updates the count; readiness reads the
+# schema's version. No DELETE, no TRUNCATE, no right to create, alter or drop anything.
+PAGE_NEEDS = (
+    "GRANT SELECT, INSERT ON visits TO {role}",
+    "GRANT USAGE ON SEQUENCE visits_id_seq TO {role}",
+    "GRANT SELECT, UPDATE ON visit_counts TO {role}",
+    "GRANT SELECT ON alembic_version TO {role}",
+)
+# The databases every cluster has: no application's, so no role of one connects there.
+_OTHER_DATABASES = ("postgres", "template1")
+
+
+def restrict_webapp(connection: Connection, role: str) -> None:
+    """Own everything the role owns (a database adopted from before the migrations: the webapp
+    made its tables then), then leave it exactly PAGE_NEEDS in this database, and no way into
+    the cluster's other standard databases."""
+    owner = connection.execute(text("SELECT current_user")).scalar_one()
+    if role == owner:
+        log.warning("the webapp's role %s is the schema's owner: its rights cannot be narrowed", role)
+        return
+    if connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}).first() is None:
+        raise MigrationError(f"WEBAPP_DB_USER={role!r}: no such role in the database (db/initdb.d/ makes it)")
+    quote = connection.dialect.identifier_preparer.quote
+    database = quote(connection.execute(text("SELECT current_database()")).scalar_one())
+    role_name = quote(role)
+    statements = [
+        f"REASSIGN OWNED BY {role_name} TO CURRENT_USER",
+        # CONNECT, TEMPORARY and CREATE, which every role has through PUBLIC, go; CONNECT to the webapp only.
+        f"REVOKE ALL ON DATABASE {database} FROM PUBLIC, {role_name}",
+        f"GRANT CONNECT ON DATABASE {database} TO {role_name}",
+        f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, {role_name}",
+        f"GRANT USAGE ON SCHEMA public TO {role_name}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role_name}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role_name}",
+        *(grant.format(role=role_name) for grant in PAGE_NEEDS),
+    ]
+    present = connection.execute(
+        text("SELECT datname FROM pg_database WHERE datname = ANY(:names)"), {"names": list(_OTHER_DATABASES)}
+    ).scalars()
+    statements += [f"REVOKE CONNECT, TEMPORARY ON DATABASE {quote(name)} FROM PUBLIC" for name in present]
+    for statement in statements:
+        connection.execute(text(statement))
+    log.info("the webapp's role %s may do what a page needs: %s", role, "; ".join(PAGE_NEEDS).format(role=role))
