@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timezone, tzinfo
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -69,7 +70,11 @@ class Settings:
     @property
     def database_description(self) -> str:
         """Where the database is, without the password: safe for logs and pages."""
-        return self.database_url.render_as_string(hide_password=True)
+        return describe_database(self.database_url)
+
+
+def describe_database(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
 
 
 class _Reader:
@@ -155,7 +160,7 @@ class MigrationSettings:
 
     @property
     def database_description(self) -> str:
-        return self.database_url.render_as_string(hide_password=True)
+        return describe_database(self.database_url)
 
 
 def load_migration_settings(environ: Mapping[str, str] | None = None) -> MigrationSettings:
@@ -165,14 +170,27 @@ def load_migration_settings(environ: Mapping[str, str] | None = None) -> Migrati
     role = read.text("WEBAPP_DB_USER", "webapp")
     if not _ROLE_NAME.fullmatch(role):
         raise ConfigError(f"WEBAPP_DB_USER={role!r} is not a plain role name (lower-case letters, digits and _)")
+    return MigrationSettings(database_url=_database_url(read), webapp_role=role, **_database_wait(read))
+
+
+class _DatabaseWait(TypedDict):
+    db_connect_timeout: int
+    db_startup_deadline: float
+    db_retry_initial_delay: float
+    db_retry_max_delay: float
+
+
+def _database_wait(read: _Reader) -> _DatabaseWait:
+    """How long to wait for the database, the same for the webapp and the migrate command."""
     initial_delay = read.number("DB_RETRY_INITIAL_DELAY", 0.1, minimum=0.01, maximum=60)
-    return MigrationSettings(
-        database_url=_database_url(read),
-        webapp_role=role,
+    max_delay = read.number("DB_RETRY_MAX_DELAY", 2.0, minimum=0.01, maximum=300)
+    if max_delay < initial_delay:
+        raise ConfigError(f"DB_RETRY_MAX_DELAY={max_delay:g} is below DB_RETRY_INITIAL_DELAY={initial_delay:g}")
+    return _DatabaseWait(
         db_connect_timeout=read.integer("DB_CONNECT_TIMEOUT", 2, minimum=1, maximum=60),
-        db_startup_deadline=read.number("DB_STARTUP_DEADLINE", 60.0, minimum=0, maximum=3600),
+        db_startup_deadline=read.number("DB_STARTUP_DEADLINE", 30.0, minimum=0, maximum=3600),
         db_retry_initial_delay=initial_delay,
-        db_retry_max_delay=max(initial_delay, read.number("DB_RETRY_MAX_DELAY", 2.0, minimum=0.01, maximum=300)),
+        db_retry_max_delay=max_delay,
     )
 
 
@@ -206,10 +224,7 @@ def _display_timezone(read: _Reader) -> tzinfo:
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raise ConfigError on the first bad one."""
     read = _Reader(os.environ if environ is None else environ)
-    initial_delay = read.number("DB_RETRY_INITIAL_DELAY", 0.1, minimum=0.01, maximum=60)
-    max_delay = read.number("DB_RETRY_MAX_DELAY", 2.0, minimum=0.01, maximum=300)
-    if max_delay < initial_delay:
-        raise ConfigError(f"DB_RETRY_MAX_DELAY={max_delay:g} is below DB_RETRY_INITIAL_DELAY={initial_delay:g}")
+    wait = _database_wait(read)
     web_concurrency = read.integer("WEB_CONCURRENCY", 2, minimum=1, maximum=64)
     web_threads = read.integer("WEB_THREADS", 4, minimum=1, maximum=64)
     budget = read.integer("DB_MAX_CONNECTIONS", 90, minimum=2, maximum=10000)
@@ -223,10 +238,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         api_url=_api_url(read),
         api_connect_timeout=read.number("API_CONNECT_TIMEOUT", 1.0, minimum=0.01, maximum=60),
         api_read_timeout=read.number("API_READ_TIMEOUT", 2.0, minimum=0.01, maximum=300),
-        db_connect_timeout=read.integer("DB_CONNECT_TIMEOUT", 2, minimum=1, maximum=60),
-        db_startup_deadline=read.number("DB_STARTUP_DEADLINE", 30.0, minimum=0, maximum=3600),
-        db_retry_initial_delay=initial_delay,
-        db_retry_max_delay=max_delay,
+        **wait,
         visits_page_size=read.integer("VISITS_PAGE_SIZE", 20, minimum=1, maximum=1000),
         display_timezone=_display_timezone(read),
         web_concurrency=web_concurrency,

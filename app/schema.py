@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-class SchemaNotReady(Exception):
+class SchemaNotReadyError(Exception):
     """The database answers but is not at the migrations' head; the message says where it is."""
 
 
@@ -46,8 +46,8 @@ def current(connection: Connection) -> str | None:
 
 
 def check_at_head(connection: Connection) -> None:
-    """Raise SchemaNotReady unless the database is at this release's head."""
+    """Raise SchemaNotReadyError unless the database is at this release's head."""
     at = current(connection)
     if at != head():
         where = "no migration has run" if at is None else f"it is at {at}"
-        raise SchemaNotReady(f"the schema is not at {head()} ({where}): run the migrate service")
+        raise SchemaNotReadyError(f"the schema is not at {head()} ({where}): run the migrate service")

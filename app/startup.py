@@ -11,12 +11,12 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from app.schema import SchemaNotReady
+from app.schema import SchemaNotReadyError
 
 log = logging.getLogger(__name__)
 
 # Waited out: the database down or starting, or up but not yet migrated.
-_NOT_YET = (SQLAlchemyError, SchemaNotReady)
+_NOT_YET = (SQLAlchemyError, SchemaNotReadyError)
 
 
 class RetrySettings(Protocol):

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.api_client import ApiClient, ApiReply
 from app.config import Settings
-from app.schema import SchemaNotReady
+from app.schema import SchemaNotReadyError
 from app.startup import describe_error
 from app.visits import VisitPage, VisitStore
 
@@ -60,7 +60,7 @@ def _unavailable(error: SQLAlchemyError) -> str:
     return DATABASE_UNAVAILABLE
 
 
-def _not_ready(error: SchemaNotReady) -> str:
+def _not_ready(error: SchemaNotReadyError) -> str:
     current_app.logger.warning("database not ready: %s", error)
     return DATABASE_NOT_READY
 
@@ -93,7 +93,7 @@ def index() -> ResponseReturnValue:
         page = _store().record_visit(_settings().visits_page_size, _request_id())
     except SQLAlchemyError as error:
         db_error = _unavailable(error)
-    except SchemaNotReady as error:
+    except SchemaNotReadyError as error:
         db_error = _not_ready(error)
     html = render_template("index.html", api=api_reply, page=page, db_error=db_error)
     return html, 200 if db_error is None else 503
@@ -115,7 +115,7 @@ def visits_json() -> ResponseReturnValue:
         page = _store().latest(int(raw_limit))
     except SQLAlchemyError as error:
         return jsonify(error=_unavailable(error)), 503
-    except SchemaNotReady as error:
+    except SchemaNotReadyError as error:
         return jsonify(error=_not_ready(error)), 503
     return jsonify(_page_as_json(page))
 
@@ -134,6 +134,6 @@ def readyz() -> ResponseReturnValue:
         _store().ping()
     except SQLAlchemyError as error:
         return jsonify(status="unavailable", reason=_unavailable(error)), 503
-    except SchemaNotReady as error:
+    except SchemaNotReadyError as error:
         return jsonify(status="unavailable", reason=f"{_not_ready(error)}: {error}"), 503
     return jsonify(status="ready")

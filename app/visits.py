@@ -107,7 +107,7 @@ class VisitStore:
         self._schema_ready = threading.Event()
 
     def check_schema(self) -> None:
-        """Return once the schema is at head (remembered); raise SchemaNotReady until the
+        """Return once the schema is at head (remembered); raise SchemaNotReadyError until the
         migrations ran, or a database error while the database is down. Creates nothing."""
         if self._schema_ready.is_set():
             return

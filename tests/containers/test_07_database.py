@@ -23,6 +23,8 @@ from tests.support.containers import (
     WEBAPP_PORT,
     assert_never_restarted,
     exec_output,
+    migrate_to_head,
+    postgres_container,
     postgres_on_volume,
     timed_stop,
     unanswering_host,
@@ -91,12 +93,17 @@ def test_a_request_sent_again_with_its_request_id_is_recorded_once(
 
 
 def test_the_total_stays_exact_for_old_visits_and_for_rows_deleted_by_hand(
-    webapp_image: DockerImage, network: Network, postgres: PostgresContainer
+    webapp_image: DockerImage, images: Images, network: Network
 ) -> None:
     """The page's total is kept by the database itself (triggers, in the same transaction as
     each change), not counted row by row: a database from before that count existed keeps
-    its visits in the total (and learns to record a request sent again once), and rows
-    deleted or emptied by hand leave it at once."""
+    its visits in the total once migrated (and learns to record a request sent again once),
+    and rows deleted or emptied by hand leave it at once."""
+    with postgres_container(images, network, migrated=False) as postgres:
+        _old_visits_counted(webapp_image, network, postgres)
+
+
+def _old_visits_counted(webapp_image: DockerImage, network: Network, postgres: PostgresContainer) -> None:
     engine = sqlalchemy.create_engine(postgres.get_connection_url())
     try:
         with engine.begin() as db:  # the table as an earlier version of the webapp left it
@@ -106,6 +113,7 @@ def test_the_total_stays_exact_for_old_visits_and_for_rows_deleted_by_hand(
                 )
             )
             db.execute(sqlalchemy.text("INSERT INTO visits (visited_at) SELECT now() FROM generate_series(1, 5)"))
+        migrate_to_head(postgres.get_connection_url())
         with webapp_container(webapp_image, network, **DB_ENV) as webapp:
             listing = url(webapp, WEBAPP_PORT, "/visits.json")
             before = requests.get(listing, timeout=10).json()["total"]

@@ -51,11 +51,133 @@ UNIT_DEFAULTS = "tests/unit/test_defaults.py"
 CH16 = "tests/containers/test_16_defaults.py"
 CH17 = "tests/containers/test_17_a_fresh_machine.py"
 CH18 = "tests/containers/test_18_the_proxy.py"
+CH19 = "tests/containers/test_19_migrations_and_roles.py"
 UNIT_CLEANUP = "tests/unit/test_cleanup.py"
 REHEARSE_BOOKWORM = f"{CH17}::test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green"
 REHEARSE_OLD_ENGINE = f"{CH17}::test_an_engine_older_than_25_that_runs_is_refused_with_what_to_do_and_left_alone"
 
 MISTAKES: tuple[Mistake, ...] = (
+    # --- app/migrations/, app/migrate.py, app/privileges.py: the schema and who may change it ---
+    Mistake(
+        name="migration-without-its-downgrade",
+        file="app/migrations/versions/0003_request_id.py",
+        find='    op.drop_index("visits_request_id", table_name="visits")\n'
+        '    op.drop_column("visits", "request_id")\n',
+        replace="    pass\n",
+        claim="Each migration has a downgrade that undoes it.",
+        killers=(f"{CH19}::test_each_migration_has_a_downgrade_that_undoes_it_and_the_tables_agree_with_the_code",),
+    ),
+    Mistake(
+        name="migrations-and-code-disagree",
+        file="app/visits.py",
+        find='    Column("visited_at", DateTime(timezone=True), nullable=False, server_default=func.now()),\n',
+        replace='    Column("visited_at", DateTime(timezone=True), nullable=True, server_default=func.now()),\n',
+        claim="The tables the code queries are the tables the migrations make (`alembic check`).",
+        killers=(f"{CH19}::test_each_migration_has_a_downgrade_that_undoes_it_and_the_tables_agree_with_the_code",),
+    ),
+    Mistake(
+        name="webapp-makes-its-own-schema",
+        file="app/visits.py",
+        find="        with self.engine.connect() as connection:\n            check_at_head(connection)\n",
+        replace="        with self.engine.connect() as connection:\n"
+        "            metadata.create_all(connection)\n            check_at_head(connection)\n",
+        claim="The webapp creates no schema: until the migrations ran it answers 'database not ready'.",
+        killers=(
+            f"{CH19}::test_until_the_schema_is_at_head_the_webapp_answers_database_not_ready_and_creates_nothing",
+        ),
+    ),
+    Mistake(
+        name="readiness-ignores-the-schema",
+        file="app/schema.py",
+        find="    if at != head():\n",
+        replace="    if at is None and at is not None:\n",
+        claim="Until the database is at the migrations' head, readiness and the page answer 503 'database not ready'.",
+        killers=(
+            f"{CH19}::test_until_the_schema_is_at_head_the_webapp_answers_database_not_ready_and_creates_nothing",
+        ),
+    ),
+    Mistake(
+        name="migrations-not-serialised",
+        file="app/migrate.py",
+        find='        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})\n',
+        replace="",
+        claim="Two migrate runs at once take turns: each step is applied once.",
+        killers=(f"{CH19}::test_two_migrations_started_at_once_take_turns_and_apply_each_step_once",),
+    ),
+    Mistake(
+        name="count-function-follows-the-callers-search-path",
+        file="app/migrations/versions/0002_visit_counts.py",
+        find="LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$",
+        replace="LANGUAGE plpgsql AS $$",
+        claim="The counting trigger's function pins its search path: no object planted earlier on a path stands in.",
+        killers=(f"{CH19}::test_the_count_is_kept_whatever_the_search_path_and_survives_an_emptied_count_table",),
+    ),
+    Mistake(
+        name="count-divides-by-the-count-table",
+        file="app/migrations/versions/0002_visit_counts.py",
+        find="      FROM (SELECT id % 16 AS shard, count(*) AS n FROM added GROUP BY 1) d\n",
+        replace="      FROM (SELECT id % (SELECT count(*) FROM visit_counts) AS shard, count(*) AS n "
+        "FROM added GROUP BY 1) d\n",
+        claim="The count's shards are fixed: an emptied count table costs a page no division by zero.",
+        killers=(f"{CH19}::test_the_count_is_kept_whatever_the_search_path_and_survives_an_emptied_count_table",),
+    ),
+    Mistake(
+        name="webapp-granted-create",
+        file="app/privileges.py",
+        find='        f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, {role_name}",\n',
+        replace='        f"GRANT CREATE ON SCHEMA public TO {role_name}",\n',
+        claim="The webapp's role cannot create tables.",
+        killers=(
+            f"{CH19}::test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_what_a_page_needs",
+        ),
+    ),
+    Mistake(
+        name="webapp-may-delete-visits",
+        file="app/privileges.py",
+        find='    "GRANT SELECT, INSERT ON visits TO {role}",\n',
+        replace='    "GRANT SELECT, INSERT, DELETE ON visits TO {role}",\n',
+        claim="The webapp's role can insert and read visits, not delete them.",
+        killers=(
+            f"{CH19}::test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_what_a_page_needs",
+        ),
+    ),
+    Mistake(
+        name="other-databases-open-to-the-webapp",
+        file="app/privileges.py",
+        find='    statements += [f"REVOKE CONNECT, TEMPORARY ON DATABASE {quote(name)} FROM PUBLIC" '
+        "for name in present]\n",
+        replace="",
+        claim="The webapp's role cannot connect to the cluster's other databases.",
+        killers=(
+            f"{CH19}::test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_what_a_page_needs",
+        ),
+    ),
+    Mistake(
+        name="adopted-schema-left-to-the-webapp",
+        file="app/privileges.py",
+        find='        f"REASSIGN OWNED BY {role_name} TO CURRENT_USER",\n',
+        replace="",
+        claim="A database from before the migrations is taken over from the webapp's role.",
+        killers=(f"{CH19}::test_a_database_made_by_the_release_before_migrations_is_adopted_with_every_visit",),
+    ),
+    Mistake(
+        name="webapp-does-not-wait-for-migrate",
+        file="docker-compose.yml",
+        find="        condition: service_completed_successfully\n",
+        replace="        condition: service_started\n",
+        claim="The webapp starts only once the migrate service has exited 0.",
+        killers=(
+            f"{CH19}::test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_what_a_page_needs",
+        ),
+    ),
+    Mistake(
+        name="migrate-default-webapp-role-renamed",
+        file="app/config.py",
+        find='    role = read.text("WEBAPP_DB_USER", "webapp")\n',
+        replace='    role = read.text("WEBAPP_DB_USER", "web")\n',
+        claim="With nothing set, the migrate command narrows the role named webapp.",
+        killers=(f"{UNIT_DEFAULTS}::test_the_migrate_commands_documented_defaults_are_its_defaults",),
+    ),
     # --- docker-compose.yml, compose.volume.yml, Makefile: the README's promises ---
     Mistake(
         name="default-port-not-8080",
@@ -379,7 +501,7 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="startup-retry-never-runs",
         file="app/__init__.py",
-        find="        wait_in_background(store.ensure_schema, settings)\n",
+        find="        wait_in_background(store.check_schema, settings)\n",
         replace="        pass\n",
         claim="The webapp waits for the database in the background and is ready before any request.",
         killers=(f"{CH08}::test_the_webapp_is_ready_within_a_backoff_step_of_the_database_and_before_any_request",),
@@ -575,14 +697,6 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{CH13}::test_a_burst_of_16_clients_loses_nothing_and_doubles_nothing",),
     ),
     Mistake(
-        name="schema-made-outside-a-transaction",
-        file="app/visits.py",
-        find='return connection.execution_options(isolation_level="READ COMMITTED").begin()',
-        replace="return connection.begin()",
-        claim="The table, its count and their triggers are made in one transaction (the engine itself autocommits).",
-        killers=(f"{CH07}::test_each_visit_is_a_row_listed_newest_first",),
-    ),
-    Mistake(
         name="page-statement-prepared-for-every-page",
         file="app/visits.py",
         find="        prepared.add(name)\n",
@@ -627,9 +741,9 @@ MISTAKES: tuple[Mistake, ...] = (
     ),
     Mistake(
         name="request-id-index-left-off-old-tables",
-        file="app/visits.py",
-        find='"CREATE UNIQUE INDEX IF NOT EXISTS visits_request_id ON visits (request_id) "\n'
-        '                    "WHERE request_id IS NOT NULL"',
+        file="app/migrations/versions/0003_request_id.py",
+        find='"CREATE UNIQUE INDEX IF NOT EXISTS visits_request_id ON visits (request_id) '
+        'WHERE request_id IS NOT NULL"',
         replace='"SELECT 1"',
         claim="A table from before the request id learns to record a request sent again once.",
         killers=(f"{CH07}::test_the_total_stays_exact_for_old_visits_and_for_rows_deleted_by_hand",),
@@ -684,15 +798,15 @@ MISTAKES: tuple[Mistake, ...] = (
     ),
     Mistake(
         name="visit-count-not-kept",
-        file="app/visits.py",
-        find='"CREATE TRIGGER visits_counted_insert AFTER INSERT ON visits',
-        replace='"CREATE TRIGGER visits_counted_insert AFTER UPDATE ON visits',
+        file="app/migrations/versions/0002_visit_counts.py",
+        find='"visits_counted_insert": "AFTER INSERT ON visits',
+        replace='"visits_counted_insert": "AFTER UPDATE ON visits',
         claim="The page's total counts every visit.",
         killers=(f"{CH07}::test_each_visit_is_a_row_listed_newest_first",),
     ),
     Mistake(
         name="visit-count-forgets-earlier-visits",
-        file="app/visits.py",
+        file="app/migrations/versions/0002_visit_counts.py",
         find='"SELECT s, coalesce(counted.n, 0) FROM generate_series',
         replace='"SELECT s, 0 FROM generate_series',
         claim="A database from before the count existed keeps its visits in the total.",
@@ -700,17 +814,17 @@ MISTAKES: tuple[Mistake, ...] = (
     ),
     Mistake(
         name="visit-count-ignores-deletes",
-        file="app/visits.py",
-        find="CREATE TRIGGER visits_counted_delete AFTER DELETE ON visits",
-        replace="CREATE TRIGGER visits_counted_delete AFTER UPDATE ON visits",
+        file="app/migrations/versions/0002_visit_counts.py",
+        find='"visits_counted_delete": "AFTER DELETE ON visits',
+        replace='"visits_counted_delete": "AFTER UPDATE ON visits',
         claim="Visits deleted by hand leave the total.",
         killers=(f"{CH07}::test_the_total_stays_exact_for_old_visits_and_for_rows_deleted_by_hand",),
     ),
     Mistake(
         name="visit-count-ignores-truncate",
-        file="app/visits.py",
-        find="        UPDATE visit_counts SET visits = 0;\n",
-        replace="        NULL;\n",
+        file="app/migrations/versions/0002_visit_counts.py",
+        find="    UPDATE visit_counts SET visits = 0;\n",
+        replace="    NULL;\n",
         claim="An emptied table (TRUNCATE) shows a total of 0.",
         killers=(f"{CH07}::test_the_total_stays_exact_for_old_visits_and_for_rows_deleted_by_hand",),
     ),
@@ -741,7 +855,7 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="readiness-ignores-the-database",
         file="app/views.py",
-        find="        _store().ensure_schema()\n        _store().ping()\n",
+        find="        _store().check_schema()\n        _store().ping()\n",
         replace="        pass\n",
         claim="/readyz answers 503 while the database cannot be used.",
         killers=(f"{CH07}::test_a_wrong_password_is_reported_not_crash_looped",),
@@ -984,8 +1098,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="database-password-in-the-environment",
         file="docker-compose.yml",
-        find="      POSTGRES_PASSWORD_FILE: /run/secrets/db_password\n      POSTGRES_DB",
-        replace="      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres}\n      POSTGRES_DB",
+        find="  POSTGRES_PASSWORD_FILE: /run/secrets/db_password\n  POSTGRES_DB",
+        replace="  POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres}\n  POSTGRES_DB",
         claim="The database's password reaches it as a secret file, never in its configuration.",
         killers=(f"{CH10}::test_passwords_reach_the_services_only_as_secret_files",),
     ),
@@ -1497,16 +1611,16 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="compose-default-superuser-renamed",
         file="docker-compose.yml",
-        find="      POSTGRES_USER: ${POSTGRES_USER:-postgres}\n",
-        replace="      POSTGRES_USER: ${POSTGRES_USER:-admin}\n",
+        find="  POSTGRES_USER: ${POSTGRES_USER:-postgres}\n",
+        replace="  POSTGRES_USER: ${POSTGRES_USER:-admin}\n",
         claim="The database's superuser is postgres unless POSTGRES_USER says otherwise.",
         killers=(f"{UNIT_DEFAULTS}::test_every_compose_default_is_the_documented_one_wherever_it_is_written",),
     ),
     Mistake(
         name="compose-default-webapp-image-latest",
         file="docker-compose.yml",
-        find="    image: ${WEBAPP_IMAGE:-docker-tutorial/webapp:dev}\n",
-        replace="    image: ${WEBAPP_IMAGE:-docker-tutorial/webapp:latest}\n",
+        find="    image: &webapp-image ${WEBAPP_IMAGE:-docker-tutorial/webapp:dev}\n",
+        replace="    image: &webapp-image ${WEBAPP_IMAGE:-docker-tutorial/webapp:latest}\n",
         claim="The webapp's image is docker-tutorial/webapp:dev unless WEBAPP_IMAGE says otherwise.",
         killers=(f"{UNIT_DEFAULTS}::test_every_compose_default_is_the_documented_one_wherever_it_is_written",),
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Mapping, Sequence
 
+import sqlalchemy
 from docker.models.containers import Container
 from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.container import DockerContainer
@@ -12,6 +13,7 @@ from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import HealthcheckWaitStrategy, LogMessageWaitStrategy
 
+from app.migrate import upgrade
 from tests.support.diagnostics import LoggedContainer, logs
 from tests.support.environment import Images
 from tests.support.events import stop_and_time
@@ -33,10 +35,32 @@ class LoggedPostgresContainer(LoggedContainer, PostgresContainer):
     """testcontainers' PostgresContainer, with its logs in a failing scenario's report."""
 
 
-def postgres_container(images: Images, network: Network) -> PostgresContainer:
-    """PostgreSQL on `network`, reachable there as "db", with the suite's credentials."""
+class MigratedPostgresContainer(LoggedPostgresContainer):
+    """PostgreSQL at the migrations' head once started, as the migrate service leaves it: what
+    the webapp needs before it serves a page. (Here the webapp's role is the database's
+    superuser, which the migrations run as; chapter 19 has the two roles of the Compose stack.)"""
+
+    def start(self) -> MigratedPostgresContainer:
+        super().start()
+        migrate_to_head(self.get_connection_url())
+        return self
+
+
+def migrate_to_head(database_url: str, webapp_role: str = DB_USER) -> None:
+    """What `python -m app.migrate` does, from this process, on the database at `database_url`."""
+    engine = sqlalchemy.create_engine(database_url)
+    try:
+        upgrade(engine, webapp_role)
+    finally:
+        engine.dispose()
+
+
+def postgres_container(images: Images, network: Network, *, migrated: bool = True) -> PostgresContainer:
+    """PostgreSQL on `network`, reachable there as "db", with the suite's credentials; at the
+    migrations' head once started, unless `migrated` is False (an empty database)."""
+    kind = MigratedPostgresContainer if migrated else LoggedPostgresContainer
     container: PostgresContainer = (
-        LoggedPostgresContainer(images.postgres, username=DB_USER, password=DB_PASSWORD, dbname=DB_NAME)
+        kind(images.postgres, username=DB_USER, password=DB_PASSWORD, dbname=DB_NAME)
         .with_network(network)
         .with_network_aliases("db")
     )

@@ -9,7 +9,7 @@ import runpy
 
 import pytest
 
-from app.config import ConfigError, load_settings
+from app.config import ConfigError, load_migration_settings, load_settings
 from tests.mutations.catalogue import MISTAKES
 from tests.support.defaults import API_DEFAULTS, COMPOSE_DEFAULTS, WEBAPP_DEFAULTS
 from tests.support.environment import ROOT
@@ -32,6 +32,16 @@ def test_the_webapps_documented_default_is_its_default(variable: str) -> None:
     default = WEBAPP_DEFAULTS[variable]
     assert default is not None
     assert load_settings({**REQUIRED, variable: default}) == load_settings(REQUIRED)
+
+
+def test_the_migrate_commands_documented_defaults_are_its_defaults() -> None:
+    """The migrate command reads the same table: its role for the webapp and its wait."""
+    read_by_migrate = ("WEBAPP_DB_USER", "DB_STARTUP_DEADLINE", "DB_CONNECT_TIMEOUT", "DB_RETRY_INITIAL_DELAY")
+    for variable in read_by_migrate:
+        default = WEBAPP_DEFAULTS[variable]
+        assert default is not None
+        assert load_migration_settings({**REQUIRED, variable: default}) == load_migration_settings(REQUIRED)
+    assert load_migration_settings(REQUIRED).webapp_role == "webapp"
 
 
 def test_the_webapp_needs_nothing_but_a_password_and_its_database_is_named_after_its_user() -> None:

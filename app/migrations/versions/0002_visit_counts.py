@@ -26,9 +26,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-SHARDS = 16
-
-_FUNCTION = f"""
+_FUNCTION = """
 CREATE OR REPLACE FUNCTION visits_counted() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
@@ -36,11 +34,11 @@ BEGIN
     UPDATE visit_counts SET visits = 0;
   ELSIF TG_OP = 'INSERT' THEN
     UPDATE visit_counts c SET visits = c.visits + d.n
-      FROM (SELECT id % {SHARDS} AS shard, count(*) AS n FROM added GROUP BY 1) d
+      FROM (SELECT id % 16 AS shard, count(*) AS n FROM added GROUP BY 1) d
       WHERE c.shard = d.shard;
   ELSE
     UPDATE visit_counts c SET visits = c.visits - d.n
-      FROM (SELECT id % {SHARDS} AS shard, count(*) AS n FROM removed GROUP BY 1) d
+      FROM (SELECT id % 16 AS shard, count(*) AS n FROM removed GROUP BY 1) d
       WHERE c.shard = d.shard;
   END IF;
   RETURN NULL;
@@ -69,8 +67,8 @@ def upgrade() -> None:
     op.execute("DELETE FROM visit_counts")
     op.execute(
         "INSERT INTO visit_counts (shard, visits) "
-        f"SELECT s, coalesce(counted.n, 0) FROM generate_series(0, {SHARDS - 1}) s "
-        f"LEFT JOIN (SELECT id % {SHARDS} AS shard, count(*) AS n FROM visits GROUP BY 1) counted "
+        "SELECT s, coalesce(counted.n, 0) FROM generate_series(0, 15) s "
+        "LEFT JOIN (SELECT id % 16 AS shard, count(*) AS n FROM visits GROUP BY 1) counted "
         "ON counted.shard = s"
     )
 
