@@ -9,7 +9,7 @@ MUTATE_ARGS ?=
 SOAK_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: rehearse up down stack-up stack-down logs test unit mutate soak lint type tox lock bench spec spec-results engine images images-and-proxy secrets browser venv clean clean-engine
+.PHONY: rehearse up down backup restore stack-up stack-down logs test unit mutate soak lint type tox lock bench spec spec-results engine images images-and-proxy secrets browser venv clean clean-engine
 
 # `make` alone lists the targets (it never installs anything): every target with a `## ` comment.
 .DEFAULT_GOAL := help
@@ -23,6 +23,12 @@ up: images secrets ## build and start webapp, api and db; returns when all are h
 
 down: ## stop and remove the stack with its data (--volumes: no orphaned anonymous volume is left)
 	docker compose down --volumes
+
+backup: ## a dump of the running stack's database, written to backups/<UTC time>.dump (BACKUP_DIR=... elsewhere)
+	scripts/backup.sh
+
+restore: ## load FILE=backups/<time>.dump into the running stack's database (FORCE=1: replace its visits)
+	FORCE="$(FORCE)" scripts/restore.sh "$(FILE)"
 
 stack-up: ## the same system as a Swarm stack (swarm/stack.yml): 3 webapps behind a proxy, 2 apis, 1 db
 	scripts/stack.sh up

@@ -70,12 +70,18 @@ deploy_stack() {
   docker stack deploy --resolve-image never --prune -c "$stack_file" "$STACK_NAME" >/dev/null
 }
 
-# converged: every service of the stack runs all its replicas. A task with a health check
-# counts as running only once healthy, so this is also "every replica healthy".
+# converged: every service of the stack runs all its replicas, and every job (the migrations)
+# has completed ("0/1 (1/1 completed)"). A task with a health check counts as running only once
+# healthy, so this is also "every replica healthy".
 converged() {
-  local lines
+  local lines line
   lines=$(docker service ls --filter "label=$NAMESPACE_LABEL=$STACK_NAME" --format '{{.Replicas}}')
-  [ -n "$lines" ] && ! grep -qvE '^([0-9]+)/\1( |$)' <<<"$lines"
+  [ -n "$lines" ] || return 1
+  while read -r line; do
+    # A job's line is "running/wanted (done/to do completed)": only the completions count.
+    [[ $line =~ \(([0-9]+)/([0-9]+)\ completed\) || $line =~ ^([0-9]+)/([0-9]+) ]] || return 1
+    [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] || return 1
+  done <<<"$lines"
 }
 
 wait_until_converged() {

@@ -114,11 +114,29 @@ def test_requests_through_the_published_port_are_served_by_more_than_one_webapp_
 
 def test_every_service_of_the_stack_keeps_a_bounded_log(stack: Stack) -> None:
     """As in Compose: every service's tasks log to files rotated at 10 MB, five kept."""
-    services = ("proxy", "webapp", "api", "db")
+    services = ("proxy", "webapp", "api", "db", "migrate")
     drivers = {service: stack.inspect(service)["Spec"]["TaskTemplate"].get("LogDriver") for service in services}
 
     bounded = {"Name": "json-file", "Options": {"max-size": "10m", "max-file": "5"}}
     assert drivers == {service: bounded for service in services}
+
+
+def test_the_migrations_ran_once_as_a_swarm_job_as_the_databases_owner(stack: Stack) -> None:
+    """In the stack the migrate service is a Swarm job (`mode: replicated-job`): one task, run to
+    completion (the deployment waited for it) before the scenarios' first page; the tables are
+    the database owner's, not the webapp's role's."""
+    mode = stack.inspect("migrate")["Spec"]["Mode"]
+    states = stack.cli("service", "ps", "--format", "{{.CurrentState}}", stack.service("migrate")).split("\n")
+    (database,) = stack.containers("db")
+    owners = psql_as_superuser(
+        database,
+        "SELECT string_agg(DISTINCT pg_get_userbyid(relowner), ',') FROM pg_class "
+        "WHERE relnamespace = 'public'::regnamespace",
+    )
+
+    assert "ReplicatedJob" in mode
+    assert [state.split()[0] for state in states if state] == ["Complete"]
+    assert owners == "postgres"
 
 
 def test_every_visit_lands_in_the_one_database(stack: Stack) -> None:

@@ -36,7 +36,7 @@ from tests.support.containers import (
     webapp_container,
 )
 from tests.support.diagnostics import LoggedContainer, logs
-from tests.support.environment import ROOT, Images
+from tests.support.environment import ROOT, Images, project_git_dir
 from tests.support.waiting import wait_for_http, wait_until
 
 # The last commit before the migrations: its webapp made and owned its own schema.
@@ -271,7 +271,7 @@ def test_a_database_made_by_the_release_before_migrations_is_adopted_with_every_
     old = tmp_path / "release"
     old.mkdir()
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", RELEASE_BEFORE_MIGRATIONS], capture_output=True, check=True
+        ["git", f"--git-dir={project_git_dir()}", "archive", RELEASE_BEFORE_MIGRATIONS], capture_output=True, check=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
     shutil.copytree(ROOT / "secrets", old / "secrets", dirs_exist_ok=True)

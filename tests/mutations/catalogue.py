@@ -52,6 +52,7 @@ CH16 = "tests/containers/test_16_defaults.py"
 CH17 = "tests/containers/test_17_a_fresh_machine.py"
 CH18 = "tests/containers/test_18_the_proxy.py"
 CH19 = "tests/containers/test_19_migrations_and_roles.py"
+CH20 = "tests/containers/test_20_backup_and_restore.py"
 UNIT_CLEANUP = "tests/unit/test_cleanup.py"
 REHEARSE_BOOKWORM = f"{CH17}::test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green"
 REHEARSE_OLD_ENGINE = f"{CH17}::test_an_engine_older_than_25_that_runs_is_refused_with_what_to_do_and_left_alone"
@@ -171,6 +172,55 @@ MISTAKES: tuple[Mistake, ...] = (
         ),
     ),
     Mistake(
+        name="swarm-migrations-a-service-not-a-job",
+        file="swarm/stack.yml",
+        find="      mode: replicated-job\n",
+        replace="      mode: replicated\n",
+        claim="In the Swarm stack the migrations are a job that runs once to completion.",
+        killers=(f"{CH14}::test_the_migrations_ran_once_as_a_swarm_job_as_the_databases_owner",),
+    ),
+    # --- scripts/backup.sh, scripts/restore.sh: a copy of the data, and back ---
+    Mistake(
+        name="restore-overwrites-a-database-with-visits",
+        file="scripts/restore.sh",
+        find='[ "${FORCE:-}" = 1 ] ||',
+        replace='[ "${FORCE:-1}" = 1 ] ||',
+        claim="A restore never replaces visits unasked: into a database with any visit it is refused unless FORCE=1.",
+        killers=(f"{CH20}::test_a_restore_refuses_a_database_that_has_visits_and_with_force_replaces_them",),
+    ),
+    Mistake(
+        name="failed-backup-kept-under-its-final-name",
+        file="scripts/backup.sh",
+        find='dump "$partial" || die',
+        replace='dump "$partial" || say',
+        claim="A file named *.dump is a whole dump: a backup whose pg_dump fails leaves no file under its final name.",
+        killers=(f"{CH20}::test_a_backup_that_fails_leaves_no_file",),
+    ),
+    Mistake(
+        name="failed-backup-leaves-its-partial",
+        file="scripts/backup.sh",
+        find="trap 'rm -f \"$partial\"' EXIT",
+        replace="trap '' EXIT",
+        claim="A backup that fails leaves nothing behind, not even its partial file.",
+        killers=(f"{CH20}::test_a_backup_that_fails_leaves_no_file",),
+    ),
+    Mistake(
+        name="restore-not-one-transaction",
+        file="scripts/restore.sh",
+        find=" --single-transaction",
+        replace="",
+        claim="A dump cut short changes nothing: the restore is one transaction, rolled back when it fails midway.",
+        killers=(f"{CH20}::test_a_restore_refuses_a_dump_cut_short_and_a_file_that_is_no_dump_and_changes_nothing",),
+    ),
+    Mistake(
+        name="restore-without-migrate",
+        file="scripts/restore.sh",
+        find="  restore_archive\n  migrate\n",
+        replace="  restore_archive\n",
+        claim="After a restore the page counts visits again: migrate runs once and grants the webapp its rights.",
+        killers=(f"{CH20}::test_visits_survive_down_volumes_through_a_backup_and_a_restore_into_a_fresh_stack",),
+    ),
+    Mistake(
         name="migrate-default-webapp-role-renamed",
         file="app/config.py",
         find='    role = read.text("WEBAPP_DB_USER", "webapp")\n',
@@ -198,9 +248,9 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="webapp-starts-before-the-database-is-healthy",
         file="docker-compose.yml",
-        find="      db:\n        condition: service_healthy\n",
-        replace="      db:\n        condition: service_started\n",
-        claim="The webapp starts only once the database reports healthy.",
+        find="      migrate:\n        condition: service_completed_successfully\n",
+        replace="",
+        claim="The webapp starts only once the database reports healthy (after migrate, which waits for it).",
         killers=(f"{CH05}::test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy[db]",),
     ),
     Mistake(

@@ -42,7 +42,7 @@ from docker.errors import APIError, DockerException, ImageNotFound
 from dotenv import dotenv_values
 
 from tests.mutations.catalogue import MISTAKES, Mistake
-from tests.support.environment import API_REPOSITORY, IMAGE_NAMES, WEBAPP_REPOSITORY
+from tests.support.environment import API_REPOSITORY, IMAGE_NAMES, PROJECT_GIT_DIR, WEBAPP_REPOSITORY
 from tests.support.junit import node_id
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,6 +148,8 @@ def mutant_environment(base: Mapping[str, str], name: str, *, planted: bool = Tr
     of the mistake planted (PLANTED_MISTAKE), so that a test of the catalogue can tell its copy is mutated."""
     tag = image_tag(name)
     env = {**base, **{variable: f"{repository}:{tag}" for variable, repository in IMAGE_REPOSITORIES.items()}}
+    # The scratch copy has no history: chapter 19 reads an earlier release from the project's own.
+    env.setdefault(PROJECT_GIT_DIR, str(ROOT / ".git"))
     env.pop(PLANTED_MISTAKE, None)
     return {**env, PLANTED_MISTAKE: name} if planted else env
 

@@ -1,0 +1,167 @@
+"""Chapter 20. Backup and restore: `make backup` writes a dump of the running stack's database
+to a file, `make restore FILE=...` loads one into a stack's database. The visits then outlive
+even the volume, exactly; a restore never replaces visits unasked; a dump that is not whole, or
+a backup that fails, changes nothing and leaves no file that looks like a backup."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import docker
+import pytest
+import requests
+
+from tests.support.compose import DEFAULT_ENVIRONMENT, ProjectCompose
+from tests.support.containers import psql_as_superuser, visits_total
+from tests.support.environment import ROOT
+
+BACKUP = str(ROOT / "scripts" / "backup.sh")
+RESTORE = str(ROOT / "scripts" / "restore.sh")
+# Every visit as the database has it: id and time, to the microsecond.
+ROWS = "SELECT id, visited_at FROM visits ORDER BY id"
+
+
+def _visit(stack: ProjectCompose) -> None:
+    assert requests.get(stack.url("webapp", 5000), timeout=10).status_code == 200
+
+
+def _rows(stack: ProjectCompose) -> list[str]:
+    return psql_as_superuser(stack.container("db"), ROWS).splitlines()
+
+
+def _run(stack: ProjectCompose, backups: Path, *command: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    """One of the project's commands (make, scripts/) aimed at `stack` through COMPOSE_PROJECT_NAME
+    and COMPOSE_FILE, as a user aims them at a stack of their own, with dumps going to `backups`."""
+    return subprocess.run(
+        command,
+        cwd=ROOT,
+        env={
+            **os.environ,
+            **DEFAULT_ENVIRONMENT,
+            **stack.environment,
+            "COMPOSE_PROJECT_NAME": stack.project_name,
+            "COMPOSE_FILE": ":".join(stack.compose_file_name or ["docker-compose.yml"]),
+            "BACKUP_DIR": str(backups),
+            **environment,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _backup(stack: ProjectCompose, backups: Path, *command: str) -> Path:
+    """A backup that succeeded: the file it printed, the only one in `backups`."""
+    result = _run(stack, backups, *(command or (BACKUP,)))
+    assert result.returncode == 0, result.stderr
+    dump = Path(result.stdout.splitlines()[-1])
+    assert list(backups.iterdir()) == [dump]
+    return dump
+
+
+@pytest.mark.usefixtures("webapp_image", "api_image")
+def test_visits_survive_down_volumes_through_a_backup_and_a_restore_into_a_fresh_stack(
+    tmp_path: Path, docker_client: docker.DockerClient
+) -> None:
+    """`make backup` writes the dump to <UTC time>.dump; after `docker compose down --volumes`
+    (the named volume gone) a fresh stack starts with no visits, and `make restore FILE=...`
+    brings every one back: the same ids, the same times to the microsecond, the same total; the
+    next page's visit gets the next id."""
+    backups = tmp_path / "backups"
+    with ProjectCompose(compose_file_name=["docker-compose.yml", "compose.volume.yml"]) as stack:
+        for _ in range(3):
+            _visit(stack)
+        visits = _rows(stack)
+        dump = _backup(stack, backups, "make", "-s", "backup")
+        assert re.fullmatch(r"\d{8}T\d{6}Z\.dump", dump.name)
+
+        stack.down(volumes=True)
+        assert docker_client.volumes.list(filters={"name": f"{stack.project_name}_db-data"}) == []
+        stack.start()
+        assert visits_total(stack.url("webapp", 5000)) == 0
+
+        restored = _run(stack, backups, "make", "-s", "restore", f"FILE={dump}")
+        assert restored.returncode == 0, restored.stderr
+        assert _rows(stack) == visits
+        assert visits_total(stack.url("webapp", 5000)) == 3
+
+        _visit(stack)
+        assert [row.split("|")[0] for row in _rows(stack)] == ["1", "2", "3", "4"]
+        assert visits_total(stack.url("webapp", 5000)) == 4
+
+
+@pytest.mark.usefixtures("webapp_image", "api_image")
+def test_a_restore_refuses_a_database_that_has_visits_and_with_force_replaces_them(tmp_path: Path) -> None:
+    """A restore into a database with any visit is refused (exit code not 0, the message says
+    FORCE=1 would replace them) and changes nothing; with FORCE=1 the dump's visits replace the
+    database's."""
+    backups = tmp_path / "backups"
+    with ProjectCompose() as stack:
+        _visit(stack)
+        _visit(stack)
+        dumped = _rows(stack)
+        dump = _backup(stack, backups)
+        _visit(stack)
+        visits = _rows(stack)
+
+        refused = _run(stack, backups, RESTORE, str(dump))
+        assert refused.returncode != 0
+        assert "has visits" in refused.stderr
+        assert "FORCE=1" in refused.stderr
+        assert _rows(stack) == visits
+
+        forced = _run(stack, backups, RESTORE, str(dump), FORCE="1")
+        assert forced.returncode == 0, forced.stderr
+        assert _rows(stack) == dumped
+        assert visits_total(stack.url("webapp", 5000)) == 2
+
+
+@pytest.mark.usefixtures("webapp_image", "api_image")
+def test_a_restore_refuses_a_dump_cut_short_and_a_file_that_is_no_dump_and_changes_nothing(tmp_path: Path) -> None:
+    """Even with FORCE=1, each of these is refused with a message saying why, and the database
+    keeps its visits and its total: a text file (not a pg_dump archive); the first half of a real
+    dump (pg_restore cannot read it through); a dump without its last bytes (it fails midway
+    through the restore, which is one transaction, rolled back)."""
+    backups = tmp_path / "backups"
+    with ProjectCompose() as stack:
+        _visit(stack)
+        dump = _backup(stack, backups).read_bytes()
+        _visit(stack)
+        visits = _rows(stack)
+        bad_files = {
+            "notes.txt": (b"these are my visits\n", "not a pg_dump custom archive"),
+            "half.dump": (dump[: len(dump) // 2], "pg_restore cannot read it"),
+            "cut.dump": (dump[:-10], "rolled back"),
+        }
+
+        for name, (content, why) in bad_files.items():
+            bad = tmp_path / name
+            bad.write_bytes(content)
+            result = _run(stack, backups, RESTORE, str(bad), FORCE="1")
+            assert result.returncode != 0, name
+            assert why in result.stderr, result.stderr
+            assert _rows(stack) == visits, name
+        assert visits_total(stack.url("webapp", 5000)) == 2
+
+
+def test_a_backup_that_fails_leaves_no_file(tmp_path: Path, docker_client: docker.DockerClient) -> None:
+    """A backup whose pg_dump fails (the database cut off from its network) exits non-zero
+    saying so, and leaves nothing: no dump under its final name, no .partial; with the database
+    stopped, the backup is refused before it begins, and leaves nothing either."""
+    backups = tmp_path / "backups"
+    with ProjectCompose(services=["db"]) as stack:
+        docker_client.networks.get(f"{stack.project_name}_backend").disconnect(stack.container("db"))
+        failed = _run(stack, backups, BACKUP)
+        assert list(backups.iterdir()) == []
+        assert failed.returncode != 0
+        assert "pg_dump failed" in failed.stderr
+
+        stack.compose("stop", "db")
+        refused = _run(stack, backups, BACKUP)
+        assert refused.returncode != 0
+        assert "not running" in refused.stderr
+        assert list(backups.iterdir()) == []
