@@ -17,7 +17,6 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Index,
-    Integer,
     MetaData,
     Row,
     SmallInteger,
@@ -37,7 +36,7 @@ metadata = MetaData()
 visits = Table(
     "visits",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigInteger, primary_key=True),
     Column("visited_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # The id of the request that made the visit, where a proxy gives one (X-Request-Id): a
     # request the proxy sends again, after a replica died before answering, is counted once.

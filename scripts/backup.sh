@@ -26,27 +26,14 @@ partial=
 say() { printf 'backup: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-# Inside a one-off container of the db service: the owner's login, for psql, pg_dump and pg_restore.
-# shellcheck disable=SC2016 # expanded in the container, not here
-readonly LOGIN_AS_OWNER='export PGHOST=db PGUSER="$POSTGRES_USER" PGDATABASE="$POSTGRES_DB" PGCONNECT_TIMEOUT=10 PGPASSWORD="$(cat /run/secrets/db_password)"'
-
-# db_client SCRIPT: sh runs SCRIPT in a one-off container of the db service (its image has the
-# clients), logged in as the database's owner; standard input and output are this script's.
-db_client() {
-  docker compose run --rm --no-deps -T --entrypoint sh db -c "$LOGIN_AS_OWNER; $1"
-}
+# shellcheck source=lib/stack-database.sh
+. "$root/scripts/lib/stack-database.sh"
 
 # An absolute path, so the folder stays the one meant after `cd "$root"`.
 resolve_backup_dir() {
   backup_dir=${BACKUP_DIR:-$root/backups}
   mkdir -p "$backup_dir" || die "cannot make the folder BACKUP_DIR=$backup_dir"
   backup_dir=$(cd "$backup_dir" && pwd)
-}
-
-# Checked first: `docker compose run` on a stack that is not up would make its network for nothing.
-require_running_database() {
-  [ -n "$(docker compose ps --status running --quiet db)" ] ||
-    die "the database of the stack ${COMPOSE_PROJECT_NAME:-docker-tutorial} is not running: start it (make up), then back up"
 }
 
 # dump FILE: pg_dump's custom format into FILE; fails when pg_dump does.
@@ -64,7 +51,7 @@ keep() {
 main() {
   resolve_backup_dir
   cd "$root"
-  require_running_database
+  require_running_database 'back up'
 
   final="$backup_dir/$(date -u +%Y%m%dT%H%M%SZ).dump"
   partial=$(mktemp "$final.XXXXXX.partial")

@@ -27,15 +27,8 @@ file=
 say() { printf 'restore: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-# Inside a one-off container of the db service: the owner's login, for psql, pg_dump and pg_restore.
-# shellcheck disable=SC2016 # expanded in the container, not here
-readonly LOGIN_AS_OWNER='export PGHOST=db PGUSER="$POSTGRES_USER" PGDATABASE="$POSTGRES_DB" PGCONNECT_TIMEOUT=10 PGPASSWORD="$(cat /run/secrets/db_password)"'
-
-# db_client SCRIPT: sh runs SCRIPT in a one-off container of the db service (its image has the
-# clients), logged in as the database's owner; standard input and output are this script's.
-db_client() {
-  docker compose run --rm --no-deps -T --entrypoint sh db -c "$LOGIN_AS_OWNER; $1"
-}
+# shellcheck source=lib/stack-database.sh
+. "$root/scripts/lib/stack-database.sh"
 
 # require_file FILE: sets `file` (absolute: it stays the one meant after `cd "$root"`).
 require_file() {
@@ -56,11 +49,6 @@ require_custom_archive_magic() {
 require_readable_archive() {
   db_client 'exec pg_restore --list' <"$file" >/dev/null ||
     die "$file starts as a pg_dump custom archive, but pg_restore cannot read it (its message is above): cut short, or damaged"
-}
-
-require_running_database() {
-  [ -n "$(docker compose ps --status running --quiet db)" ] ||
-    die "the database of the stack ${COMPOSE_PROJECT_NAME:-docker-tutorial} is not running: start it (make up), then restore"
 }
 
 # has_visits: prints t if the database has any visit, f if none (or no visits table at all).
@@ -105,7 +93,7 @@ main() {
   require_file "${1:-}"
   require_custom_archive_magic
   cd "$root"
-  require_running_database
+  require_running_database 'restore'
   require_readable_archive
   refuse_visits_unless_forced
   say "restoring $file into the database of the stack ${COMPOSE_PROJECT_NAME:-docker-tutorial}"

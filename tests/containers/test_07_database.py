@@ -138,10 +138,11 @@ def _old_visits_counted(webapp_image: DockerImage, network: Network, postgres: P
 def test_a_migration_of_the_table_while_the_webapp_runs_costs_no_page(
     webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
-    """Each pooled connection prepares the page's statement once. Widening the id column to
-    bigint (what a busy counter needs one day) while the webapp runs changes what that
-    statement returns: PostgreSQL refuses the old plan, and the webapp prepares it anew and
-    records the visit, once, instead of answering 503 on every connection prepared before."""
+    """Each pooled connection prepares the page's statement once. A migration that changes a
+    column the page returns (here the visit times' precision, to milliseconds) while the
+    webapp runs changes what that statement returns: PostgreSQL refuses the old plan, and the
+    webapp prepares it anew and records the visit, once, instead of answering 503 on every
+    connection prepared before."""
     engine = sqlalchemy.create_engine(postgres.get_connection_url())
     try:
         with webapp_container(webapp_image, network, **DB_ENV) as webapp:
@@ -149,7 +150,7 @@ def test_a_migration_of_the_table_while_the_webapp_runs_costs_no_page(
             # A new connection each, so that both workers serve pages and prepare the statement.
             before = [requests.get(page, timeout=10, headers={"Connection": "close"}).status_code for _ in range(6)]
             with engine.begin() as db:
-                db.execute(sqlalchemy.text("ALTER TABLE visits ALTER COLUMN id TYPE bigint"))
+                db.execute(sqlalchemy.text("ALTER TABLE visits ALTER COLUMN visited_at TYPE timestamptz(3)"))
             after = [requests.get(page, timeout=10, headers={"Connection": "close"}) for _ in range(6)]
             with engine.connect() as db:
                 rows = db.execute(sqlalchemy.text("SELECT count(*) FROM visits")).scalar_one()

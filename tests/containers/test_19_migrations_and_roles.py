@@ -82,7 +82,7 @@ def test_each_migration_has_a_downgrade_that_undoes_it_and_the_tables_agree_with
     upgrade (columns, indexes, triggers, functions), down to nothing; and at the head, `alembic
     check` finds no difference between the tables the code queries (app/visits.py) and the
     tables the migrations made."""
-    revisions = ["base", "0001", "0002", "0003"]
+    revisions = ["base", "0001", "0002", "0003", "0004"]
     assert revisions[-1] == head()
     before = {"base": _schema(owner)}
     for earlier, later in itertools.pairwise(revisions):
@@ -194,6 +194,24 @@ def test_the_count_is_kept_whatever_the_search_path_and_survives_an_emptied_coun
     with webapp_container(webapp_image, network, **DB_ENV) as webapp:
         page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
     assert page.status_code == 200
+
+
+def test_visit_ids_go_past_the_range_of_integer(
+    webapp_image: DockerImage, network: Network, postgres: PostgresContainer
+) -> None:
+    """A busy counter outgrows integer (2,147,483,647): migration 0004 made the ids bigint, the
+    column and its sequence, so the visit after that number is recorded and shown."""
+    engine = sqlalchemy.create_engine(postgres.get_connection_url())
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("SELECT setval('visits_id_seq', 2147483647)"))
+    finally:
+        engine.dispose()
+    with webapp_container(webapp_image, network, **DB_ENV) as webapp:
+        page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
+
+    assert page.status_code == 200
+    assert '<tr data-visit-id="2147483648">' in page.text
 
 
 @pytest.fixture
