@@ -9,7 +9,7 @@ MUTATE_ARGS ?=
 SOAK_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: rehearse up down backup restore stack-up stack-down logs test unit mutate soak lint type tox lock bench spec spec-results engine images images-and-proxy secrets browser venv clean clean-engine
+.PHONY: rehearse up dev down backup restore chapter-times stack-up stack-down logs test unit mutate soak lint type tox lock bench spec spec-results engine images images-and-proxy secrets browser venv clean clean-engine
 
 # `make` alone lists the targets (it never installs anything): every target with a `## ` comment.
 .DEFAULT_GOAL := help
@@ -20,6 +20,10 @@ help: ## this list
 up: images secrets ## build and start webapp, api and db; returns when all are healthy
 	docker compose up --build --wait
 	@echo "The webapp is up: http://localhost:$$(docker compose port webapp 5000 | cut -d: -f2)"
+
+dev: images secrets ## the stack with file watch: edits to app/ and api/ served live, requirements rebuilt; Ctrl-C stops it
+	@echo "make dev: edits under app/ and to api/service.py are served within seconds; Ctrl-C stops the stack, make down removes it."
+	docker compose -f docker-compose.yml -f compose.dev.yml up --build --watch
 
 down: ## stop and remove the stack with its data (--volumes: no orphaned anonymous volume is left)
 	docker compose down --volumes
@@ -80,6 +84,9 @@ tox: venv images browser ## the whole matrix: Python 3.10 to 3.13, lint, type
 
 lock: venv ## refresh the lock files (exact versions and hashes) from the *.in files
 	UV=$(VENV)/bin/uv scripts/lock.sh
+
+chapter-times: venv images-and-proxy browser ## each chapter alone, timed: rewrites the README's column "alone"
+	$(VENV)/bin/python -m tests.support.chapter_times
 
 spec: venv ## rewrite docs/SPECIFICATION.md from the tests' docstrings
 	$(VENV)/bin/python -m tests.support.specification

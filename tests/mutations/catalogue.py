@@ -53,6 +53,8 @@ CH17 = "tests/containers/test_17_a_fresh_machine.py"
 CH18 = "tests/containers/test_18_the_proxy.py"
 CH19 = "tests/containers/test_19_migrations_and_roles.py"
 CH20 = "tests/containers/test_20_backup_and_restore.py"
+CH21 = "tests/containers/test_21_the_inner_loop.py"
+INNER_LOOP = f"{CH21}::test_an_edit_is_served_live_a_syntax_error_is_logged_and_new_requirements_rebuild"
 UNIT_CLEANUP = "tests/unit/test_cleanup.py"
 REHEARSE_BOOKWORM = f"{CH17}::test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green"
 REHEARSE_OLD_ENGINE = f"{CH17}::test_an_engine_older_than_25_that_runs_is_refused_with_what_to_do_and_left_alone"
@@ -227,6 +229,39 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="",
         claim="Visit ids go past integer's range: the column and its sequence are bigint.",
         killers=(f"{CH19}::test_visit_ids_go_past_the_range_of_integer",),
+    ),
+    # --- compose.dev.yml: the inner loop ---
+    Mistake(
+        name="dev-code-synced-to-the-wrong-folder",
+        file="compose.dev.yml",
+        find="          target: /app/app\n",
+        replace="          target: /app/synced\n",
+        claim="With `make dev` an edit under app/ is served within seconds.",
+        killers=(INNER_LOOP,),
+    ),
+    Mistake(
+        name="dev-template-not-watched",
+        file="compose.dev.yml",
+        find="      - --extra-files=app/templates/index.html\n",
+        replace="",
+        claim="With `make dev` an edit to the page's template is served within seconds.",
+        killers=(INNER_LOOP,),
+    ),
+    Mistake(
+        name="dev-requirements-synced-not-rebuilt",
+        file="compose.dev.yml",
+        find="        - action: rebuild\n          path: requirements.txt\n",
+        replace="        - action: sync\n          path: requirements.txt\n          target: /app/requirements.txt\n",
+        claim="With `make dev` an edit to the requirements builds a new image and replaces the container.",
+        killers=(INNER_LOOP,),
+    ),
+    Mistake(
+        name="dev-server-without-reloader",
+        file="compose.dev.yml",
+        find="      - --reload\n",
+        replace="      - --no-reload\n",
+        claim="With `make dev` a fixed syntax error brings the page back with no restart by hand.",
+        killers=(INNER_LOOP,),
     ),
     Mistake(
         name="migrate-default-webapp-role-renamed",

@@ -1,0 +1,139 @@
+"""Chapter 21. The inner loop, the tutorial's "rebuild and rerun" made short: `make dev` runs the
+stack with Compose's file watch (compose.dev.yml). An edit to the code or the template is served
+within seconds with no new image; an edit to the requirements builds a new image and replaces
+the container; a syntax error is logged with its file and line, and fixing it brings the page
+back with no restart by hand."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+import requests
+
+from tests.support.compose import DEFAULT_ENVIRONMENT, ProjectCompose
+from tests.support.environment import ROOT
+from tests.support.waiting import wait_until
+
+# What `make dev` runs.
+DEV_FILES = ["docker-compose.yml", "compose.dev.yml"]
+HEADING = "Hello from the webapp container!"
+# The issue's bound for an edit to be served: about two seconds; the margin is for a busy machine.
+LIVE_WITHIN = 2.0 + 3.0
+
+
+def _copy_of_the_project(destination: Path) -> Path:
+    """What the dev stack builds and mounts, copied, so the scenario's edits touch no real file."""
+    for folder in ("app", "api", "db", "secrets"):
+        shutil.copytree(ROOT / folder, destination / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in (*DEV_FILES, "Dockerfile", ".dockerignore", "requirements.txt"):
+        shutil.copy2(ROOT / name, destination / name)
+    return destination
+
+
+class DevStack:
+    """`docker compose up --build --watch` on a copy of the project, in the background."""
+
+    def __init__(self, project: Path, stack: ProjectCompose, client: docker.DockerClient) -> None:
+        self.project, self.stack, self.client = project, stack, client
+        self.output = project / "watch.log"
+        command = [*stack.compose_command_property, "up", "--build", "--watch"]
+        environment = {**os.environ, **DEFAULT_ENVIRONMENT, **stack.environment}
+        with self.output.open("wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=project, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def page(self) -> requests.Response:
+        return requests.get(self.stack.url("webapp", 5000), timeout=5)
+
+    def page_status(self) -> int | None:
+        with contextlib.suppress(Exception):
+            return self.page().status_code
+        return None
+
+    def webapp(self) -> tuple[str, str]:
+        """The webapp container's id and its image's."""
+        container = self.stack.container("webapp")
+        return str(container.id), str(container.image.id if container.image else "")
+
+    def logs(self, service: str) -> str:
+        return self.stack.compose("logs", "--no-color", service)
+
+    def stop(self) -> None:
+        """Ctrl-C, as a user stops `make dev`; then whatever is left goes."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+@pytest.fixture
+def dev(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[DevStack]:
+    project = _copy_of_the_project(tmp_path / "project")
+    stack = ProjectCompose(context=project, compose_file_name=DEV_FILES)
+    # Images of its own: the rebuild below must not retag the session's.
+    stack.environment.update(
+        WEBAPP_IMAGE=f"docker-tutorial/webapp:{stack.project_name}",
+        API_IMAGE=f"docker-tutorial/api:{stack.project_name}",
+    )
+    running = DevStack(project, stack, docker_client)
+    try:
+        wait_until(lambda: running.page_status() == 200, timeout=180, what="the dev stack's first page")
+        yield running
+    finally:
+        running.stop()
+        stack.stop()
+        for image in (stack.environment["WEBAPP_IMAGE"], stack.environment["API_IMAGE"]):
+            with contextlib.suppress(docker.errors.ImageNotFound, docker.errors.APIError):
+                docker_client.images.remove(image, noprune=False)
+
+
+def _served_within(dev: DevStack, text: str) -> float:
+    started = time.monotonic()
+    wait_until(lambda: text in dev.page().text, timeout=30, what=f"the page to show {text!r}")
+    return time.monotonic() - started
+
+
+def test_an_edit_is_served_live_a_syntax_error_is_logged_and_new_requirements_rebuild(dev: DevStack) -> None:
+    """With `make dev` running: the template's heading edited → the page shows the new heading
+    within about two seconds, from the same container and image. A syntax error in the code →
+    the page answers 500 and the webapp's log names the file and line; fixed → the page is back,
+    the container never restarted. The requirements edited → a new image is built and the webapp's
+    container replaced, serving again."""
+    container, image = dev.webapp()
+    template = dev.project / "app" / "templates" / "index.html"
+    template.write_text(template.read_text().replace(HEADING, "Edited while it runs"))
+
+    assert _served_within(dev, "Edited while it runs") < LIVE_WITHIN
+    assert dev.webapp() == (container, image)
+
+    views = dev.project / "app" / "views.py"
+    working = views.read_text()
+    views.write_text(working + "\ndef broken(:\n")
+    wait_until(lambda: dev.page_status() == 500, timeout=30, what="the broken code to be served")
+    log = dev.logs("webapp")
+    assert 'File "/app/app/views.py", line' in log
+    assert "SyntaxError" in log
+
+    views.write_text(working)
+    wait_until(lambda: dev.page_status() == 200, timeout=30, what="the fixed code to be served")
+    assert dev.webapp() == (container, image)
+    assert dev.stack.container("webapp").attrs["RestartCount"] == 0
+
+    requirements = dev.project / "requirements.txt"
+    requirements.write_text(requirements.read_text() + "# an edit to the requirements\n")
+    wait_until(lambda: dev.webapp()[1] != image, timeout=180, what="a new webapp image")
+    wait_until(lambda: dev.page_status() == 200, timeout=60, what="the rebuilt webapp to serve")
+    assert dev.webapp()[0] != container

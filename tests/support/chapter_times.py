@@ -1,0 +1,73 @@
+"""How long each chapter takes alone, on images already built: the README's chapter table.
+
+    python -m tests.support.chapter_times           # run each chapter alone; rewrite the column
+    python -m tests.support.chapter_times 7 19      # only these chapters
+
+Each chapter runs as `make test PYTEST_ARGS=<its file>` runs it (a session of its own, one worker
+per core), after one session that builds the images, so a time is what a person waits for one
+chapter once the images exist. The rehearsal (17, minutes, and root) is left out: its time is in
+docs/prerequisites.md. The figure is written into the README's table, in the column "alone".
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.support.environment import ROOT
+
+README = ROOT / "README.md"
+CHAPTERS = ROOT / "tests" / "containers"
+NOT_TIMED = {17: "the rehearsal: see docs/prerequisites.md"}
+# A row of the README's chapter table: | 7 | The database | what it shows | 12 s |
+_ROW = re.compile(r"^\| (\d+) \| (.+?) \| (.+?) \| ([^|]*) \|$")
+
+
+def chapter_files(numbers: list[int]) -> dict[int, Path]:
+    found = {int(p.name[5:7]): p for p in sorted(CHAPTERS.glob("test_[0-9][0-9]_*.py"))}
+    return {n: p for n, p in found.items() if (not numbers or n in numbers) and n not in NOT_TIMED}
+
+
+def time_alone(path: Path) -> float:
+    """Seconds for one session of the chapter, as `make test PYTEST_ARGS=...` runs it."""
+    marker = ["-m", "swarm"] if path.name == "test_14_swarm.py" else []
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "auto", *marker, str(path)]
+    started = time.monotonic()
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    elapsed = time.monotonic() - started
+    if result.returncode != 0:
+        raise SystemExit(f"{path.name} failed:\n{result.stdout[-3000:]}")
+    return elapsed
+
+
+def rewrite_table(text: str, times: dict[int, float]) -> str:
+    lines = []
+    for line in text.splitlines():
+        match = _ROW.match(line)
+        if match and int(match.group(1)) in times:
+            number, title, shows, _ = match.groups()
+            line = f"| {number} | {title} | {shows} | {times[int(number)]:.0f} s |"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.support.chapter_times", description=__doc__.splitlines()[0])
+    parser.add_argument("chapters", nargs="*", type=int, help="chapter numbers (default: all)")
+    files = chapter_files(parser.parse_args(argv).chapters)
+    # The images first, in a session that runs one quick scenario, so no chapter pays for the build.
+    time_alone(CHAPTERS / "test_01_images_and_containers.py")
+    times = {}
+    for number, path in files.items():
+        times[number] = time_alone(path)
+        print(f"chapter {number:2d}: {times[number]:5.0f} s  {path.name}", flush=True)
+    README.write_text(rewrite_table(README.read_text(encoding="utf-8"), times), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
