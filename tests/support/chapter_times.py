@@ -6,12 +6,14 @@
 Each chapter runs as `make test PYTEST_ARGS=<its file>` runs it (a session of its own, one worker
 per core), after one session that builds the images, so a time is what a person waits for one
 chapter once the images exist. The rehearsal (17, minutes, and root) is left out: its time is in
-docs/prerequisites.md. The figure is written into the README's table, in the column "alone".
+docs/prerequisites.md. The time is written into the README's table, in the column "alone"; the
+CPU-seconds the machine spent meanwhile (all cores, containers included) are printed beside it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -32,16 +34,23 @@ def chapter_files(numbers: list[int]) -> dict[int, Path]:
     return {n: p for n, p in found.items() if (not numbers or n in numbers) and n not in NOT_TIMED}
 
 
-def time_alone(path: Path) -> float:
-    """Seconds for one session of the chapter, as `make test PYTEST_ARGS=...` runs it."""
+def cpu_seconds() -> float:
+    """CPU time the whole machine has spent busy (all cores, containers included), from /proc/stat."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def time_alone(path: Path) -> tuple[float, float]:
+    """Seconds and machine CPU-seconds for one session of the chapter, as `make test
+    PYTEST_ARGS=...` runs it."""
     marker = ["-m", "swarm"] if path.name == "test_14_swarm.py" else []
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "auto", *marker, str(path)]
-    started = time.monotonic()
+    started, cpu = time.monotonic(), cpu_seconds()
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    elapsed = time.monotonic() - started
+    elapsed, cpu = time.monotonic() - started, cpu_seconds() - cpu
     if result.returncode != 0:
         raise SystemExit(f"{path.name} failed:\n{result.stdout[-3000:]}")
-    return elapsed
+    return elapsed, cpu
 
 
 def rewrite_table(text: str, times: dict[int, float]) -> str:
@@ -63,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     time_alone(CHAPTERS / "test_01_images_and_containers.py")
     times = {}
     for number, path in files.items():
-        times[number] = time_alone(path)
-        print(f"chapter {number:2d}: {times[number]:5.0f} s  {path.name}", flush=True)
+        times[number], cpu = time_alone(path)
+        print(f"chapter {number:2d}: {times[number]:5.0f} s {cpu:6.0f} CPU-s  {path.name}", flush=True)
     README.write_text(rewrite_table(README.read_text(encoding="utf-8"), times), encoding="utf-8")
     return 0
 
