@@ -14,15 +14,17 @@ from app.schema import MigrationError
 
 log = logging.getLogger(__name__)
 
-# A page inserts its visit and reads the newest (visits, its id sequence), and the counting
-# trigger, which runs with the webapp's rights, reads and updates the count; readiness reads the
-# schema's version. No DELETE, no TRUNCATE, no right to create, alter or drop anything.
-PAGE_NEEDS = (
-    "GRANT SELECT, INSERT ON visits TO {role}",
-    "GRANT USAGE ON SEQUENCE visits_id_seq TO {role}",
-    "GRANT SELECT, UPDATE ON visit_counts TO {role}",
-    "GRANT SELECT ON alembic_version TO {role}",
-)
+# A page inserts its visit (naming at most its request id: the id and the time are the
+# database's) and reads the newest, and readiness reads the schema's version. The count is kept
+# by a trigger that runs with its owner's rights: the webapp may read it, not write it. No UPDATE,
+# DELETE or TRUNCATE, no right to create, alter or drop anything. Table by table, for the tables
+# there are (a database migrated to an earlier revision has fewer).
+PAGE_NEEDS = {
+    "visits": ("GRANT SELECT, INSERT (request_id) ON visits TO {role}",),
+    "visits_id_seq": ("GRANT USAGE ON SEQUENCE visits_id_seq TO {role}",),
+    "visit_counts": ("GRANT SELECT ON visit_counts TO {role}",),
+    "alembic_version": ("GRANT SELECT ON alembic_version TO {role}",),
+}
 # The databases every cluster has: no application's, so no role of one connects there.
 _OTHER_DATABASES = ("postgres", "template1")
 
@@ -49,12 +51,17 @@ def restrict_webapp(connection: Connection, role: str) -> None:
         f"GRANT USAGE ON SCHEMA public TO {role_name}",
         f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role_name}",
         f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role_name}",
-        *(grant.format(role=role_name) for grant in PAGE_NEEDS),
     ]
+    grants = [grant for relation, needs in PAGE_NEEDS.items() if _exists(connection, relation) for grant in needs]
+    statements += [grant.format(role=role_name) for grant in grants]
     present = connection.execute(
         text("SELECT datname FROM pg_database WHERE datname = ANY(:names)"), {"names": list(_OTHER_DATABASES)}
     ).scalars()
     statements += [f"REVOKE CONNECT, TEMPORARY ON DATABASE {quote(name)} FROM PUBLIC" for name in present]
     for statement in statements:
         connection.execute(text(statement))
-    log.info("the webapp's role %s may do what a page needs: %s", role, "; ".join(PAGE_NEEDS).format(role=role))
+    log.info("the webapp's role %s may do what a page needs: %s", role, "; ".join(grants).format(role=role))
+
+
+def _exists(connection: Connection, relation: str) -> bool:
+    return connection.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": relation}).scalar_one() is True

@@ -46,9 +46,15 @@ require_custom_archive_magic() {
 
 # pg_restore reads the archive's table of contents through: a dump cut short there is refused
 # here. (One cut in its data passes, and fails in the restore's transaction.)
+# It must also carry the schema's version (alembic_version): the migrate service that follows
+# brings the restored schema from there to this release's head. (A dump without it, made by hand
+# of a database older than the migrations, would leave the database's own version in place.)
 require_readable_archive() {
-  db_client 'exec pg_restore --list' <"$file" >/dev/null ||
+  local contents
+  contents=$(db_client 'exec pg_restore --list' <"$file") ||
     die "$file starts as a pg_dump custom archive, but pg_restore cannot read it (its message is above): cut short, or damaged"
+  grep -qE 'TABLE DATA public alembic_version ' <<<"$contents" ||
+    die "$file has no schema version (alembic_version): not a dump of this system's database since its migrations; make backup writes one"
 }
 
 # has_visits: prints t if the database has any visit, f if none (or no visits table at all).
@@ -89,12 +95,22 @@ migrate() {
     die "$file is restored, but the migrate service failed (its log is above): pages fail until \`docker compose run --rm migrate\` succeeds"
 }
 
+# The webapp is stopped from the check for visits until migrate has run: no visit is recorded
+# after the check (the restore would drop it unasked), and no page is served by a database whose
+# grants are not back yet. It is started again however the restore ends, if it was running.
+hold_off_the_webapp() {
+  [ -n "$(docker compose ps --status running --quiet webapp)" ] || return 0
+  trap 'docker compose start webapp >&2 || say "start the webapp again: docker compose start webapp"' EXIT
+  docker compose stop webapp >&2
+}
+
 main() {
   require_file "${1:-}"
   require_custom_archive_magic
   cd "$root"
   require_running_database 'restore'
   require_readable_archive
+  hold_off_the_webapp
   refuse_visits_unless_forced
   say "restoring $file into the database of the stack ${COMPOSE_PROJECT_NAME:-docker-tutorial}"
   restore_archive

@@ -66,6 +66,10 @@ ensure_swarm() {
 }
 
 deploy_stack() {
+  # The image's id beside its name: a rebuilt image under the same tag is a new spec.
+  WEBAPP_IMAGE_ID=$(docker image inspect -f '{{.Id}}' "${WEBAPP_IMAGE:-docker-tutorial/webapp:dev}") ||
+    die "no image ${WEBAPP_IMAGE:-docker-tutorial/webapp:dev}: run scripts/stack.sh up, which builds it"
+  export WEBAPP_IMAGE_ID
   say "deploying stack $STACK_NAME (proxy on host port ${PROXY_PORT:-8080})"
   docker stack deploy --resolve-image never --prune -c "$stack_file" "$STACK_NAME" >/dev/null
 }

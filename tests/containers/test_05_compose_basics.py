@@ -74,10 +74,11 @@ SLOW_START = {
 def test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy(
     docker_client: docker.DockerClient, tmp_path: Path, slow: str
 ) -> None:
-    """`depends_on` with `condition: service_healthy`: with the api healthy already and the
-    db slow to become ready (or the other way round), the engine's own event stream shows
-    the webapp container starting only after both reported healthy, not when the slow one
-    was merely running."""
+    """`depends_on` with `condition: service_healthy` (the db's through the one-shot migrate,
+    which waits for it healthy, and which the webapp waits for to complete): with the api
+    healthy already and the db slow to become ready (or the other way round), the engine's own
+    event stream shows the webapp container starting only after both reported healthy, not
+    when the slow one was merely running."""
     override = tmp_path / "slow-start.yml"
     override.write_text(json.dumps({"services": {slow: SLOW_START[slow]}}))
     stack = ProjectCompose(compose_file_name=["docker-compose.yml", str(override)])

@@ -118,6 +118,22 @@ def test_a_restore_refuses_a_database_that_has_visits_and_with_force_replaces_th
         assert forced.returncode == 0, forced.stderr
         assert _rows(stack) == dumped
         assert visits_total(stack.url("webapp", 5000)) == 2
+        # The webapp, held off during the restore, serves again: the next visit gets the next id.
+        page = requests.get(stack.url("webapp", 5000), timeout=10)
+        assert page.status_code == 200
+        assert '<tr data-visit-id="3">' in page.text
+
+
+def _dump_without_its_version(stack: ProjectCompose) -> bytes:
+    """A dump of the database made by hand, as from a database older than the migrations."""
+    script = (
+        'PGPASSWORD="$(cat /run/secrets/db_password)" '
+        'exec pg_dump -Fc -T alembic_version -h 127.0.0.1 -U "$POSTGRES_USER" "$POSTGRES_DB"'
+    )
+    code, (out, err) = stack.container("db").exec_run(["sh", "-c", script], demux=True)
+    assert code == 0, err
+    assert isinstance(out, bytes)
+    return out
 
 
 @pytest.mark.usefixtures("webapp_image", "api_image")
@@ -125,17 +141,20 @@ def test_a_restore_refuses_a_dump_cut_short_and_a_file_that_is_no_dump_and_chang
     """Even with FORCE=1, each of these is refused with a message saying why, and the database
     keeps its visits and its total: a text file (not a pg_dump archive); the first half of a real
     dump (pg_restore cannot read it through); a dump without its last bytes (it fails midway
-    through the restore, which is one transaction, rolled back)."""
+    through the restore, which is one transaction, rolled back); a dump without the schema's
+    version (alembic_version), from which migrate could not tell where to go on."""
     backups = tmp_path / "backups"
     with ProjectCompose() as stack:
         _visit(stack)
         dump = _backup(stack, backups).read_bytes()
+        unversioned = _dump_without_its_version(stack)
         _visit(stack)
         visits = _rows(stack)
         bad_files = {
             "notes.txt": (b"these are my visits\n", "not a pg_dump custom archive"),
             "half.dump": (dump[: len(dump) // 2], "pg_restore cannot read it"),
             "cut.dump": (dump[:-10], "rolled back"),
+            "unversioned.dump": (unversioned, "no schema version"),
         }
 
         for name, (content, why) in bad_files.items():

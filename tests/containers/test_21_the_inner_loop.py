@@ -89,13 +89,16 @@ def dev(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[DevStack
         API_IMAGE=f"docker-tutorial/api:{stack.project_name}",
     )
     running = DevStack(project, stack, docker_client)
+    built: list[str] = [stack.environment["WEBAPP_IMAGE"], stack.environment["API_IMAGE"]]
     try:
         wait_until(lambda: running.page_status() == 200, timeout=180, what="the dev stack's first page")
+        built.append(running.webapp()[1])  # untagged once the scenario rebuilds it
         yield running
     finally:
         running.stop()
         stack.stop()
-        for image in (stack.environment["WEBAPP_IMAGE"], stack.environment["API_IMAGE"]):
+        # Tags first, then the image a rebuild left untagged (kept if something else still uses it).
+        for image in built:
             with contextlib.suppress(docker.errors.ImageNotFound, docker.errors.APIError):
                 docker_client.images.remove(image, noprune=False)
 

@@ -110,8 +110,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="count-function-follows-the-callers-search-path",
         file="app/migrations/versions/0002_visit_counts.py",
-        find="LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$",
-        replace="LANGUAGE plpgsql AS $$",
+        find="LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$",
+        replace="LANGUAGE plpgsql SECURITY DEFINER AS $$",
         claim="The counting trigger's function pins its search path: no object planted earlier on a path stands in.",
         killers=(f"{CH19}::test_the_count_is_kept_whatever_the_search_path_and_survives_an_emptied_count_table",),
     ),
@@ -137,8 +137,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="webapp-may-delete-visits",
         file="app/privileges.py",
-        find='    "GRANT SELECT, INSERT ON visits TO {role}",\n',
-        replace='    "GRANT SELECT, INSERT, DELETE ON visits TO {role}",\n',
+        find='    "visits": ("GRANT SELECT, INSERT (request_id) ON visits TO {role}",),\n',
+        replace='    "visits": ("GRANT SELECT, INSERT (request_id), DELETE ON visits TO {role}",),\n',
         claim="The webapp's role can insert and read visits, not delete them.",
         killers=(
             f"{CH19}::test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_what_a_page_needs",
@@ -262,6 +262,71 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="      - --no-reload\n",
         claim="With `make dev` a fixed syntax error brings the page back with no restart by hand.",
         killers=(INNER_LOOP,),
+    ),
+    Mistake(
+        name="webapp-may-set-ids-and-times",
+        file="app/privileges.py",
+        find='    "visits": ("GRANT SELECT, INSERT (request_id) ON visits TO {role}",),\n',
+        replace='    "visits": ("GRANT SELECT, INSERT ON visits TO {role}",),\n',
+        claim="The webapp's role inserts visits whose id and time are the database's.",
+        killers=(
+            f"{CH19}::test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_what_a_page_needs",
+        ),
+    ),
+    Mistake(
+        name="webapp-may-write-the-count",
+        file="app/privileges.py",
+        find='    "visit_counts": ("GRANT SELECT ON visit_counts TO {role}",),\n',
+        replace='    "visit_counts": ("GRANT SELECT, UPDATE ON visit_counts TO {role}",),\n',
+        claim="The webapp's role reads the count and cannot write it.",
+        killers=(
+            f"{CH19}::test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_what_a_page_needs",
+        ),
+    ),
+    Mistake(
+        name="count-function-with-the-callers-rights",
+        file="app/migrations/versions/0002_visit_counts.py",
+        find="LANGUAGE plpgsql SECURITY DEFINER SET",
+        replace="LANGUAGE plpgsql SET",
+        claim="The count is kept for a webapp that may not write it: its trigger runs with its owner's rights.",
+        killers=(
+            f"{CH19}::test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_what_a_page_needs",
+        ),
+    ),
+    Mistake(
+        name="rights-granted-on-tables-not-there-yet",
+        file="app/privileges.py",
+        find="    grants = [grant for relation, needs in PAGE_NEEDS.items() if _exists(connection, relation) "
+        "for grant in needs]\n",
+        replace="    grants = [grant for needs in PAGE_NEEDS.values() for grant in needs]\n",
+        claim="A database migrated to an earlier revision gives the webapp its rights on the tables it has.",
+        killers=(f"{CH19}::test_each_migration_has_a_downgrade_that_undoes_it_and_the_tables_agree_with_the_code",),
+    ),
+    Mistake(
+        name="restore-leaves-the-webapp-stopped",
+        file="scripts/restore.sh",
+        find="  trap 'docker compose start webapp >&2 "
+        "|| say \"start the webapp again: docker compose start webapp\"' EXIT\n",
+        replace="",
+        claim="A restore holds the webapp off while it runs, and it serves again afterwards.",
+        killers=(f"{CH20}::test_a_restore_refuses_a_database_that_has_visits_and_with_force_replaces_them",),
+    ),
+    Mistake(
+        name="restore-takes-a-dump-without-its-version",
+        file="scripts/restore.sh",
+        find="  grep -qE 'TABLE DATA public alembic_version ' <<<\"$contents\" ||\n",
+        replace="  true ||\n",
+        claim="A dump without the schema's version is refused: migrate could not tell where to go on from it.",
+        killers=(f"{CH20}::test_a_restore_refuses_a_dump_cut_short_and_a_file_that_is_no_dump_and_changes_nothing",),
+    ),
+    Mistake(
+        name="swarm-rebuilt-image-not-migrated-again",
+        file="swarm/stack.yml",
+        find="    # The image's id, not only its name: a rebuilt image under the same tag runs the job again.\n"
+        "    labels:\n      org.example.image-id: ${WEBAPP_IMAGE_ID-}\n",
+        replace="",
+        claim="A rebuilt image under the same tag, deployed again, runs the migrations' job again.",
+        killers=(f"{CH14}::test_a_rebuilt_image_under_the_same_tag_is_rolled_out_and_migrates_again",),
     ),
     Mistake(
         name="migrate-default-webapp-role-renamed",

@@ -42,7 +42,11 @@ class MigratedPostgresContainer(LoggedPostgresContainer):
 
     def start(self) -> MigratedPostgresContainer:
         super().start()
-        migrate_to_head(self.get_connection_url())
+        try:
+            migrate_to_head(self.get_connection_url())
+        except BaseException:
+            self.stop()  # not left on the network as "db" for the scenarios after
+            raise
         return self
 
 
@@ -147,6 +151,15 @@ def psql_as_superuser(database: Container, query: str) -> str:
     code, output = exec_in(database, "sh", "-c", script, query)
     assert code == 0, output
     return output
+
+
+# Who owns what the migrations made, then the database: "<owners> <owner>", as psql -At prints it.
+# The database owner's role, never the webapp's (chapters 14 and 19).
+SCHEMA_OWNERS = (
+    "SELECT string_agg(DISTINCT pg_get_userbyid(relowner), ',') || ' ' || "
+    "(SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()) "
+    "FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+)
 
 
 def free_host_port() -> int:

@@ -5,9 +5,10 @@ the whole table). Spread over 16 shards (a visit's shard is its id modulo 16) so
 rarely wait on one row. Statement-level triggers with transition tables: one UPDATE per
 statement, also for a bulk insert or delete; TRUNCATE empties the count with the table.
 
-The function runs with the rights of whoever changes `visits` (the webapp, or a superuser by
-hand): its search_path is pinned, so no object another role plants earlier on a path can stand
-in for `visit_counts`; it is owned by the schema's owner, so the webapp cannot replace it.
+The function runs with its owner's rights (SECURITY DEFINER), the schema's owner: the webapp,
+whose inserts fire it, may read the count but not write it. Its search_path is pinned, so no
+object planted earlier on a caller's path can stand in for `visit_counts`; the webapp cannot
+replace it (it owns nothing, and may create nothing).
 
 A database made before the migrations may have the count already, or not: either way it is
 counted again here from the table, under a lock that holds off new visits meanwhile.
@@ -28,7 +29,7 @@ depends_on = None
 
 _FUNCTION = """
 CREATE OR REPLACE FUNCTION visits_counted() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
     UPDATE visit_counts SET visits = 0;
