@@ -17,10 +17,11 @@ log = logging.getLogger(__name__)
 # A page inserts its visit (naming at most its request id: the id and the time are the
 # database's) and reads the newest, and readiness reads the schema's version. The count is kept
 # by a trigger that runs with its owner's rights: the webapp may read it, not write it. No UPDATE,
-# DELETE or TRUNCATE, no right to create, alter or drop anything. Table by table, for the tables
+# DELETE or TRUNCATE, no right to create, alter or drop anything. By table (or column), for those
 # there are (a database migrated to an earlier revision has fewer).
 PAGE_NEEDS = {
-    "visits": ("GRANT SELECT, INSERT (request_id) ON visits TO {role}",),
+    "visits": ("GRANT SELECT ON visits TO {role}",),
+    "visits.request_id": ("GRANT INSERT (request_id) ON visits TO {role}",),
     "visits_id_seq": ("GRANT USAGE ON SEQUENCE visits_id_seq TO {role}",),
     "visit_counts": ("GRANT SELECT ON visit_counts TO {role}",),
     "alembic_version": ("GRANT SELECT ON alembic_version TO {role}",),
@@ -64,4 +65,12 @@ def restrict_webapp(connection: Connection, role: str) -> None:
 
 
 def _exists(connection: Connection, relation: str) -> bool:
-    return connection.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": relation}).scalar_one() is True
+    """Whether the table or sequence ("visits") or the column ("visits.request_id") is there."""
+    table, _, column = relation.partition(".")
+    query = (
+        "SELECT EXISTS (SELECT 1 FROM pg_attribute "
+        "WHERE attrelid = to_regclass(:table) AND attname = :column AND NOT attisdropped)"
+        if column
+        else "SELECT to_regclass(:table) IS NOT NULL"
+    )
+    return connection.execute(text(query), {"table": table, "column": column}).scalar_one() is True

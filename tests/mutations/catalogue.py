@@ -137,8 +137,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="webapp-may-delete-visits",
         file="app/privileges.py",
-        find='    "visits": ("GRANT SELECT, INSERT (request_id) ON visits TO {role}",),\n',
-        replace='    "visits": ("GRANT SELECT, INSERT (request_id), DELETE ON visits TO {role}",),\n',
+        find='    "visits": ("GRANT SELECT ON visits TO {role}",),\n',
+        replace='    "visits": ("GRANT SELECT, DELETE ON visits TO {role}",),\n',
         claim="The webapp's role can insert and read visits, not delete them.",
         killers=(
             f"{CH19}::test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_what_a_page_needs",
@@ -266,8 +266,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="webapp-may-set-ids-and-times",
         file="app/privileges.py",
-        find='    "visits": ("GRANT SELECT, INSERT (request_id) ON visits TO {role}",),\n',
-        replace='    "visits": ("GRANT SELECT, INSERT ON visits TO {role}",),\n',
+        find='    "visits.request_id": ("GRANT INSERT (request_id) ON visits TO {role}",),\n',
+        replace='    "visits.request_id": ("GRANT INSERT ON visits TO {role}",),\n',
         claim="The webapp's role inserts visits whose id and time are the database's.",
         killers=(
             f"{CH19}::test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_what_a_page_needs",
@@ -306,7 +306,7 @@ MISTAKES: tuple[Mistake, ...] = (
         name="restore-leaves-the-webapp-stopped",
         file="scripts/restore.sh",
         find="  trap 'docker compose start webapp >&2 "
-        "|| say \"start the webapp again: docker compose start webapp\"' EXIT\n",
+        '|| say "start the webapp again: docker compose start webapp"\' EXIT\n',
         replace="",
         claim="A restore holds the webapp off while it runs, and it serves again afterwards.",
         killers=(f"{CH20}::test_a_restore_refuses_a_database_that_has_visits_and_with_force_replaces_them",),
