@@ -17,6 +17,7 @@ import requests
 from tests.support.compose import DEFAULT_ENVIRONMENT, ProjectCompose
 from tests.support.containers import psql_as_superuser, visits_total
 from tests.support.environment import ROOT
+from tests.support.waiting import wait_for_http
 
 BACKUP = str(ROOT / "scripts" / "backup.sh")
 RESTORE = str(ROOT / "scripts" / "restore.sh")
@@ -98,7 +99,7 @@ def test_visits_survive_down_volumes_through_a_backup_and_a_restore_into_a_fresh
 def test_a_restore_refuses_a_database_that_has_visits_and_with_force_replaces_them(tmp_path: Path) -> None:
     """A restore into a database with any visit is refused (exit code not 0, the message says
     FORCE=1 would replace them) and changes nothing; with FORCE=1 the dump's visits replace the
-    database's."""
+    database's, the webapp's role has its rights again, and a webapp that was stopped stays so."""
     backups = tmp_path / "backups"
     with ProjectCompose() as stack:
         _visit(stack)
@@ -113,10 +114,19 @@ def test_a_restore_refuses_a_database_that_has_visits_and_with_force_replaces_th
         assert "has visits" in refused.stderr
         assert "FORCE=1" in refused.stderr
         assert _rows(stack) == visits
+        # Held off during the refused restore, the webapp serves again.
+        wait_for_http(stack.url("webapp", 5000, "/healthz"), timeout=30)
 
+        # With the webapp stopped (it stays so): the restore runs migrate itself, which gives the
+        # webapp's role back its rights on the tables the dump made anew.
+        stack.compose("stop", "webapp")
         forced = _run(stack, backups, RESTORE, str(dump), FORCE="1")
         assert forced.returncode == 0, forced.stderr
         assert _rows(stack) == dumped
+        granted = "SELECT has_table_privilege('webapp', 'visits', 'SELECT')"
+        assert psql_as_superuser(stack.container("db"), granted) == "t"
+        assert stack.container("webapp").attrs["State"]["Running"] is False
+        stack.compose("start", "webapp")
         assert visits_total(stack.url("webapp", 5000)) == 2
         # The webapp, held off during the restore, serves again: the next visit gets the next id.
         page = requests.get(stack.url("webapp", 5000), timeout=10)

@@ -220,7 +220,7 @@ MISTAKES: tuple[Mistake, ...] = (
         find="  restore_archive\n  migrate\n",
         replace="  restore_archive\n",
         claim="After a restore the page counts visits again: migrate runs once and grants the webapp its rights.",
-        killers=(f"{CH20}::test_visits_survive_down_volumes_through_a_backup_and_a_restore_into_a_fresh_stack",),
+        killers=(f"{CH20}::test_a_restore_refuses_a_database_that_has_visits_and_with_force_replaces_them",),
     ),
     Mistake(
         name="ids-widened-but-not-their-sequence",
