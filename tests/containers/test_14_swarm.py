@@ -54,8 +54,19 @@ def stack(
                 deployed.remove()
             finally:
                 for tag in deployed.tags:
-                    with contextlib.suppress(ImageNotFound):
-                        docker_client.images.remove(tag)
+                    _remove_image(docker_client, tag)
+
+
+def _remove_image(client: docker.DockerClient, name: str) -> None:
+    """Remove an image the scenarios made, once no container uses it any more (the engine removes
+    a removed stack's last containers a moment after `docker stack rm` has returned)."""
+
+    def removed() -> bool:
+        with contextlib.suppress(ImageNotFound):
+            client.images.remove(name)  # a conflict (still in use) is "not yet" to wait_until
+        return True
+
+    wait_until(removed, timeout=60, what=f"no container to use {name}, so it can be removed")
 
 
 @pytest.fixture(autouse=True)
@@ -144,9 +155,10 @@ def test_a_rebuilt_image_under_the_same_tag_is_rolled_out_and_migrates_again(
     stack: Stack, docker_client: docker.DockerClient, webapp_image: DockerImage
 ) -> None:
     """`make stack-up` after a code change rebuilds the webapp's image under the same tag (:dev),
-    and `docker stack deploy --resolve-image never` compares image names only. The stack file
+    and `docker stack deploy --resolve-image never` compares image names only. The webapp's spec
     also carries the image's id (a label scripts/stack.sh fills), so the next deploy sees a new
-    spec: the migrations' job runs again, and every webapp replica runs the rebuilt image."""
+    spec and every replica runs the rebuilt image; the migrations' job runs again (as at every
+    deploy: Swarm starts a job anew at each update of its service)."""
     tag = str(webapp_image)
     original = docker_client.images.get(tag)
     recipe = f"FROM {original.id}\nLABEL org.example.rebuilt={stack.name}\n".encode()
@@ -160,7 +172,7 @@ def test_a_rebuilt_image_under_the_same_tag_is_rolled_out_and_migrates_again(
                 {str(c.image.id if c.image else "") for c in stack.containers("webapp")} == {rebuilt.id}
                 and stack.running_replicas("webapp") == WEBAPP_REPLICAS
             ),
-            timeout=180,
+            timeout=90,
             what="every webapp replica on the rebuilt image",
         )
     finally:

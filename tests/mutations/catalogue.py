@@ -320,12 +320,11 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{CH20}::test_a_restore_refuses_a_dump_cut_short_and_a_file_that_is_no_dump_and_changes_nothing",),
     ),
     Mistake(
-        name="swarm-rebuilt-image-not-migrated-again",
+        name="swarm-rebuilt-image-not-rolled-out",
         file="swarm/stack.yml",
-        find="    # The image's id, not only its name: a rebuilt image under the same tag runs the job again.\n"
-        "    labels:\n      org.example.image-id: ${WEBAPP_IMAGE_ID-}\n",
+        find="    labels:\n      org.example.image-id: ${WEBAPP_IMAGE_ID-}\n",
         replace="",
-        claim="A rebuilt image under the same tag, deployed again, runs the migrations' job again.",
+        claim="A rebuilt image under the same tag, deployed again, is rolled out to every webapp replica.",
         killers=(f"{CH14}::test_a_rebuilt_image_under_the_same_tag_is_rolled_out_and_migrates_again",),
     ),
     Mistake(
