@@ -183,6 +183,14 @@ MISTAKES: tuple[Mistake, ...] = (
     ),
     # --- scripts/backup.sh, scripts/restore.sh: a copy of the data, and back ---
     Mistake(
+        name="backup-without-the-visits",
+        file="scripts/backup.sh",
+        find="exec pg_dump --format=custom",
+        replace="exec pg_dump --format=custom --schema-only",
+        claim="A backup carries every visit: restored into a new stack, ids, times and total are exact.",
+        killers=(f"{CH20}::test_visits_survive_down_volumes_through_a_backup_and_a_restore_into_a_fresh_stack",),
+    ),
+    Mistake(
         name="restore-overwrites-a-database-with-visits",
         file="scripts/restore.sh",
         find='[ "${FORCE:-}" = 1 ] ||',
