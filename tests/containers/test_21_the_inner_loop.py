@@ -137,6 +137,6 @@ def test_an_edit_is_served_live_a_syntax_error_is_logged_and_new_requirements_re
 
     requirements = dev.project / "requirements.txt"
     requirements.write_text(requirements.read_text() + "# an edit to the requirements\n")
-    wait_until(lambda: dev.webapp()[1] != image, timeout=180, what="a new webapp image")
+    wait_until(lambda: dev.webapp()[1] != image, timeout=90, what="a new webapp image")
     wait_until(lambda: dev.page_status() == 200, timeout=60, what="the rebuilt webapp to serve")
     assert dev.webapp()[0] != container
