@@ -166,6 +166,10 @@ def test_a_rebuilt_image_under_the_same_tag_is_rolled_out_and_migrates_again(
     stack.tags.append(str(rebuilt.id))  # removed with the stack, once no task uses it
     try:
         stack.deploy()
+        # The new spec names the rebuilt image: else Swarm sees nothing to roll out (and the wait
+        # below would wait out its deadline).
+        container_labels = stack.inspect("webapp")["Spec"]["TaskTemplate"]["ContainerSpec"].get("Labels") or {}
+        assert rebuilt.id in container_labels.values(), container_labels
         wait_until(lambda: _completed_migrations(stack) == 2, timeout=120, what="the migrations' job to run again")
         wait_until(
             lambda: (

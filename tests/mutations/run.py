@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import re
@@ -30,7 +31,7 @@ import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
@@ -44,6 +45,9 @@ from dotenv import dotenv_values
 from tests.mutations.catalogue import MISTAKES, Mistake
 from tests.support.environment import API_REPOSITORY, IMAGE_NAMES, PROJECT_GIT_DIR, WEBAPP_REPOSITORY
 from tests.support.junit import node_id
+from tests.support.snapshot import SNAPSHOT_LABEL
+from tests.support.swarm import swarm_membership
+from tests.support.waiting import ConditionTimeoutError, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "reports"
@@ -489,6 +493,11 @@ def build_stand_ins(project: Path, workdir: Path, env: Mapping[str, str], option
     return f"scripts/ensure-images.sh {how}: the stand-in images do not build from the mutated recipe\n{tail(log)}"
 
 
+# How long a mutant's image may stay in use after its scenarios ended: the engine removes a
+# removed Swarm stack's last containers a moment after `docker stack rm` has returned.
+IMAGE_IN_USE_GRACE = 60.0
+
+
 def remove_images(references: Iterable[str]) -> list[str]:
     """Remove (or only untag, when another tag shares the image) the mutant's images; return problems."""
     references = list(references)
@@ -497,17 +506,36 @@ def remove_images(references: Iterable[str]) -> list[str]:
     except DockerException as error:
         return [f"cannot reach the engine to remove {', '.join(references)}: {error}"]
     problems = []
+
+    def removed(reference: str) -> bool:
+        try:
+            client.images.remove(reference)
+        except ImageNotFound:
+            pass  # this mutant built no such image (e.g. only unit tests ran)
+        except APIError as error:
+            if error.status_code == 409:
+                raise  # still in use: not yet
+            problems.append(f"could not remove {reference}: {error.explanation or error}")
+        return True
+
     try:
         for reference in references:
             try:
-                client.images.remove(reference)
-            except ImageNotFound:
-                pass  # this mutant built no such image (e.g. only unit tests ran)
-            except APIError as error:
-                problems.append(f"could not remove {reference}: {error.explanation or error}")
+                wait_until(functools.partial(removed, reference), timeout=IMAGE_IN_USE_GRACE, what=f"{reference} free")
+            except ConditionTimeoutError as error:
+                problems.append(f"could not remove {reference}: {error}")
     finally:
         client.close()
     return problems
+
+
+def snapshot_images() -> set[str]:
+    """The tags of the migrated databases' snapshot images on the engine."""
+    client = docker.from_env()
+    try:
+        return {tag for image in client.images.list(filters={"label": SNAPSHOT_LABEL}) for tag in image.tags}
+    finally:
+        client.close()
 
 
 # --- one run --------------------------------------------------------------------------------------
@@ -617,30 +645,19 @@ def run_all(
     children, progress = Children(), Progress(len(mistakes))
     futures: dict[str, Future[Result]] = {}
     interrupted = False
-    # First the mistakes that may run beside each other, then, one at a time, those whose
-    # scenarios need the engine to themselves.
-    for batch, workers in (
-        ([m for m in mistakes if not runs_alone(m)], jobs),
-        ([m for m in mistakes if runs_alone(m)], 1),
+    # First the mistakes that may run beside any other, then those whose scenarios join a swarm:
+    # beside each other, in one swarm joined for all of them (see engine_wide_batch).
+    for batch, context in (
+        ([m for m in mistakes if not runs_alone(m)], contextlib.nullcontext),
+        ([m for m in mistakes if runs_alone(m)], engine_wide_batch),
     ):
         if interrupted or not batch:
             continue
-        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mutant")
-        for m in batch:
-            futures[m.name] = executor.submit(run_mistake, m, scratch, workroot, options, children, progress)
         try:
-            executor.shutdown(wait=True)
+            with context():
+                _run_batch(batch, jobs, futures, scratch, workroot, options, children, progress)
         except KeyboardInterrupt:
             interrupted = True
-            progress.say(
-                "interrupted: stopping the running scenarios (they sweep their containers); Ctrl-C again kills"
-            )
-            children.interrupt()
-            try:
-                executor.shutdown(wait=True, cancel_futures=True)
-            except KeyboardInterrupt:
-                children.kill()
-                executor.shutdown(wait=True, cancel_futures=True)
     results = [
         f.result()
         if (f := futures.get(m.name)) is not None and not f.cancelled()
@@ -650,9 +667,53 @@ def run_all(
     return results, interrupted
 
 
+def _run_batch(
+    batch: Sequence[Mistake],
+    jobs: int,
+    futures: dict[str, Future[Result]],
+    scratch: Path,
+    workroot: Path,
+    options: Options,
+    children: Children,
+    progress: Progress,
+) -> None:
+    """Run `batch`, `jobs` at a time, its futures added to `futures`; on Ctrl-C, stop the running
+    scenarios (they sweep their containers) and raise KeyboardInterrupt once they have."""
+    executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="mutant")
+    for m in batch:
+        futures[m.name] = executor.submit(run_mistake, m, scratch, workroot, options, children, progress)
+    try:
+        executor.shutdown(wait=True)
+    except KeyboardInterrupt:
+        progress.say("interrupted: stopping the running scenarios (they sweep their containers); Ctrl-C again kills")
+        children.interrupt()
+        try:
+            executor.shutdown(wait=True, cancel_futures=True)
+        except KeyboardInterrupt:
+            children.kill()
+            executor.shutdown(wait=True, cancel_futures=True)
+        raise
+
+
 # Scenarios that change the engine itself: joining or leaving a swarm cuts name resolution in
-# the engine's other containers (moby/moby#45144), so nothing may run beside them.
+# the engine's other containers (moby/moby#45144), so nothing else may run beside them.
 ENGINE_WIDE_CHAPTERS = ("tests/containers/test_14_swarm.py",)
+
+
+@contextlib.contextmanager
+def engine_wide_batch() -> Iterator[None]:
+    """The engine in a swarm for the whole batch of the Swarm chapter's mistakes: joined once before
+    the first and left (if it made it) after the last, so that no join or leave happens while a
+    mutant's containers run, and the mutants run beside each other (each its own stack, on a
+    port of its own), not one at a time."""
+    client = docker.from_env()
+    try:
+        with swarm_membership(client):
+            yield
+    finally:
+        client.close()
+
+
 # Chapters that a session of other scenarios leaves out (conftest.RUN_ALONE): the engine-wide ones,
 # and the fresh-machine rehearsals (minutes each, in machines of their own, so they may run beside
 # other mistakes).
@@ -758,7 +819,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if complaint:
                     print(complaint, file=sys.stderr)
                     return 1
-        results, interrupted = run_all(selected, scratch, workroot, options, args.jobs)
+        snapshots_before = snapshot_images()
+        try:
+            results, interrupted = run_all(selected, scratch, workroot, options, args.jobs)
+        finally:
+            # Databases at the head made from mutated migrations (tests/support/snapshot.py): one
+            # per mutant that changed them. Those that were there before the run are kept.
+            for problem in remove_images(snapshot_images() - snapshots_before):
+                print(f"cleanup: {problem}", file=sys.stderr)
     wall = time.monotonic() - started
     sys.stdout.write(f"\n{render_table(results)}\n{render_summary(results, wall)}\n")
     details = render_details(results)

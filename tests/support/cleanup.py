@@ -28,7 +28,16 @@ import docker
 from docker.errors import APIError, NotFound
 from testcontainers.core.labels import LABEL_SESSION_ID, SESSION_ID
 
-from tests.support.environment import API_REPOSITORY, API_SOURCES, WEBAPP_REPOSITORY, WEBAPP_SOURCES, source_digest
+from tests.support import snapshot
+from tests.support.environment import (
+    API_REPOSITORY,
+    API_SOURCES,
+    WEBAPP_REPOSITORY,
+    WEBAPP_SOURCES,
+    Images,
+    load_environment,
+    source_digest,
+)
 
 COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
 # What the Docker SDK's list(filters=...) takes.
@@ -177,14 +186,17 @@ def sweep_orphans(client: docker.DockerClient) -> dict[str, list[str]]:
 
 def superseded_images(client: docker.DockerClient) -> list[str]:
     """Remove the project's images built from sources other than today's (each code change
-    leaves a `src-<digest>` tag behind) that no container uses; return their tags."""
+    leaves a `src-<digest>` tag behind), the migrated database's snapshots among them, that no
+    container uses; return their tags."""
     current = {
         f"{WEBAPP_REPOSITORY}:src-{source_digest(WEBAPP_SOURCES)}",
         f"{API_REPOSITORY}:src-{source_digest(API_SOURCES)}",
     }
+    with contextlib.suppress(NotFound):  # no postgres image: no snapshot is current
+        current.add(snapshot.current_tag(client, Images.from_environment().postgres))
     in_use = {c.attrs.get("Image") for c in client.containers.list(all=True, sparse=True)}
     removed = []
-    for repository in (WEBAPP_REPOSITORY, API_REPOSITORY):
+    for repository in (WEBAPP_REPOSITORY, API_REPOSITORY, snapshot.SNAPSHOT_REPOSITORY):
         for image in client.images.list(name=repository):
             for tag in image.tags:
                 if tag.startswith(f"{repository}:src-") and tag not in current and tag not in in_use:
@@ -200,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         "--superseded-images", action="store_true", help="also the project's images built from older sources"
     )
     args = parser.parse_args(argv)
+    load_environment()  # the base images' names, from .env
     client = docker.from_env()
     removed = sweep_orphans(client)
     if args.superseded_images:

@@ -17,6 +17,7 @@ from app.migrate import upgrade
 from tests.support.diagnostics import LoggedContainer, logs
 from tests.support.environment import Images
 from tests.support.events import stop_and_time
+from tests.support.snapshot import migrated_database_image
 from tests.support.waiting import ExecWaitStrategy, wait_for_http, wait_until
 
 WEBAPP_PORT = 5000
@@ -35,21 +36,6 @@ class LoggedPostgresContainer(LoggedContainer, PostgresContainer):
     """testcontainers' PostgresContainer, with its logs in a failing scenario's report."""
 
 
-class MigratedPostgresContainer(LoggedPostgresContainer):
-    """PostgreSQL at the migrations' head once started, as the migrate service leaves it: what
-    the webapp needs before it serves a page. (Here the webapp's role is the database's
-    superuser, which the migrations run as; chapter 19 has the two roles of the Compose stack.)"""
-
-    def start(self) -> MigratedPostgresContainer:
-        super().start()
-        try:
-            migrate_to_head(self.get_connection_url())
-        except BaseException:
-            self.stop()  # not left on the network as "db" for the scenarios after
-            raise
-        return self
-
-
 def migrate_to_head(database_url: str, webapp_role: str = DB_USER) -> None:
     """What `python -m app.migrate` does, from this process, on the database at `database_url`."""
     engine = sqlalchemy.create_engine(database_url)
@@ -60,11 +46,14 @@ def migrate_to_head(database_url: str, webapp_role: str = DB_USER) -> None:
 
 
 def postgres_container(images: Images, network: Network, *, migrated: bool = True) -> PostgresContainer:
-    """PostgreSQL on `network`, reachable there as "db", with the suite's credentials; at the
-    migrations' head once started, unless `migrated` is False (an empty database)."""
-    kind = MigratedPostgresContainer if migrated else LoggedPostgresContainer
+    """PostgreSQL on `network`, reachable there as "db", with the suite's credentials: at the
+    migrations' head, as the migrate service leaves it (started from a snapshot made once:
+    tests/support/snapshot.py), unless `migrated` is False (an empty database, its first start).
+    (Here the webapp's role is the database's superuser, which the migrations run as; chapter 19
+    has the two roles of the Compose stack.)"""
+    image = migrated_database_image(images.postgres, (DB_USER, DB_PASSWORD, DB_NAME)) if migrated else images.postgres
     container: PostgresContainer = (
-        kind(images.postgres, username=DB_USER, password=DB_PASSWORD, dbname=DB_NAME)
+        LoggedPostgresContainer(image, username=DB_USER, password=DB_PASSWORD, dbname=DB_NAME)
         .with_network(network)
         .with_network_aliases("db")
     )

@@ -36,6 +36,9 @@ NAMESPACE_LABEL = "com.docker.stack.namespace"
 SERVICE_LABEL = "com.docker.swarm.service.name"
 # A page in a webapp's access log (the proxy speaks HTTP/1.0 to it).
 _PAGE_SERVED = re.compile(rb'"GET / HTTP/1\.[01]" 200 ')
+# How long scripts/stack.sh waits for the stack to converge or go: a deployment converges in
+# about 15 s here, also beside another; a stack that cannot (a mistake) is said so in 90 s.
+WAIT_SECONDS = "90"
 # `swarm init` makes this bridge and `swarm leave` keeps it: removed if the suite made it.
 GATEWAY_BRIDGE = "docker_gwbridge"
 
@@ -156,7 +159,7 @@ class Stack:
     tags: list[str] = field(default_factory=list)
 
     def _script(self, command: str) -> None:
-        env = {**os.environ, "STACK_NAME": self.name, "PROXY_PORT": str(self.port)}
+        env = {**os.environ, "STACK_NAME": self.name, "PROXY_PORT": str(self.port), "STACK_WAIT_SECONDS": WAIT_SECONDS}
         result = subprocess.run([str(STACK_SCRIPT), command], env=env, capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"scripts/stack.sh {command} exited {result.returncode}\n{result.stderr}")
