@@ -647,8 +647,10 @@ def run_all(
     interrupted = False
     # First the mistakes that may run beside any other, then those whose scenarios join a swarm:
     # beside each other, in one swarm joined for all of them (see engine_wide_batch).
+    # The fresh-machine rehearsals' mistakes (minutes each) first: none is left to run alone at the end.
+    beside_any = sorted((m for m in mistakes if not runs_alone(m)), key=lambda m: not in_own_session(m))
     for batch, context in (
-        ([m for m in mistakes if not runs_alone(m)], contextlib.nullcontext),
+        (beside_any, contextlib.nullcontext),
         ([m for m in mistakes if runs_alone(m)], engine_wide_batch),
     ):
         if interrupted or not batch:
