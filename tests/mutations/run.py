@@ -648,10 +648,10 @@ def run_all(
     # First the mistakes that may run beside any other, then those whose scenarios join a swarm:
     # beside each other, in one swarm joined for all of them (see engine_wide_batch).
     # The fresh-machine rehearsals' mistakes (minutes each) first: none is left to run alone at the end.
-    beside_any = sorted((m for m in mistakes if not runs_alone(m)), key=lambda m: not in_own_session(m))
+    beside_any = sorted((m for m in mistakes if not joins_a_swarm(m)), key=lambda m: not in_own_session(m))
     for batch, context in (
         (beside_any, contextlib.nullcontext),
-        ([m for m in mistakes if runs_alone(m)], engine_wide_batch),
+        ([m for m in mistakes if joins_a_swarm(m)], engine_wide_batch),
     ):
         if interrupted or not batch:
             continue
@@ -722,7 +722,7 @@ def engine_wide_batch() -> Iterator[None]:
 OWN_SESSION_CHAPTERS = (*ENGINE_WIDE_CHAPTERS, "tests/containers/test_17_a_fresh_machine.py")
 
 
-def runs_alone(mistake: Mistake) -> bool:
+def joins_a_swarm(mistake: Mistake) -> bool:
     return any(killer.startswith(ENGINE_WIDE_CHAPTERS) for killer in mistake.killers)
 
 

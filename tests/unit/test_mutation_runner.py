@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -426,7 +428,36 @@ def test_every_container_scenario_is_proven_by_a_mistake_or_documents_docker_its
 
 
 def test_no_mistake_mixes_engine_wide_killers_with_others() -> None:
-    """A mistake runs alone or beside others, as a whole: its killers are all in the chapters
-    that need the engine to themselves, or none is."""
+    """A mistake runs in the swarm's batch or beside any other, as a whole: its killers are all
+    in the chapters that join a swarm, or none is."""
     mixed = [m.name for m in MISTAKES if len({k.startswith(run.ENGINE_WIDE_CHAPTERS) for k in m.killers}) > 1]
     assert mixed == []
+
+
+def test_the_swarm_mistakes_run_last_in_one_swarm_and_the_rehearsals_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mistakes whose scenarios join a swarm run after all the others, inside one swarm held
+    for their whole batch (no join or leave while any mutant runs); the fresh-machine rehearsals'
+    mistakes, minutes each, start first; the results keep the catalogue's order."""
+    events: list[str] = []
+
+    @contextlib.contextmanager
+    def one_swarm() -> Iterator[None]:
+        events.append("join")
+        yield
+        events.append("leave")
+
+    def planted(mistake: Mistake, *_: object) -> Result:
+        events.append(mistake.name)
+        return Result(mistake.name, mistake.file, "killed")
+
+    monkeypatch.setattr(run, "engine_wide_batch", one_swarm)
+    monkeypatch.setattr(run, "run_mistake", planted)
+    swarm = replace(MISTAKE, name="swarm", killers=(f"{run.ENGINE_WIDE_CHAPTERS[0]}::test_x",))
+    rehearsal = replace(MISTAKE, name="rehearsal", killers=("tests/containers/test_17_a_fresh_machine.py::test_x",))
+    catalogue = [swarm, MISTAKE, rehearsal]
+
+    results, interrupted = run.run_all(catalogue, ROOT, ROOT, run.Options(60, False, ()), jobs=1)
+
+    assert events == ["rehearsal", MISTAKE.name, "join", "swarm", "leave"]
+    assert [r.name for r in results] == ["swarm", MISTAKE.name, "rehearsal"]
+    assert not interrupted
