@@ -4,10 +4,11 @@
     python -m tests.support.chapter_times 7 19      # only these chapters
 
 Each chapter runs in a session of its own, as `make test PYTEST_ARGS=<its file>` runs it but with
-one worker per core (`make test` adds one), after one session that builds the images, so a time is what a person waits for one
-chapter once the images exist. The rehearsal (17, minutes, and root) is left out: its time is in
-docs/prerequisites.md. The time is written into the README's table, in the column "alone"; the
-CPU-seconds the machine spent meanwhile (all cores, containers included) are printed beside it.
+one worker per core (`make test` adds one), after one session that builds the images, so a time
+is what a person waits for one chapter once the images exist. The rehearsal (17, minutes, and
+root) is left out: its time is in docs/prerequisites.md. The time is written into the README's
+table, in the column "alone"; the CPU-seconds the machine spent meanwhile (all cores, containers
+included) are printed beside it.
 """
 
 from __future__ import annotations
