@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -64,6 +65,12 @@ class DevStack:
         """The webapp container's id and its image's."""
         container = self.stack.container("webapp")
         return str(container.id), str(container.image.id if container.image else "")
+
+    def watch_action(self, since: int) -> str | None:
+        """What `--watch` did after byte `since` of its output: "Rebuilding" or "Syncing" (None: nothing yet)."""
+        said = self.output.read_bytes()[since:].decode(errors="replace")
+        found = re.search(r"(Rebuilding|Syncing) service", said)  # a colour code just before: no word boundary
+        return found.group(1) if found else None
 
     def logs(self, service: str) -> str:
         return self.stack.compose("logs", "--no-color", service)
@@ -136,7 +143,11 @@ def test_an_edit_is_served_live_a_syntax_error_is_logged_and_new_requirements_re
     assert dev.stack.container("webapp").attrs["RestartCount"] == 0
 
     requirements = dev.project / "requirements.txt"
+    before = len(dev.output.read_bytes())
     requirements.write_text(requirements.read_text() + "# an edit to the requirements\n")
+    # What the watch does about it, said at once; a sync would serve on with the old image.
+    action = wait_until(lambda: dev.watch_action(since=before), timeout=30, what="the watch to act on the edit")
+    assert action == "Rebuilding"
     wait_until(lambda: dev.webapp()[1] != image, timeout=90, what="a new webapp image")
     wait_until(lambda: dev.page_status() == 200, timeout=60, what="the rebuilt webapp to serve")
     assert dev.webapp()[0] != container
