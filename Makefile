@@ -48,7 +48,7 @@ logs:
 # In parallel (pytest-xdist), one worker more than there are cores: the scenarios spend part of
 # their time waiting on containers, and the extra worker fills it (on 2 cores: 245 s instead of
 # 285 with one per core, 239 with two more). PYTEST_WORKERS=0 runs them one after the other.
-PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+PYTEST_WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN) + 1 )))
 
 test: venv images-and-proxy browser ## the whole specification: unit tests and container scenarios
 	mkdir -p reports

@@ -45,8 +45,8 @@ from dotenv import dotenv_values
 from tests.mutations.catalogue import MISTAKES, Mistake
 from tests.support.environment import API_REPOSITORY, IMAGE_NAMES, PROJECT_GIT_DIR, WEBAPP_REPOSITORY
 from tests.support.junit import node_id
-from tests.support.snapshot import SNAPSHOT_LABEL
-from tests.support.swarm import swarm_membership
+from tests.support.snapshot import SNAPSHOT_LABEL, current_tag
+from tests.support.swarm import remove_stacks_of_dead_sessions, swarm_membership
 from tests.support.waiting import ConditionTimeoutError, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -529,6 +529,22 @@ def remove_images(references: Iterable[str]) -> list[str]:
     return problems
 
 
+def current_snapshot() -> str:
+    """The snapshot's tag for the unmutated code ("" when the postgres image is missing)."""
+    postgres = (
+        os.environ.get("POSTGRES_IMAGE")
+        or dotenv_values(ROOT / ".env").get("POSTGRES_IMAGE")
+        or IMAGE_NAMES["OFFICIAL_POSTGRES_IMAGE"]
+    )
+    client = docker.from_env()
+    try:
+        return current_tag(client, postgres)
+    except ImageNotFound:
+        return ""
+    finally:
+        client.close()
+
+
 def snapshot_images() -> set[str]:
     """The tags of the migrated databases' snapshot images on the engine."""
     client = docker.from_env()
@@ -644,6 +660,7 @@ def run_all(
     """Results in catalogue order, and whether the run was interrupted."""
     children, progress = Children(), Progress(len(mistakes))
     futures: dict[str, Future[Result]] = {}
+    not_run: dict[str, str] = {}  # why, by name
     interrupted = False
     # First the mistakes that may run beside any other, then those whose scenarios join a swarm:
     # beside each other, in one swarm joined for all of them (see engine_wide_batch).
@@ -660,10 +677,12 @@ def run_all(
                 _run_batch(batch, jobs, futures, scratch, workroot, options, children, progress)
         except KeyboardInterrupt:
             interrupted = True
+        except Exception as error:  # e.g. a swarm that cannot be joined: this batch's result, not the run's end
+            not_run.update({m.name: f"not run: {error}" for m in batch if m.name not in futures})
     results = [
         f.result()
         if (f := futures.get(m.name)) is not None and not f.cancelled()
-        else Result(m.name, m.file, "error", detail="not run: interrupted")
+        else Result(m.name, m.file, "error", detail=not_run.get(m.name, "not run: interrupted"))
         for m in mistakes
     ]
     return results, interrupted
@@ -682,9 +701,9 @@ def _run_batch(
     """Run `batch`, `jobs` at a time, its futures added to `futures`; on Ctrl-C, stop the running
     scenarios (they sweep their containers) and raise KeyboardInterrupt once they have."""
     executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="mutant")
-    for m in batch:
-        futures[m.name] = executor.submit(run_mistake, m, scratch, workroot, options, children, progress)
     try:
+        for m in batch:
+            futures[m.name] = executor.submit(run_mistake, m, scratch, workroot, options, children, progress)
         executor.shutdown(wait=True)
     except KeyboardInterrupt:
         progress.say("interrupted: stopping the running scenarios (they sweep their containers); Ctrl-C again kills")
@@ -711,7 +730,11 @@ def engine_wide_batch() -> Iterator[None]:
     client = docker.from_env()
     try:
         with swarm_membership(client):
-            yield
+            try:
+                yield
+            finally:
+                # A mutant killed hard never removed its stack, and a swarm with a stack is kept.
+                remove_stacks_of_dead_sessions(client)
     finally:
         client.close()
 
@@ -826,8 +849,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             results, interrupted = run_all(selected, scratch, workroot, options, args.jobs)
         finally:
             # Databases at the head made from mutated migrations (tests/support/snapshot.py): one
-            # per mutant that changed them. Those that were there before the run are kept.
-            for problem in remove_images(snapshot_images() - snapshots_before):
+            # per mutant that changed them. Those there before the run, and today's, are kept.
+            for problem in remove_images(snapshot_images() - snapshots_before - {current_snapshot()}):
                 print(f"cleanup: {problem}", file=sys.stderr)
     wall = time.monotonic() - started
     sys.stdout.write(f"\n{render_table(results)}\n{render_summary(results, wall)}\n")

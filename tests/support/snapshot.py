@@ -44,14 +44,18 @@ MIGRATION_SOURCES = (
     "app/config.py",
     "app/startup.py",
 )
+# How a snapshot is made, and the versions of what runs the migrations (the runtime lock): a
+# change to any of these makes another snapshot too.
+RECIPE = ("tests/support/snapshot.py", "tests/support/containers.py", "requirements.txt")
 # A docker stop's grace for the server's clean shutdown (a checkpoint) before the commit.
 STOP_TIMEOUT = 30
 
 
 def snapshot_tag(postgres_image_id: str, credentials: tuple[str, str, str], root: Path = ROOT) -> str:
-    """The snapshot's name: a digest of the postgres image, the credentials and MIGRATION_SOURCES under `root`."""
+    """The snapshot's name: a digest of the postgres image, the credentials, and MIGRATION_SOURCES
+    and RECIPE under `root`."""
     digest = hashlib.sha256(postgres_image_id.encode() + b"\0" + "\0".join(credentials).encode())
-    for source in MIGRATION_SOURCES:
+    for source in (*MIGRATION_SOURCES, *RECIPE):
         path = root / source
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
         for file in files:
@@ -86,7 +90,14 @@ def migrated_database_image(postgres_image: str, credentials: tuple[str, str, st
 
     client = docker.from_env()
     try:
-        tag = snapshot_tag(str(client.images.get(postgres_image).id), credentials)
+        image = client.images.get(postgres_image)
+        volumes = image.attrs["Config"].get("Volumes") or {}
+        if any(f"{SNAPSHOT_DATA}/".startswith(f"{volume.rstrip('/')}/") for volume in volumes):
+            raise RuntimeError(
+                f"{postgres_image} declares a VOLUME over {SNAPSHOT_DATA}, which a commit leaves out: "
+                "move SNAPSHOT_DATA in tests/support/snapshot.py outside its volumes"
+            )
+        tag = snapshot_tag(str(image.id), credentials)
         with _turn(tag):
             with contextlib.suppress(ImageNotFound):
                 client.images.get(tag)
@@ -99,6 +110,10 @@ def migrated_database_image(postgres_image: str, credentials: tuple[str, str, st
                 migrate_to_head(container.get_connection_url(), user)
                 wrapped = container.get_wrapped_container()
                 wrapped.stop(timeout=STOP_TIMEOUT)
+                exit_code = wrapped.wait()["StatusCode"]
+                if exit_code != 0:  # not a clean shutdown: its data directory is not one to copy
+                    log = wrapped.logs(tail=20).decode(errors="replace")
+                    raise RuntimeError(f"the snapshot's server exited {exit_code} at its stop:\n{log}")
                 repository, _, version = tag.rpartition(":")
                 wrapped.commit(
                     repository=repository,

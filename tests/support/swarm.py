@@ -105,7 +105,7 @@ def swarm_membership(client: docker.DockerClient) -> Iterator[None]:
         elif state.made != _swarm_id(client):
             state.made, state.made_bridge = "", False  # a swarm of someone else's: never left
         else:
-            _remove_stacks_of_dead_sessions(client)
+            remove_stacks_of_dead_sessions(client)
         state.users.append(os.getpid())
         state.write()
     try:
@@ -140,7 +140,7 @@ def _stacks() -> list[str] | None:
 _SESSION_STACK = re.compile(r"^tut[0-9a-f]{10}sw(?P<pid>\d+)$")
 
 
-def _remove_stacks_of_dead_sessions(client: docker.DockerClient) -> None:
+def remove_stacks_of_dead_sessions(client: docker.DockerClient) -> None:
     """A session killed before its teardown left its stack: removed, so the swarm can be left again."""
     for name in _stacks() or []:
         match = _SESSION_STACK.match(name)

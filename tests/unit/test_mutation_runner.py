@@ -7,6 +7,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -47,6 +48,7 @@ from tests.support.junit import node_id
 from tests.support.specification import killed_by
 
 KILLER = "tests/unit/test_views.py::test_escaped"
+OPTIONS = run.Options(timeout=60, whole_suite=False, pytest_args=())
 MISTAKE = Mistake(
     name="not-escaped",
     file="app/templates/index.html",
@@ -434,11 +436,14 @@ def test_no_mistake_mixes_engine_wide_killers_with_others() -> None:
     assert mixed == []
 
 
-def test_the_swarm_mistakes_run_last_in_one_swarm_and_the_rehearsals_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The mistakes whose scenarios join a swarm run after all the others, inside one swarm held
-    for their whole batch (no join or leave while any mutant runs); the fresh-machine rehearsals'
-    mistakes, minutes each, start first; the results keep the catalogue's order."""
+def test_the_swarm_mistakes_run_last_beside_each_other_in_one_swarm(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The mistakes whose scenarios join a swarm run after all the others, `jobs` at a time (here
+    two that must run at once to pass), inside one swarm held for their whole batch (no join or
+    leave while any mutant runs); the results keep the catalogue's order."""
     events: list[str] = []
+    both_swarm_mistakes_running = threading.Barrier(2, timeout=5)
 
     @contextlib.contextmanager
     def one_swarm() -> Iterator[None]:
@@ -447,17 +452,60 @@ def test_the_swarm_mistakes_run_last_in_one_swarm_and_the_rehearsals_first(monke
         events.append("leave")
 
     def planted(mistake: Mistake, *_: object) -> Result:
+        if mistake.name.startswith("swarm"):
+            both_swarm_mistakes_running.wait()  # BrokenBarrierError if they ran one after the other
         events.append(mistake.name)
         return Result(mistake.name, mistake.file, "killed")
 
     monkeypatch.setattr(run, "engine_wide_batch", one_swarm)
     monkeypatch.setattr(run, "run_mistake", planted)
-    swarm = replace(MISTAKE, name="swarm", killers=(f"{run.ENGINE_WIDE_CHAPTERS[0]}::test_x",))
+    swarm_killer = (f"{run.ENGINE_WIDE_CHAPTERS[0]}::test_x",)
+    swarm, swarm_too = (replace(MISTAKE, name=name, killers=swarm_killer) for name in ("swarm-1", "swarm-2"))
     rehearsal = replace(MISTAKE, name="rehearsal", killers=("tests/containers/test_17_a_fresh_machine.py::test_x",))
-    catalogue = [swarm, MISTAKE, rehearsal]
 
-    results, interrupted = run.run_all(catalogue, ROOT, ROOT, run.Options(60, False, ()), jobs=1)
+    results, interrupted = run.run_all([swarm, MISTAKE, rehearsal, swarm_too], ROOT, ROOT, OPTIONS, jobs=2)
 
-    assert events == ["rehearsal", MISTAKE.name, "join", "swarm", "leave"]
-    assert [r.name for r in results] == ["swarm", MISTAKE.name, "rehearsal"]
+    assert set(events[:2]) == {"rehearsal", MISTAKE.name}
+    assert events[2] == "join"
+    assert set(events[3:5]) == {"swarm-1", "swarm-2"}
+    assert events[5:] == ["leave"]
+    assert [r.name for r in results] == ["swarm-1", MISTAKE.name, "rehearsal", "swarm-2"]
+    assert {r.outcome for r in results} == {"killed"}
+    assert not interrupted
+
+
+def test_the_fresh_machine_rehearsals_mistakes_start_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Minutes each: started first, none is left to run alone at the end of the batch."""
+    started: list[str] = []
+
+    def planted(mistake: Mistake, *_: object) -> Result:
+        started.append(mistake.name)
+        return Result(mistake.name, mistake.file, "killed")
+
+    monkeypatch.setattr(run, "run_mistake", planted)
+    rehearsal = replace(MISTAKE, name="rehearsal", killers=("tests/containers/test_17_a_fresh_machine.py::test_x",))
+
+    run.run_all([MISTAKE, rehearsal], ROOT, ROOT, OPTIONS, jobs=1)
+
+    assert started == ["rehearsal", MISTAKE.name]
+
+
+def test_a_swarm_that_cannot_be_joined_costs_only_its_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other mistakes' results are kept; the Swarm chapter's are errors that say why."""
+
+    @contextlib.contextmanager
+    def no_swarm() -> Iterator[None]:
+        raise RuntimeError("the engine's swarm state is 'pending'")
+        yield
+
+    monkeypatch.setattr(run, "engine_wide_batch", no_swarm)
+    monkeypatch.setattr(run, "run_mistake", lambda m, *_: Result(m.name, m.file, "killed"))
+    swarm = replace(MISTAKE, name="swarm", killers=(f"{run.ENGINE_WIDE_CHAPTERS[0]}::test_x",))
+
+    results, interrupted = run.run_all([swarm, MISTAKE], ROOT, ROOT, OPTIONS, jobs=2)
+
+    assert [(r.outcome, r.detail) for r in results] == [
+        ("error", "not run: the engine's swarm state is 'pending'"),
+        ("killed", ""),
+    ]
     assert not interrupted

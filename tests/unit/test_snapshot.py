@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.environment import ROOT
-from tests.support.snapshot import MIGRATION_SOURCES, snapshot_tag
+from tests.support.snapshot import MIGRATION_SOURCES, RECIPE, snapshot_tag
 
 CREDENTIALS = ("webapp", "webapp-secret", "visits")
 PACKAGE_INIT = ROOT / "app" / "__init__.py"
@@ -54,7 +54,7 @@ def test_every_module_the_migrations_run_is_part_of_the_snapshots_name() -> None
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    for source in MIGRATION_SOURCES:
+    for source in (*MIGRATION_SOURCES, *RECIPE):
         origin = ROOT / source
         target = tmp_path / source
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -74,4 +74,8 @@ def test_the_name_is_the_same_for_the_same_sources_and_changes_with_any_of_them(
     assert snapshot_tag("sha256:1", ("webapp", "other", "visits"), tree) != before
     migration = sorted((tree / "app" / "migrations" / "versions").glob("*.py"))[-1]
     migration.write_text(migration.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
-    assert snapshot_tag("sha256:1", CREDENTIALS, tree) != before
+    after_migration = snapshot_tag("sha256:1", CREDENTIALS, tree)
+    assert after_migration != before
+    lock = tree / "requirements.txt"  # another Alembic or SQLAlchemy runs them
+    lock.write_text(lock.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert snapshot_tag("sha256:1", CREDENTIALS, tree) != after_migration
