@@ -54,15 +54,15 @@ def load_environment() -> None:
     os.environ.setdefault("API_IMAGE", f"{API_REPOSITORY}:src-{source_digest(API_SOURCES)}")
 
 
-def source_digest(sources: tuple[str, ...]) -> str:
-    """A short digest of the files under `sources` (caches excluded), names and contents."""
+def source_digest(sources: tuple[str, ...], root: Path = ROOT) -> str:
+    """A short digest of the files under `sources` in `root` (caches excluded), names and contents."""
     digest = hashlib.sha256()
     for source in sources:
-        path = ROOT / source
+        path = root / source
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
         for file in files:
             if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
-                digest.update(file.relative_to(ROOT).as_posix().encode() + b"\0" + file.read_bytes())
+                digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()[:12]
 
 

@@ -18,16 +18,15 @@ the migrations chapter's, and every Compose stack) still run one.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import docker
 from docker.errors import ImageNotFound
 
-from tests.support.environment import IMAGE_NAMES, ROOT
+from tests.support.environment import IMAGE_NAMES, ROOT, source_digest
+from tests.support.locks import exclusive
 
 SNAPSHOT_REPOSITORY = IMAGE_NAMES["DB_SNAPSHOT_REPOSITORY"]
 # Not under /var/lib/postgresql/data: the image declares that a VOLUME, and a commit keeps no volume.
@@ -54,26 +53,14 @@ STOP_TIMEOUT = 30
 def snapshot_tag(postgres_image_id: str, credentials: tuple[str, str, str], root: Path = ROOT) -> str:
     """The snapshot's name: a digest of the postgres image, the credentials, and MIGRATION_SOURCES
     and RECIPE under `root`."""
-    digest = hashlib.sha256(postgres_image_id.encode() + b"\0" + "\0".join(credentials).encode())
-    for source in (*MIGRATION_SOURCES, *RECIPE):
-        path = root / source
-        files = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for file in files:
-            if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
-                digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes())
+    sources = source_digest((*MIGRATION_SOURCES, *RECIPE), root)
+    digest = hashlib.sha256("\0".join((postgres_image_id, *credentials, sources)).encode())
     return f"{SNAPSHOT_REPOSITORY}:src-{digest.hexdigest()[:12]}"
 
 
-@contextlib.contextmanager
-def _turn(tag: str) -> Iterator[None]:
+def _turn(tag: str) -> contextlib.AbstractContextManager[None]:
     """One maker of `tag` at a time, across processes."""
-    lock = Path(tempfile.gettempdir()) / f"docker-tutorial-{tag.replace('/', '-').replace(':', '-')}.lock"
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return exclusive(Path(tempfile.gettempdir()) / f"docker-tutorial-{tag.replace('/', '-').replace(':', '-')}.lock")
 
 
 def current_tag(client: docker.DockerClient, postgres_image: str) -> str:

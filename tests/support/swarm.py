@@ -10,7 +10,6 @@ swarm and whether the suite made it. The last user leaves the swarm only if the 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import re
@@ -27,6 +26,7 @@ from docker.models.containers import Container
 
 from tests.support.cleanup import process_alive
 from tests.support.environment import ROOT
+from tests.support.locks import exclusive
 from tests.support.waiting import wait_until
 
 LOCK_FILE = Path(tempfile.gettempdir()) / "docker-tutorial-swarm.lock"
@@ -43,14 +43,8 @@ WAIT_SECONDS = "90"
 GATEWAY_BRIDGE = "docker_gwbridge"
 
 
-@contextlib.contextmanager
-def _locked() -> Iterator[None]:
-    with LOCK_FILE.open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+def _locked() -> contextlib.AbstractContextManager[None]:
+    return exclusive(LOCK_FILE)  # read at each call: a unit test points it elsewhere
 
 
 @dataclass
