@@ -9,7 +9,7 @@ MUTATE_ARGS ?=
 SOAK_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: rehearse up dev down backup restore chapter-times stack-up stack-down logs test unit mutate soak lint type tox lock bench spec spec-results engine images images-and-proxy secrets browser venv clean clean-engine
+.PHONY: rehearse up dev down backup restore chapter-times stack-up stack-down cluster-up cluster-down logs test unit mutate soak lint type tox lock bench spec spec-results engine images images-and-proxy secrets browser venv clean clean-engine
 
 # `make` alone lists the targets (it never installs anything): every target with a `## ` comment.
 .DEFAULT_GOAL := help
@@ -40,11 +40,20 @@ stack-up: ## the same system as a Swarm stack (swarm/stack.yml): 3 webapps behin
 stack-down: ## remove the stack with its data; leave the swarm if stack-up made it
 	scripts/stack.sh down
 
+# Three Docker engines in privileged containers, one swarm of three managers, a registry beside
+# them: scripts/cluster.sh (chapter 22). Needs no swarm on this engine and leaves none.
+cluster-up: ## the Swarm stack on three nodes on this machine; the proxy on http://127.0.0.1:8090/
+	scripts/cluster.sh up
+
+cluster-down: ## remove the three nodes, their registry, volumes and network
+	scripts/cluster.sh down
+
 logs:
 	docker compose logs --follow
 
 # The Swarm chapter runs in a session of its own (joining or leaving a swarm cuts name resolution
-# in the engine's other containers; see conftest.py): a second session, unless PYTEST_ARGS chose.
+# in the engine's other containers; see conftest.py): a second session, unless PYTEST_ARGS chose;
+# the three-node chapter in a third (its nodes kill each other: nothing else beside it).
 # In parallel (pytest-xdist), one worker more than there are cores: the scenarios spend part of
 # their time waiting on containers, and the extra worker fills it (on 2 cores: 245 s instead of
 # 285 with one per core, 239 with two more). PYTEST_WORKERS=0 runs them one after the other.
@@ -52,9 +61,10 @@ PYTEST_WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN) + 1 )))
 
 test: venv images-and-proxy browser ## the whole specification: unit tests and container scenarios
 	mkdir -p reports
-	rm -f reports/junit.xml reports/junit-swarm.xml
+	rm -f reports/junit.xml reports/junit-swarm.xml reports/junit-cluster.xml
 	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --junitxml=reports/junit.xml $(PYTEST_ARGS)
 	$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m swarm --junitxml=reports/junit-swarm.xml)
+	$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m cluster --junitxml=reports/junit-cluster.xml)
 
 # Pristine Debian machines (privileged containers with engines of their own) get the commit
 # under test and run the README's commands: scripts/rehearse.sh, chapter 17. Minutes each.

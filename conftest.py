@@ -59,6 +59,8 @@ RUN_ALONE = {
     # Joining and leaving a swarm cuts name resolution in the engine's other running
     # containers (moby/moby#45144), so no other scenario may run beside it.
     "swarm": "they run alone, with `pytest -m swarm`",
+    # Minutes, three engines of its own and six node failures: never beside other scenarios.
+    "cluster": "they run alone, with `pytest -m cluster` (the third session of `make test`)",
     # Minutes each, and the README's test command runs inside them: never part of that command.
     "rehearsal": "they run alone, with `pytest -m rehearsal` (`make rehearse`)",
 }

@@ -7,6 +7,8 @@
 # place a user would name images from a private registry.
 #
 #   --proxy     also the Swarm stack's reverse proxy (nginx), which `make up` does not need
+#   --cluster   the proxy, and a Debian image to build the three-node swarm's nodes and registry
+#               on (scripts/cluster.sh), named in .env as DEBIAN_IMAGE
 #   OFFLINE=1   build the stand-ins even if a registry answers
 #   OFFLINE=0   never build them; fail if the official images cannot be had
 #   OFFLINE_PYTHON_IMAGE, OFFLINE_POSTGRES_IMAGE, OFFLINE_NGINX_IMAGE   other names for the stand-ins
@@ -165,14 +167,26 @@ ensure_nginx_image() {
   set_env_var NGINX_IMAGE "$OFFLINE_NGINX_IMAGE"
 }
 
+# ensure_debian_image: the official Debian image, or with no registry the base the stand-ins are built on.
+ensure_debian_image() {
+  if [ "$1" != 1 ] && have_or_pull "$OFFICIAL_DEBIAN_IMAGE"; then
+    set_env_var DEBIAN_IMAGE "$OFFICIAL_DEBIAN_IMAGE"
+    return 0
+  fi
+  [ "$1" != 0 ] || die "OFFLINE=0 but $OFFICIAL_DEBIAN_IMAGE cannot be pulled"
+  build_debian_base
+  set_env_var DEBIAN_IMAGE "$DEBIAN_BASE_IMAGE"
+}
+
 main() {
   "$root/scripts/ensure-engine.sh"
   local mode=${OFFLINE:-auto}
   case "$mode" in auto|0|1) ;; *) die "OFFLINE must be 0, 1 or unset, not '$mode'" ;; esac
   case "${1:-}" in
     --proxy) ensure_nginx_image "$mode" ;;
+    --cluster) ensure_nginx_image "$mode" && ensure_debian_image "$mode" ;;
     '') ;;
-    *) die "unknown argument '$1' (the only one is --proxy)" ;;
+    *) die "unknown argument '$1' (--proxy or --cluster)" ;;
   esac
   if [ "$mode" != 1 ] && have_or_pull "$OFFICIAL_PYTHON_IMAGE" && have_or_pull "$OFFICIAL_POSTGRES_IMAGE"; then
     use_official_images

@@ -9,10 +9,14 @@
 #                             networks gone, its volume removed; the swarm left if `up` made it
 #   scripts/stack.sh deploy   only the deployment and the wait (a swarm and the images exist)
 #   scripts/stack.sh remove   only the removal and the wait (the swarm is kept)
+#   scripts/stack.sh build    only the project's images, tagged :dev (or as WEBAPP_IMAGE and API_IMAGE say)
 #
 #   STACK_NAME   the stack's name (default docker-tutorial)
 #   PROXY_PORT   the host port of the proxy (default 8080, like `make up`)
 #   WEBAPP_IMAGE, API_IMAGE, NGINX_IMAGE, POSTGRES_IMAGE   the images (default: .env's and :dev)
+#   WEBAPP_IMAGE_ID   the webapp image's id (default: read from this engine, which must have it)
+#   STACK_OVERLAY     a second stack file merged over swarm/stack.yml (a swarm of several nodes:
+#                     swarm/three-nodes.yml); the docker CLI's DOCKER_HOST names the swarm's manager
 #
 # Idempotent: `up` on a deployed stack updates it; `down` with no stack does nothing.
 set -euo pipefail
@@ -26,19 +30,11 @@ STACK_NAME=${STACK_NAME:-docker-tutorial}
 STACK_WAIT_SECONDS=${STACK_WAIT_SECONDS:-180}
 NAMESPACE_LABEL=com.docker.stack.namespace
 
+# shellcheck source=lib/dotenv.sh
+. "$root/scripts/lib/dotenv.sh"
+
 say() { printf 'stack: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
-
-# load_env: the image names ensure-images.sh wrote to .env; the environment wins.
-load_env() {
-  local line name
-  [ -r "$root/.env" ] || return 0
-  while IFS= read -r line || [ -n "$line" ]; do
-    case "$line" in '' | '#'*) continue ;; esac
-    name=${line%%=*}
-    [ -n "${!name:-}" ] || export "$name=${line#*=}"
-  done <"$root/.env"
-}
 
 build_project_images() {
   export WEBAPP_IMAGE=${WEBAPP_IMAGE:-docker-tutorial/webapp:dev} API_IMAGE=${API_IMAGE:-docker-tutorial/api:dev}
@@ -67,11 +63,11 @@ ensure_swarm() {
 
 deploy_stack() {
   # The image's id beside its name: a rebuilt image under the same tag is a new spec.
-  WEBAPP_IMAGE_ID=$(docker image inspect -f '{{.Id}}' "${WEBAPP_IMAGE:-docker-tutorial/webapp:dev}") ||
+  WEBAPP_IMAGE_ID=${WEBAPP_IMAGE_ID:-$(docker image inspect -f '{{.Id}}' "${WEBAPP_IMAGE:-docker-tutorial/webapp:dev}")} ||
     die "no image ${WEBAPP_IMAGE:-docker-tutorial/webapp:dev}: run scripts/stack.sh up, which builds it"
   export WEBAPP_IMAGE_ID
   say "deploying stack $STACK_NAME (proxy on host port ${PROXY_PORT:-8080})"
-  docker stack deploy --resolve-image never --prune -c "$stack_file" "$STACK_NAME" >/dev/null
+  docker stack deploy --resolve-image never --prune -c "$stack_file" ${STACK_OVERLAY:+-c "$STACK_OVERLAY"} "$STACK_NAME" >/dev/null
 }
 
 # converged: every service of the stack runs all its replicas, and every job (the migrations)
@@ -152,14 +148,14 @@ leave_swarm_if_made() {
 up() {
   "$root/scripts/ensure-images.sh" --proxy
   "$root/scripts/ensure-secrets.sh"
-  load_env
+  load_env "$root"
   build_project_images
   ensure_swarm
   deploy
 }
 
 deploy() {
-  load_env
+  load_env "$root"
   deploy_stack
   wait_until_converged
 }
@@ -179,7 +175,8 @@ down() {
 main() {
   case "${1:-}" in
     up | down | deploy | remove) "$1" ;;
-    *) die "usage: scripts/stack.sh up|down|deploy|remove" ;;
+    build) load_env "$root" && build_project_images ;;
+    *) die "usage: scripts/stack.sh up|down|deploy|remove|build" ;;
   esac
 }
 

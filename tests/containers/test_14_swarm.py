@@ -10,7 +10,7 @@ import io
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import docker
 import pytest
@@ -22,16 +22,13 @@ from tests.support.cleanup import COMPOSE_PROJECT_PREFIX
 from tests.support.containers import SCHEMA_OWNERS, exec_in, free_host_port, psql_as_superuser, visits_total
 from tests.support.diagnostics import Diagnostics
 from tests.support.environment import Images
-from tests.support.load import Answer, Load
+from tests.support.load import Load, RecordProperty, report
 from tests.support.swarm import Stack, swarm_membership
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.swarm
 
 WEBAPP_REPLICAS = 3
-# What pytest's record_testsuite_property fixture is: a figure in the JUnit report (record_property
-# is not in the xunit2 format the suite writes).
-RecordProperty = Callable[[str, object], None]
 
 
 @pytest.fixture(scope="module")
@@ -73,18 +70,6 @@ def _remove_image(client: docker.DockerClient, name: str) -> None:
 def _stack_diagnostics(stack: Stack, diagnostics: Diagnostics) -> None:
     """A failing scenario's report carries `docker stack ps` and the services' logs."""
     diagnostics.watch(f"stack {stack.name}", stack.diagnostics)
-
-
-def _report(record: RecordProperty, scenario: str, answers: list[Answer]) -> Counter[int | None]:
-    """Requests sent, answered 200 and failed: in the JUnit report (a property of the test suite,
-    e.g. `rolling_update.sent`) and on the terminal (-s)."""
-    statuses = Counter(answer.status for answer in answers)
-    figures = {"sent": len(answers), "answered_200": statuses[200], "failed": len(answers) - statuses[200]}
-    for key, value in figures.items():
-        record(f"{scenario.replace(' ', '_')}.{key}", value)
-    sent, answered, failed = figures.values()
-    print(f"\n{scenario}: {sent} requests sent, {answered} answered 200, {failed} failed")
-    return statuses
 
 
 class HealthyReplicasWatch:
@@ -254,7 +239,7 @@ def test_a_rolling_update_under_load_answers_every_request(
         fewest = watch.stop()
         answers = load.stop()
 
-    statuses = _report(record_testsuite_property, "rolling update", answers)
+    statuses = report(record_testsuite_property, "rolling update", answers)
     update = stack.inspect("webapp").get("UpdateStatus", {})
     assert update.get("State") == "completed", update
     images = {c.attrs["Config"]["Image"] for c in stack.containers("webapp")}
@@ -292,7 +277,7 @@ def test_a_killed_webapp_replica_is_replaced_and_no_request_fails(
     finally:
         answers = load.stop()
 
-    statuses = _report(record_testsuite_property, "killed replica", answers)
+    statuses = report(record_testsuite_property, "killed replica", answers)
     assert set(statuses) == {200}, statuses
     # A request the killed replica had recorded but not answered was sent again with its id: once.
     assert visits_total(stack.url) == before + statuses[200]

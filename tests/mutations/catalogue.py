@@ -54,6 +54,13 @@ CH18 = "tests/containers/test_18_the_proxy.py"
 CH19 = "tests/containers/test_19_migrations_and_roles.py"
 CH20 = "tests/containers/test_20_backup_and_restore.py"
 CH21 = "tests/containers/test_21_the_inner_loop.py"
+CH22 = "tests/containers/test_22_three_nodes.py"
+CLUSTER_SPREAD = f"{CH22}::test_three_managers_replicas_on_every_node_and_pages_served_across_the_overlay"
+CLUSTER_ROLLING_UPDATE = f"{CH22}::test_a_rolling_update_across_the_nodes_answers_every_request"
+CLUSTER_LEADER_KILLED = f"{CH22}::test_killing_the_leader_elects_another_and_the_stack_keeps_serving"
+CLUSTER_DRAIN = f"{CH22}::test_draining_a_node_moves_its_tasks_to_the_others_with_no_failed_request"
+CLUSTER_NODE_KILLED = f"{CH22}::test_a_killed_nodes_replicas_are_started_on_the_others"
+CLUSTER_DB_NODE_KILLED = f"{CH22}::test_the_database_waits_for_its_node_and_comes_back_there_with_every_visit"
 INNER_LOOP = f"{CH21}::test_an_edit_is_served_live_a_syntax_error_is_logged_and_new_requirements_rebuild"
 UNIT_CLEANUP = "tests/unit/test_cleanup.py"
 REHEARSE_BOOKWORM = f"{CH17}::test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green"
@@ -1938,6 +1945,65 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="        proxy_next_upstream off;\n",
         claim="A request whose webapp task is killed or going away is retried on another: none fails.",
         killers=(f"{CH14}::test_a_killed_webapp_replica_is_replaced_and_no_request_fails",),
+    ),
+    # --- the stack on three nodes (scripts/cluster.sh, swarm/three-nodes.yml) ---
+    Mistake(
+        name="cluster-webapp-pinned-to-one-node",
+        file="swarm/three-nodes.yml",
+        find="        preferences:\n          - spread: node.labels.zone\n\n  api:",
+        replace="        constraints:\n          - node.labels.edge == true\n\n  api:",
+        claim="On three nodes the webapp's replicas run on every node, not all on one.",
+        killers=(CLUSTER_SPREAD,),
+    ),
+    Mistake(
+        name="cluster-database-not-pinned",
+        file="swarm/three-nodes.yml",
+        find="        constraints:\n          - node.labels.db == true\n",
+        replace="        constraints: []\n",
+        claim="The database runs only on the node with its volume: that node lost, it waits, never starts empty.",
+        killers=(CLUSTER_SPREAD, CLUSTER_DB_NODE_KILLED),
+    ),
+    Mistake(
+        name="cluster-nodes-do-not-trust-the-registry",
+        file="scripts/cluster.sh",
+        find='    -e TRUSTED_REGISTRY="$REGISTRY" \\\n',
+        replace="",
+        claim="Every node trusts the cluster's registry: the stack's images reach every node through it.",
+        killers=(CLUSTER_SPREAD,),
+    ),
+    Mistake(
+        name="cluster-two-managers",
+        file="scripts/cluster.sh",
+        find="MANAGERS=(node1 node2 node3)\n",
+        replace="MANAGERS=(node1 node3)\n",
+        claim="All three nodes are managers: when the leader is lost, the two others elect a new one.",
+        killers=(CLUSTER_LEADER_KILLED, CLUSTER_SPREAD),
+    ),
+    Mistake(
+        name="cluster-rolling-update-stops-before-it-starts",
+        file="swarm/stack.yml",
+        find="        order: start-first\n        parallelism: 1\n        delay: 1s",
+        replace="        order: stop-first\n        parallelism: 1\n        delay: 1s",
+        claim="Across three nodes too, a rolling update starts each new webapp task before it stops an old one.",
+        killers=(CLUSTER_ROLLING_UPDATE,),
+    ),
+    Mistake(
+        name="cluster-one-webapp-per-node-at-most",
+        file="swarm/three-nodes.yml",
+        find="        preferences:\n          - spread: node.labels.zone\n\n  api:",
+        replace=(
+            "        max_replicas_per_node: 1\n        preferences:\n          - spread: node.labels.zone\n\n  api:"
+        ),
+        claim="A drained node's webapp replicas start on the other nodes, however many already run there.",
+        killers=(CLUSTER_DRAIN,),
+    ),
+    Mistake(
+        name="cluster-proxy-waits-on-a-dead-node",
+        file="swarm/nginx.conf",
+        find="        proxy_connect_timeout 1s;\n",
+        replace="        proxy_connect_timeout 60s;\n",
+        claim="A request the proxy sends to a replica on a dead node is retried on another within a second.",
+        killers=(CLUSTER_NODE_KILLED,),
     ),
     Mistake(
         name="suite-leaves-a-swarm-it-did-not-make",

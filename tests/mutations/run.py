@@ -664,7 +664,8 @@ def run_all(
     interrupted = False
     # First the mistakes that may run beside any other, then those whose scenarios join a swarm:
     # beside each other, in one swarm joined for all of them (see engine_wide_batch).
-    # The fresh-machine rehearsals' mistakes (minutes each) first: none is left to run alone at the end.
+    # The mistakes of the chapters that take minutes (the fresh-machine rehearsals, the three-node
+    # swarm) first: none is left to run alone at the end.
     beside_any = sorted((m for m in mistakes if not joins_a_swarm(m)), key=lambda m: not in_own_session(m))
     for batch, context in (
         (beside_any, contextlib.nullcontext),
@@ -740,9 +741,13 @@ def engine_wide_batch() -> Iterator[None]:
 
 
 # Chapters that a session of other scenarios leaves out (conftest.RUN_ALONE): the engine-wide ones,
-# and the fresh-machine rehearsals (minutes each, in machines of their own, so they may run beside
-# other mistakes).
-OWN_SESSION_CHAPTERS = (*ENGINE_WIDE_CHAPTERS, "tests/containers/test_17_a_fresh_machine.py")
+# and the fresh-machine rehearsals and the three-node swarm (minutes each, on engines of their own,
+# so they may run beside other mistakes).
+OWN_SESSION_CHAPTERS = (
+    *ENGINE_WIDE_CHAPTERS,
+    "tests/containers/test_17_a_fresh_machine.py",
+    "tests/containers/test_22_three_nodes.py",
+)
 
 
 def joins_a_swarm(mistake: Mistake) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
@@ -68,3 +70,19 @@ class Load:
         for thread in self._threads:
             thread.join(timeout=self._timeout + 5)
         return self.answers()
+
+
+# What pytest's record_testsuite_property fixture is: a figure in the JUnit report (record_property
+# is not in the xunit2 format the suite writes).
+RecordProperty = Callable[[str, object], None]
+
+
+def report(record: RecordProperty, scenario: str, answers: list[Answer], **more: int) -> Counter[int | None]:
+    """Requests sent, answered 200 and failed (and `more` figures): in the JUnit report (a
+    property of the test suite, e.g. `rolling_update.sent`) and on the terminal (-s)."""
+    statuses = Counter(answer.status for answer in answers)
+    figures = {"sent": len(answers), "answered_200": statuses[200], "failed": len(answers) - statuses[200], **more}
+    for key, value in figures.items():
+        record(f"{scenario.replace(' ', '_')}.{key}", value)
+    print(f"\n{scenario}: " + ", ".join(f"{value} {key.replace('_', ' ')}" for key, value in figures.items()))
+    return statuses

@@ -35,7 +35,7 @@ STACK_SCRIPT = ROOT / "scripts" / "stack.sh"
 NAMESPACE_LABEL = "com.docker.stack.namespace"
 SERVICE_LABEL = "com.docker.swarm.service.name"
 # A page in a webapp's access log (the proxy speaks HTTP/1.0 to it).
-_PAGE_SERVED = re.compile(rb'"GET / HTTP/1\.[01]" 200 ')
+PAGE_SERVED = re.compile(rb'"GET / HTTP/1\.[01]" 200 ')
 # How long scripts/stack.sh waits for the stack to converge or go: a deployment converges in
 # about 15 s here, also beside another; a stack that cannot (a mistake) is said so in 90 s.
 WAIT_SECONDS = "90"
@@ -217,7 +217,7 @@ class Stack:
         served = {}
         for container in self.containers(service):
             with contextlib.suppress(NotFound):
-                served[str(container.id)] = len(_PAGE_SERVED.findall(container.logs(stderr=False)))
+                served[str(container.id)] = len(PAGE_SERVED.findall(container.logs(stderr=False)))
         return served
 
     def inspect(self, service: str) -> dict[str, Any]:

@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# The Swarm stack on three nodes, all on this machine: each node a Docker engine of its own in a
+# privileged container (swarm/cluster/node.Dockerfile), the three on one network of their own,
+# all three managers (a Raft quorum that survives the loss of one), with an image registry
+# beside them (Debian's docker-registry) that every node trusts and pulls the stack's images
+# from, as the nodes of a real swarm do.
+#
+#   scripts/cluster.sh up     what `make cluster-up` runs: images, registry, nodes, swarm, the
+#                             images pushed, swarm/stack.yml deployed with swarm/three-nodes.yml;
+#                             returns once every service runs all its replicas, healthy
+#   scripts/cluster.sh down   what `make cluster-down` runs: nodes, registry, their volumes and
+#                             network removed; nothing of the cluster is left on this engine
+#   scripts/cluster.sh env    prints `export DOCKER_HOST=...` for the docker CLI to talk to the
+#                             swarm: eval "$(scripts/cluster.sh env)"; docker node ls
+#
+# The nodes: node1 (labels edge and db: its port 8080 is published on the host and the stack's
+# proxy runs there; the database and its volume too), node2 and node3 (the swarm is made on
+# node3, so it is the first leader). Every node has a `zone` label of its own; the webapp's and
+# the api's replicas are spread over the zones. node2 and node3 can be drained or lost while
+# the stack serves.
+#
+#   CLUSTER_NAME   names its containers, volumes, network and socket folder (default
+#                  docker-tutorial-cluster); two clusters of different names can run at once
+#   CLUSTER_PORT   the host port (on 127.0.0.1) of the stack's proxy (default 8090; 0: any free one)
+#   WEBAPP_IMAGE, API_IMAGE   the project's images on this engine (default: built and tagged :dev)
+#   CLUSTER_WAIT_SECONDS      how long the deployment may take to converge (default 180)
+#   CLUSTER_LABELS            more labels (KEY=VALUE, space-separated) for everything it makes
+#                             (the test suite's session, whose sweep then removes what a killed
+#                             run left)
+#
+# Idempotent: `up` on a running cluster deploys the stack again; `down` with none does nothing.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CLUSTER_NAME=${CLUSTER_NAME:-docker-tutorial-cluster}
+CLUSTER_PORT=${CLUSTER_PORT:-8090}
+CLUSTER_LABEL=org.example.cluster
+NODES=(node1 node2 node3)
+EDGE_NODE=node1
+DB_NODE=node1
+FIRST_MANAGER=node3
+# Three managers: a Raft quorum (two of three) survives the loss of any one. With two, the loss
+# of either leaves no quorum and no leader.
+MANAGERS=(node1 node2 node3)
+# How the nodes name the registry: its alias on their network, on its own port.
+REGISTRY=registry:5000
+# The proxy's port on the edge node (published there in host mode), which the node publishes
+# on the host.
+NODE_PROXY_PORT=8080
+# Where the nodes' engines answer the host's docker CLI: a folder per node, mounted into it.
+SOCKETS=${CLUSTER_SOCKETS:-${TMPDIR:-/tmp}/$CLUSTER_NAME}
+CLUSTER_WAIT_SECONDS=${CLUSTER_WAIT_SECONDS:-180}
+
+# shellcheck source=lib/dotenv.sh
+. "$root/scripts/lib/dotenv.sh"
+
+# Every container, volume and network of the cluster carries these.
+LABELS=(--label "$CLUSTER_LABEL=$CLUSTER_NAME")
+for extra in ${CLUSTER_LABELS:-}; do LABELS+=(--label "$extra"); done
+
+say() { printf 'cluster: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+node_container() { echo "$CLUSTER_NAME-$1"; }
+node_socket() { echo "$SOCKETS/$1/docker.sock"; }
+# on NODE COMMAND...: the docker CLI, talking to NODE's engine.
+on() { DOCKER_HOST="unix://$(node_socket "$1")" docker "${@:2}"; }
+
+# --- images ------------------------------------------------------------------------------------
+
+# ensure_images: the base images (and the Debian one the nodes and the registry are built on),
+# the project's images, and the node's and the registry's.
+ensure_images() {
+  "$root/scripts/ensure-images.sh" --cluster
+  "$root/scripts/ensure-secrets.sh"
+  load_env "$root"
+  if [ -z "${WEBAPP_IMAGE:-}" ] || [ -z "${API_IMAGE:-}" ]; then
+    export WEBAPP_IMAGE=docker-tutorial/webapp:dev API_IMAGE=docker-tutorial/api:dev
+    "$root/scripts/stack.sh" build
+  fi
+  local image
+  for image in node registry; do
+    DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE_IMAGE=${DEBIAN_IMAGE:?run scripts/ensure-images.sh --cluster}" \
+      -f "$root/swarm/cluster/$image.Dockerfile" -t "docker-tutorial/cluster-$image:dev" \
+      "$root/swarm/cluster" >/dev/null
+  done
+}
+
+# --- the machines: a network, a registry, three engines ------------------------------------------
+
+# make_network: a network with a subnet of its own (the nodes keep their addresses when they are
+# restarted: a swarm's managers know each other by address); the first free 10.213.N.0/24.
+make_network() {
+  docker network inspect "$CLUSTER_NAME" >/dev/null 2>&1 && return 0
+  local n
+  for n in $(seq 0 255 | shuf); do
+    docker network create "${LABELS[@]}" --subnet "10.213.$n.0/24" \
+      "$CLUSTER_NAME" >/dev/null 2>&1 && return 0
+  done
+  die "no free subnet in 10.213.0.0/16 for the cluster's network"
+}
+
+subnet_prefix() {
+  docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' "$CLUSTER_NAME" | sed 's/\.0\/24$//'
+}
+
+node_address() { echo "$(subnet_prefix).1${1#node}"; }
+
+start_registry() {
+  local name
+  name=$(node_container registry)
+  docker container inspect "$name" >/dev/null 2>&1 && return 0
+  # Published on the host's loopback only, where the host pushes (a registry on 127.0.0.1 needs
+  # no trust set up in the host's engine).
+  docker volume create "${LABELS[@]}" "$name-data" >/dev/null
+  docker run -d -q --name "$name" "${LABELS[@]}" \
+    --network "$CLUSTER_NAME" --network-alias "${REGISTRY%:*}" -p 127.0.0.1::5000 \
+    -v "$name-data:/var/lib/docker-registry" docker-tutorial/cluster-registry:dev >/dev/null
+}
+
+# start_node NODE: a privileged container running an engine, at a fixed address.
+start_node() {
+  local node=$1 name
+  name=$(node_container "$node")
+  docker container inspect "$name" >/dev/null 2>&1 && return 0
+  mkdir -p "$SOCKETS/$node"
+  local -a publish=()
+  [ "$node" != "$EDGE_NODE" ] || publish=(-p "127.0.0.1:${CLUSTER_PORT/#0/}:$NODE_PROXY_PORT")
+  # An engine inside needs the privileges of one and a /var/lib/docker that is no overlayfs;
+  # /run a tmpfs, so a killed node's pid files do not stop its next start.
+  docker volume create "${LABELS[@]}" "$name-var-lib-docker" >/dev/null
+  docker run -d -q --name "$name" --hostname "$node" "${LABELS[@]}" \
+    --network "$CLUSTER_NAME" --ip "$(node_address "$node")" "${publish[@]}" \
+    --privileged --init --tmpfs /run \
+    -v "$name-var-lib-docker:/var/lib/docker" -v "$SOCKETS/$node:/node" \
+    -e TRUSTED_REGISTRY="$REGISTRY" \
+    docker-tutorial/cluster-node:dev >/dev/null
+}
+
+wait_for_engines() {
+  local node deadline=$((SECONDS + 60))
+  for node in "${NODES[@]}"; do
+    until on "$node" info >/dev/null 2>&1; do
+      [ $SECONDS -lt $deadline ] || { docker logs --tail 20 "$(node_container "$node")" >&2; die "the engine of $node did not answer within 60s"; }
+      sleep 0.2
+    done
+  done
+}
+
+# --- the swarm ---------------------------------------------------------------------------------
+
+# form_swarm: made on the first manager; the others join it, as managers if MANAGERS names them.
+form_swarm() {
+  [ "$(on "$FIRST_MANAGER" info -f '{{.Swarm.LocalNodeState}}')" = active ] && return 0
+  on "$FIRST_MANAGER" swarm init --advertise-addr "$(node_address "$FIRST_MANAGER")" >/dev/null
+  local node role
+  for node in "${NODES[@]}"; do
+    [ "$node" = "$FIRST_MANAGER" ] && continue
+    role=worker
+    [[ " ${MANAGERS[*]} " == *" $node "* ]] && role=manager
+    on "$node" swarm join --advertise-addr "$(node_address "$node")" \
+      --token "$(on "$FIRST_MANAGER" swarm join-token -q "$role")" "$(node_address "$FIRST_MANAGER"):2377" >/dev/null
+  done
+}
+
+label_nodes() {
+  local node
+  for node in "${NODES[@]}"; do
+    on "$EDGE_NODE" node update --label-add "zone=${node#node}" "$node" >/dev/null
+  done
+  on "$EDGE_NODE" node update --label-add edge=true "$EDGE_NODE" >/dev/null
+  on "$EDGE_NODE" node update --label-add db=true "$DB_NODE" >/dev/null
+}
+
+# push_images: the stack's images into the registry, through its port on the host's loopback;
+# the nodes pull them from it by its name on their network ($REGISTRY/<the same name>).
+push_images() {
+  local port image
+  port=$(docker port "$(node_container registry)" 5000/tcp | head -n 1 | sed 's/.*://')
+  for image in "$WEBAPP_IMAGE" "$API_IMAGE" "${POSTGRES_IMAGE:?}" "${NGINX_IMAGE:?}"; do
+    docker tag "$image" "127.0.0.1:$port/$image"
+    docker push -q "127.0.0.1:$port/$image" >/dev/null || die "pushing $image to the cluster's registry failed"
+    docker image rm "127.0.0.1:$port/$image" >/dev/null
+  done
+}
+
+# deploy_stack: swarm/stack.yml with swarm/three-nodes.yml, through scripts/stack.sh, on the
+# edge node's engine, the images named as the nodes find them in the registry.
+deploy_stack() {
+  local webapp_id
+  webapp_id=$(docker image inspect -f '{{.Id}}' "$WEBAPP_IMAGE")
+  DOCKER_HOST="unix://$(node_socket "$EDGE_NODE")" \
+    STACK_NAME=tutorial STACK_OVERLAY="$root/swarm/three-nodes.yml" STACK_WAIT_SECONDS="$CLUSTER_WAIT_SECONDS" \
+    PROXY_PORT="$NODE_PROXY_PORT" WEBAPP_IMAGE_ID="$webapp_id" \
+    WEBAPP_IMAGE="$REGISTRY/$WEBAPP_IMAGE" API_IMAGE="$REGISTRY/$API_IMAGE" \
+    POSTGRES_IMAGE="$REGISTRY/$POSTGRES_IMAGE" NGINX_IMAGE="$REGISTRY/$NGINX_IMAGE" \
+    "$root/scripts/stack.sh" deploy
+}
+
+proxy_url() {
+  echo "http://$(docker port "$(node_container "$EDGE_NODE")" "$NODE_PROXY_PORT/tcp" | head -n 1)/"
+}
+
+# --- commands ----------------------------------------------------------------------------------
+
+up() {
+  ensure_images
+  make_network
+  start_registry
+  local node
+  for node in "${NODES[@]}"; do
+    start_node "$node"
+  done
+  wait_for_engines
+  form_swarm
+  label_nodes
+  say "pushing the stack's images into the cluster's registry"
+  push_images
+  deploy_stack
+  say "three nodes serve the stack: $(proxy_url) (eval \"\$(scripts/cluster.sh env)\"; docker node ls)"
+}
+
+down() {
+  local containers volumes
+  containers=$(docker ps -aq --filter "label=$CLUSTER_LABEL=$CLUSTER_NAME")
+  [ -z "$containers" ] || docker rm -f -v $containers >/dev/null
+  volumes=$(docker volume ls -q --filter "label=$CLUSTER_LABEL=$CLUSTER_NAME")
+  [ -z "$volumes" ] || docker volume rm -f $volumes >/dev/null
+  docker network rm "$CLUSTER_NAME" >/dev/null 2>&1 || true
+  rm -rf "$SOCKETS"
+}
+
+print_env() {
+  echo "export DOCKER_HOST=unix://$(node_socket "$EDGE_NODE")"
+}
+
+main() {
+  case "${1:-}" in
+    up | down) "$1" ;;
+    env) print_env ;;
+    *) die "usage: scripts/cluster.sh up|down|env" ;;
+  esac
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi

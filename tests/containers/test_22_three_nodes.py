@@ -1,0 +1,322 @@
+"""Chapter 22. Three nodes: the Swarm stack of chapter 14 on a swarm of three machines, all on
+this one (`make cluster-up`, scripts/cluster.sh). Each node is a Docker engine in a privileged
+container; all three are managers; the images reach them through a registry beside them, as
+on real hosts. The database is pinned to the node that keeps its volume, the proxy to the node
+whose port the clients reach (one node, node1, for both), the webapp's replicas spread one per
+node. Under a bounded load
+through the proxy, a node is drained, a node is killed, the leader is killed, the database's
+node is killed, and the webapp is updated across the nodes. Run these alone with
+`pytest -m cluster`: about six minutes."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import docker
+import pytest
+from docker.errors import DockerException
+
+from tests.support.cleanup import COMPOSE_PROJECT_PREFIX
+from tests.support.cluster import DB_NODE, EDGE_NODE, NODES, PLAIN_NODES, REGISTRY, Cluster, three_nodes
+from tests.support.containers import visits_total
+from tests.support.diagnostics import Diagnostics
+from tests.support.environment import Images
+from tests.support.load import Answer, Load, RecordProperty, report
+from tests.support.waiting import wait_for_http, wait_until
+
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
+
+REPLICAS = len(NODES)
+# The load of every scenario: two clients, one request after the other, each given 10 s.
+CLIENTS = 2
+CLIENT_TIMEOUT = 10
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    docker_client: docker.DockerClient, images: Images, webapp_image: object, api_image: object
+) -> Iterator[Cluster]:
+    """Three nodes and the stack on them, the images built by this session; afterwards (also
+    after a failure) the nodes, the registry, their volumes and network are removed."""
+    with three_nodes(docker_client, f"{COMPOSE_PROJECT_PREFIX}cl{os.getpid()}", images.webapp, images.api) as made:
+        yield made
+
+
+@pytest.fixture(autouse=True)
+def _cluster_diagnostics(cluster: Cluster, diagnostics: Diagnostics) -> None:
+    """A failing scenario's report carries `docker node ls`, `docker stack ps` and the logs."""
+    diagnostics.watch(f"cluster {cluster.name}", cluster.diagnostics)
+
+
+@dataclass(frozen=True)
+class Kill:
+    """From the kill signal sent (time.monotonic()) to the node known dead."""
+
+    sent: float
+    dead: float
+
+    def in_flight(self, answer: Answer) -> bool:
+        """Whether the request was sent before the node was dead and not answered when the
+        kill was sent: the replica it went to may have died with it."""
+        return answer.started <= self.dead and answer.started + answer.seconds >= self.sent
+
+
+class RunningReplicasWatch:
+    """Counts the webapp's running (healthy) tasks in a thread, from start to stop(); the fewest."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self._cluster = cluster
+        self._stop = threading.Event()
+        self.counts: list[int] = []
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.2):
+            # A manager slow to answer costs a sample, not the watch.
+            try:
+                self.counts.append(len(self._cluster.running_tasks("webapp")))
+            except (RuntimeError, OSError):
+                continue
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join(timeout=60)
+        assert self.counts, "the webapp's tasks were never counted"
+        return min(self.counts)
+
+
+def test_three_managers_replicas_on_every_node_and_pages_served_across_the_overlay(
+    cluster: Cluster, record_testsuite_property: RecordProperty
+) -> None:
+    """The three nodes are managers, one of them the leader. The webapp runs one replica on
+    each node, every replica's image pulled from the cluster's registry; the database runs on
+    the node labelled for it. 30 pages loaded through the proxy (on the edge node) are all
+    answered 200, by replicas on at least two nodes: the overlay network carries the requests
+    from the edge node to the others."""
+    nodes = cluster.nodes()
+    assert set(nodes) == set(NODES)
+    assert sorted(node.manager_status for node in nodes.values()) == ["Leader", "Reachable", "Reachable"], nodes
+    cluster.wait_converged("webapp", REPLICAS)
+    assert set(cluster.replicas_by_node("webapp")) == set(NODES), cluster.replicas_by_node("webapp")
+    for node in NODES:
+        images = {c.attrs["Config"]["Image"] for c in cluster.containers(node, "webapp")}
+        assert images, f"no webapp container on {node}"
+        assert all(image.startswith(f"{REGISTRY}/") for image in images), (node, images)
+    assert cluster.running_tasks("db") == [DB_NODE]
+
+    before = cluster.pages_served()
+    load = Load(cluster.url, clients=CLIENTS, seconds=60, timeout=CLIENT_TIMEOUT)
+    try:
+        wait_until(lambda: len(load.answers()) >= 30, timeout=30, what="30 pages answered")
+    finally:
+        answers = load.stop()
+    after = cluster.pages_served()
+    serving_nodes = {node for (node, container), pages in after.items() if pages > before.get((node, container), 0)}
+
+    statuses = report(record_testsuite_property, "spread", answers, nodes_serving=len(serving_nodes))
+    assert set(statuses) == {200}, statuses
+    assert len(serving_nodes) >= 2, (before, after)
+    assert serving_nodes - {EDGE_NODE}, "no page was served by a replica on another node than the proxy's"
+
+
+def test_a_rolling_update_across_the_nodes_answers_every_request(
+    cluster: Cluster, record_testsuite_property: RecordProperty
+) -> None:
+    """The webapp's spec changes (`docker service update`, a new container label) while two
+    clients load the page: one task at a time, the new one started and healthy before the old
+    stops (order start-first). Never fewer than 3 replicas run, every request is answered 200,
+    and the replicas stay spread over the nodes."""
+    cluster.wait_converged("webapp", REPLICAS)
+    load = Load(cluster.url, clients=CLIENTS, seconds=240, timeout=CLIENT_TIMEOUT)
+    watch = RunningReplicasWatch(cluster)
+    try:
+        cluster.cli(
+            "service",
+            "update",
+            "--detach=false",
+            "--container-label-add",
+            f"org.example.rollout={os.getpid()}",
+            cluster.service("webapp"),
+            timeout=300,
+        )
+        wait_until(
+            lambda: _update_state(cluster) != "updating",
+            timeout=60,
+            what="the update's last monitor period to end",
+        )
+    finally:
+        fewest = watch.stop()
+        answers = load.stop()
+
+    statuses = report(record_testsuite_property, "rolling update across nodes", answers, fewest_replicas=fewest)
+    assert _update_state(cluster) == "completed"
+    assert fewest >= REPLICAS, watch.counts
+    assert set(statuses) == {200}, statuses
+    assert len(cluster.replicas_by_node("webapp")) >= 2, cluster.replicas_by_node("webapp")
+
+
+def test_killing_the_leader_elects_another_and_the_stack_keeps_serving(
+    cluster: Cluster, record_testsuite_property: RecordProperty
+) -> None:
+    """The leader (a node with a webapp replica, neither the database's nor the proxy's) is
+    killed under load. The two other managers elect a new leader; `docker node ls` on a
+    survivor shows the dead one Down and unreachable; the stack keeps serving: only requests
+    in flight at the kill may fail, and no answered visit is lost. Started again, the node
+    rejoins as a manager."""
+    leader = cluster.leader()
+    running = cluster.replicas_by_node("webapp")
+    victim = leader if leader in PLAIN_NODES and leader in running else cluster.plain_node_running_webapp()
+    cluster.make_leader(victim)
+    before = visits_total(cluster.url)
+    load = Load(cluster.url, clients=CLIENTS, seconds=300, timeout=CLIENT_TIMEOUT)
+    try:
+        wait_until(lambda: load.count(200) >= 20, timeout=30, what="20 pages answered")
+        killed = _kill(cluster, victim)
+        wait_until(
+            lambda: cluster.leader() not in (None, victim),
+            timeout=60,
+            what="a new leader among the survivors",
+            interval=0.5,
+        )
+        cluster.wait_node(victim, "Down", timeout=120)
+        assert cluster.nodes()[victim].manager_status == "Unreachable"
+        served = len(load.answers())
+        wait_until(lambda: len(load.answers()) >= served + 20, timeout=30, what="20 more answers under the new leader")
+    finally:
+        answers = load.stop()
+        cluster.start(victim)
+    new_leader = cluster.leader()
+    cluster.wait_node(victim, "Ready", timeout=90)
+    wait_until(
+        lambda: cluster.nodes()[victim].manager_status == "Reachable",
+        timeout=60,
+        what=f"{victim} a reachable manager again",
+        interval=0.5,
+    )
+
+    failed = [answer for answer in answers if answer.status != 200]
+    visits = visits_total(cluster.url) - before
+    statuses = report(record_testsuite_property, "leader killed", answers, visits_recorded=visits)
+    assert new_leader not in (None, victim)
+    assert all(killed.in_flight(answer) for answer in failed), failed
+    assert visits >= statuses[200], (visits, statuses)
+
+
+def test_draining_a_node_moves_its_tasks_to_the_others_with_no_failed_request(
+    cluster: Cluster, record_testsuite_property: RecordProperty
+) -> None:
+    """A node running a webapp replica is drained under load (`docker node update
+    --availability drain`): its tasks are stopped there and started on the two other nodes,
+    3 replicas run again, and every request is answered 200, each recorded once. The node is
+    made active again afterwards."""
+    victim = cluster.plain_node_running_webapp(avoid=cluster.leader())
+    before = visits_total(cluster.url)
+    load = Load(cluster.url, clients=CLIENTS, seconds=240, timeout=CLIENT_TIMEOUT)
+    try:
+        wait_until(lambda: load.count(200) >= 20, timeout=30, what="20 pages answered")
+        cluster.cli("node", "update", "--availability", "drain", victim)
+        wait_until(
+            lambda: _replicas_all_off(cluster, victim),
+            timeout=90,
+            what=f"the webapp's replicas to leave {victim} and run 3 again",
+            interval=0.5,
+        )
+        served = len(load.answers())
+        wait_until(lambda: len(load.answers()) >= served + 20, timeout=30, what="20 more answers after the drain")
+    finally:
+        answers = load.stop()
+        cluster.cli("node", "update", "--availability", "active", victim)
+
+    visits = visits_total(cluster.url) - before
+    statuses = report(record_testsuite_property, "node drained", answers, visits_recorded=visits)
+    assert set(statuses) == {200}, statuses
+    assert visits == statuses[200]
+    assert victim not in cluster.running_tasks("api"), "an api task still runs on the drained node"
+
+
+def test_a_killed_nodes_replicas_are_started_on_the_others(
+    cluster: Cluster, record_testsuite_property: RecordProperty
+) -> None:
+    """A node running a webapp replica (not the database's, not the proxy's) is killed under
+    load, as a host that loses its power. The swarm marks it Down and starts its tasks on the
+    two others: 3 replicas run again. Only requests in flight at the kill may fail; once the
+    proxy has noticed, none does (a request sent to the dead node's replica is retried on
+    another within a second), and no answered visit is lost."""
+    victim = cluster.plain_node_running_webapp(avoid=cluster.leader())
+    before = visits_total(cluster.url)
+    load = Load(cluster.url, clients=CLIENTS, seconds=300, timeout=CLIENT_TIMEOUT)
+    try:
+        wait_until(lambda: load.count(200) >= 20, timeout=30, what="20 pages answered")
+        killed = _kill(cluster, victim)
+        cluster.wait_node(victim, "Down", timeout=90)
+        wait_until(
+            lambda: _replicas_all_off(cluster, victim),
+            timeout=90,
+            what="3 webapp replicas on the two other nodes",
+            interval=0.5,
+        )
+        served = len(load.answers())
+        wait_until(lambda: len(load.answers()) >= served + 20, timeout=30, what="20 more answers after the healing")
+    finally:
+        answers = load.stop()
+        cluster.start(victim)
+    cluster.wait_node(victim, "Ready", timeout=90)
+
+    failed = [answer for answer in answers if answer.status != 200]
+    visits = visits_total(cluster.url) - before
+    statuses = report(record_testsuite_property, "node killed", answers, visits_recorded=visits)
+    assert all(killed.in_flight(answer) for answer in failed), failed
+    assert visits >= statuses[200], (visits, statuses)
+
+
+def test_the_database_waits_for_its_node_and_comes_back_there_with_every_visit(
+    cluster: Cluster, record_testsuite_property: RecordProperty
+) -> None:
+    """The database's node (the proxy's too) is killed. The database is not started on
+    another node, where its volume is not: its task waits for its node. Started again, the
+    node runs the database with every visit recorded before the kill, and the page answers
+    again through the proxy."""
+    wait_for_http(cluster.url, timeout=30)
+    before = visits_total(cluster.url)
+    assert before > 0
+    _kill(cluster, DB_NODE)
+    try:
+        cluster.wait_node(DB_NODE, "Down", timeout=90, via=PLAIN_NODES[0])
+    finally:
+        cluster.start(DB_NODE)
+    cluster.wait_node(DB_NODE, "Ready", timeout=90)
+    cluster.wait_converged("db", 1)
+    wait_for_http(cluster.url, timeout=60)  # a page: one visit more
+    after = visits_total(cluster.url)
+
+    record_testsuite_property("database_node_killed.visits_before", before)
+    record_testsuite_property("database_node_killed.visits_after", after)
+    print(f"\ndatabase node killed: {before} visits before, {after} after")
+    assert cluster.running_tasks("db") == [DB_NODE]
+    assert cluster.task_nodes_ever("db") == {DB_NODE}
+    assert after >= before + 1
+
+
+def _kill(cluster: Cluster, node: str) -> Kill:
+    """Kills `node`: when the signal went, when it was dead."""
+    sent = time.monotonic()
+    try:
+        cluster.kill(node)
+    except DockerException as error:
+        raise AssertionError(f"{node} could not be killed: {error}") from error
+    return Kill(sent, time.monotonic())
+
+
+def _update_state(cluster: Cluster) -> str:
+    return cluster.cli("service", "inspect", "-f", "{{.UpdateStatus.State}}", cluster.service("webapp")).strip()
+
+
+def _replicas_all_off(cluster: Cluster, node: str) -> bool:
+    """3 webapp replicas run, none on `node`."""
+    running = cluster.running_tasks("webapp")
+    return node not in running and len(running) == REPLICAS
