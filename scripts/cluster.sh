@@ -221,11 +221,8 @@ up() {
 }
 
 down() {
-  local containers volumes
-  containers=$(docker ps -aq --filter "label=$CLUSTER_LABEL=$CLUSTER_NAME")
-  [ -z "$containers" ] || docker rm -f -v $containers >/dev/null
-  volumes=$(docker volume ls -q --filter "label=$CLUSTER_LABEL=$CLUSTER_NAME")
-  [ -z "$volumes" ] || docker volume rm -f $volumes >/dev/null
+  docker ps -aq --filter "label=$CLUSTER_LABEL=$CLUSTER_NAME" | xargs -r docker rm -f -v >/dev/null
+  docker volume ls -q --filter "label=$CLUSTER_LABEL=$CLUSTER_NAME" | xargs -r docker volume rm -f >/dev/null
   docker network rm "$CLUSTER_NAME" >/dev/null 2>&1 || true
   rm -rf "$SOCKETS"
 }

@@ -6,7 +6,7 @@ whose port the clients reach (one node, node1, for both), the webapp's replicas 
 node. Under a bounded load
 through the proxy, a node is drained, a node is killed, the leader is killed, the database's
 node is killed, and the webapp is updated across the nodes. Run these alone with
-`pytest -m cluster`: about six minutes."""
+`pytest -m cluster`: about four minutes."""
 
 from __future__ import annotations
 
@@ -239,7 +239,7 @@ def test_draining_a_node_moves_its_tasks_to_the_others_with_no_failed_request(
     assert victim not in cluster.running_tasks("api"), "an api task still runs on the drained node"
 
 
-def test_a_killed_nodes_replicas_are_started_on_the_others(
+def test_the_replicas_of_a_killed_node_are_started_on_the_others(
     cluster: Cluster, record_testsuite_property: RecordProperty
 ) -> None:
     """A node running a webapp replica (not the database's, not the proxy's) is killed under

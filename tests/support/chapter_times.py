@@ -25,7 +25,10 @@ from tests.support.environment import ROOT
 
 README = ROOT / "README.md"
 CHAPTERS = ROOT / "tests" / "containers"
-NOT_TIMED = {17: "the rehearsal: see docs/prerequisites.md"}
+NOT_TIMED = {
+    17: "the rehearsal: see docs/prerequisites.md",
+    22: "three nodes: minutes, the third session of `make test`",
+}
 # A row of the README's chapter table: | 7 | The database | what it shows | 12 s |
 _ROW = re.compile(r"^\| (\d+) \| (.+?) \| (.+?) \| ([^|]*) \|$")
 

@@ -116,8 +116,9 @@ class Cluster:
 
     @property
     def url(self) -> str:
-        binding = self.container(EDGE_NODE).ports[NODE_PROXY_PORT][0]
-        return f"http://{binding['HostIp']}:{binding['HostPort']}/"
+        bindings = self.container(EDGE_NODE).ports.get(NODE_PROXY_PORT)
+        assert bindings, f"{EDGE_NODE} publishes no {NODE_PROXY_PORT}"
+        return f"http://{bindings[0]['HostIp']}:{bindings[0]['HostPort']}/"
 
     # --- the swarm ---------------------------------------------------------------------------------
 

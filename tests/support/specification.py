@@ -66,6 +66,10 @@ class Chapter:
     scenarios: list[Scenario]
 
 
+# The markers of chapters whose scenarios share one Swarm stack or one three-node cluster.
+ONE_SESSION_FIXTURE = ("pytest.mark.swarm", "pytest.mark.cluster")
+
+
 def _one_paragraph(text: str) -> str:
     return " ".join(text.split())
 
@@ -156,8 +160,12 @@ def render(results: dict[tuple[str, str], str] | None = None) -> str:
             lines += ["", f"### {appendix}{chapter.title}", ""]
             if chapter.summary:
                 lines += [chapter.summary, ""]
+            # A chapter whose module fixture is a whole stack or cluster: one for the session, not one per worker.
+            workers = "PYTEST_WORKERS=0 " if any(m in path.read_text() for m in ONE_SESSION_FIXTURE) else ""
             command = (
-                f"make test PYTEST_ARGS={where}" if folder.name == "containers" else f"make unit PYTEST_ARGS={where}"
+                f"make test {workers}PYTEST_ARGS={where}"
+                if folder.name == "containers"
+                else f"make unit PYTEST_ARGS={where}"
             )
             lines += [f"[`{where}`](../{where}) · run it alone: `{command}`", ""]
             for scenario in chapter.scenarios:
