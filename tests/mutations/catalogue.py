@@ -1998,11 +1998,11 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(CLUSTER_DRAIN,),
     ),
     Mistake(
-        name="cluster-proxy-waits-on-a-dead-node",
-        file="swarm/nginx.conf",
-        find="        proxy_connect_timeout 1s;\n",
-        replace="        proxy_connect_timeout 60s;\n",
-        claim="A request the proxy sends to a replica on a dead node is retried on another within a second.",
+        name="cluster-webapp-never-replaced",
+        file="swarm/stack.yml",
+        find="      replicas: 3\n      endpoint_mode: dnsrr\n",
+        replace="      replicas: 3\n      endpoint_mode: dnsrr\n      restart_policy:\n        condition: none\n",
+        claim="A dead node's webapp replicas are started on the other nodes: the service runs 3 again.",
         killers=(CLUSTER_NODE_KILLED,),
     ),
     Mistake(
