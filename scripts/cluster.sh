@@ -11,7 +11,7 @@
 #   scripts/cluster.sh down   what `make cluster-down` runs: nodes, registry, their volumes and
 #                             network removed; nothing of the cluster is left on this engine
 #   scripts/cluster.sh env    prints `export DOCKER_HOST=...` for the docker CLI to talk to the
-#                             swarm: eval "$(scripts/cluster.sh env)"; docker node ls
+#                             swarm: (eval "$(scripts/cluster.sh env)"; docker node ls)
 #
 # The nodes: node1 (labels edge and db: its port 8080 is published on the host and the stack's
 # proxy runs there; the database and its volume too), node2 and node3 (the swarm is made on
@@ -21,7 +21,8 @@
 #
 #   CLUSTER_NAME   names its containers, volumes, network and socket folder (default
 #                  docker-tutorial-cluster); two clusters of different names can run at once
-#   CLUSTER_PORT   the host port (on 127.0.0.1) of the stack's proxy (default 8090; 0: any free one)
+#   CLUSTER_PORT   the host port (on 127.0.0.1) of the stack's proxy (default 8090; 0: any free one);
+#                  chosen when the nodes are made (`down` first to change it)
 #   WEBAPP_IMAGE, API_IMAGE   the project's images on this engine (default: built and tagged :dev)
 #   CLUSTER_WAIT_SECONDS      how long the deployment may take to converge (default 180)
 #   CLUSTER_LABELS            more labels (KEY=VALUE, space-separated) for everything it makes
@@ -50,13 +51,16 @@ NODE_PROXY_PORT=8080
 # Where the nodes' engines answer the host's docker CLI: a folder per node, mounted into it.
 SOCKETS=${CLUSTER_SOCKETS:-${TMPDIR:-/tmp}/$CLUSTER_NAME}
 CLUSTER_WAIT_SECONDS=${CLUSTER_WAIT_SECONDS:-180}
+# The host's engine runs the nodes: a shell that `env` pointed at a node must not point this at it.
+case "${DOCKER_HOST:-}" in "unix://$SOCKETS/"*) unset DOCKER_HOST ;; esac
 
 # shellcheck source=lib/dotenv.sh
 . "$root/scripts/lib/dotenv.sh"
 
 # Every container, volume and network of the cluster carries these.
 LABELS=(--label "$CLUSTER_LABEL=$CLUSTER_NAME")
-for extra in ${CLUSTER_LABELS:-}; do LABELS+=(--label "$extra"); done
+read -ra extra_labels <<<"${CLUSTER_LABELS:-}"
+for extra in "${extra_labels[@]}"; do LABELS+=(--label "$extra"); done
 
 say() { printf 'cluster: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -75,7 +79,7 @@ ensure_images() {
   "$root/scripts/ensure-secrets.sh"
   load_env "$root"
   if [ -z "${WEBAPP_IMAGE:-}" ] || [ -z "${API_IMAGE:-}" ]; then
-    export WEBAPP_IMAGE=docker-tutorial/webapp:dev API_IMAGE=docker-tutorial/api:dev
+    export WEBAPP_IMAGE=${WEBAPP_IMAGE:-docker-tutorial/webapp:dev} API_IMAGE=${API_IMAGE:-docker-tutorial/api:dev}
     "$root/scripts/stack.sh" build
   fi
   local image
@@ -92,10 +96,12 @@ ensure_images() {
 # restarted: a swarm's managers know each other by address); the first free 10.213.N.0/24.
 make_network() {
   docker network inspect "$CLUSTER_NAME" >/dev/null 2>&1 && return 0
-  local n
+  local n output
   for n in $(seq 0 255 | shuf); do
-    docker network create "${LABELS[@]}" --subnet "10.213.$n.0/24" \
-      "$CLUSTER_NAME" >/dev/null 2>&1 && return 0
+    # Dynamic addresses (the registry's) from the upper half: the nodes' fixed ones stay free.
+    output=$(docker network create "${LABELS[@]}" --subnet "10.213.$n.0/24" --ip-range "10.213.$n.128/25" \
+      "$CLUSTER_NAME" 2>&1) && return 0
+    [[ $output == *overlap* ]] || die "docker network create $CLUSTER_NAME failed: $output"
   done
   die "no free subnet in 10.213.0.0/16 for the cluster's network"
 }
@@ -106,10 +112,17 @@ subnet_prefix() {
 
 node_address() { echo "$(subnet_prefix).1${1#node}"; }
 
+# start_if_made NAME: a container made by an earlier `up` is started if it is stopped (a
+# rebooted host); false if there is none.
+start_if_made() {
+  docker container inspect "$1" >/dev/null 2>&1 || return 1
+  docker start "$1" >/dev/null
+}
+
 start_registry() {
   local name
   name=$(node_container registry)
-  docker container inspect "$name" >/dev/null 2>&1 && return 0
+  start_if_made "$name" && return 0
   # Published on the host's loopback only, where the host pushes (a registry on 127.0.0.1 needs
   # no trust set up in the host's engine).
   docker volume create "${LABELS[@]}" "$name-data" >/dev/null
@@ -118,14 +131,22 @@ start_registry() {
     -v "$name-data:/var/lib/docker-registry" docker-tutorial/cluster-registry:dev >/dev/null
 }
 
+# socket_group: the group that may use the nodes' sockets on the host: the host's docker group,
+# so whoever may use the host's engine may use the nodes' (root only where there is none).
+socket_group() { getent group docker | cut -d: -f3 | grep . || echo 0; }
+
 # start_node NODE: a privileged container running an engine, at a fixed address.
 start_node() {
   local node=$1 name
   name=$(node_container "$node")
-  docker container inspect "$name" >/dev/null 2>&1 && return 0
+  start_if_made "$name" && return 0
   mkdir -p "$SOCKETS/$node"
   local -a publish=()
-  [ "$node" != "$EDGE_NODE" ] || publish=(-p "127.0.0.1:${CLUSTER_PORT/#0/}:$NODE_PROXY_PORT")
+  if [ "$node" = "$EDGE_NODE" ]; then
+    local host_port=$CLUSTER_PORT
+    [ "$host_port" != 0 ] || host_port= # any free port
+    publish=(-p "127.0.0.1:$host_port:$NODE_PROXY_PORT")
+  fi
   # An engine inside needs the privileges of one and a /var/lib/docker that is no overlayfs;
   # /run a tmpfs, so a killed node's pid files do not stop its next start.
   docker volume create "${LABELS[@]}" "$name-var-lib-docker" >/dev/null
@@ -134,6 +155,7 @@ start_node() {
     --privileged --init --tmpfs /run \
     -v "$name-var-lib-docker:/var/lib/docker" -v "$SOCKETS/$node:/node" \
     -e TRUSTED_REGISTRY="$REGISTRY" \
+    -e SOCKET_GID="$(socket_group)" \
     docker-tutorial/cluster-node:dev >/dev/null
 }
 
@@ -149,13 +171,16 @@ wait_for_engines() {
 
 # --- the swarm ---------------------------------------------------------------------------------
 
-# form_swarm: made on the first manager; the others join it, as managers if MANAGERS names them.
+swarm_state() { on "$1" info -f '{{.Swarm.LocalNodeState}}'; }
+
+# form_swarm: made on the first manager; each other node joins it (as a manager if MANAGERS
+# names it) unless it is in it already.
 form_swarm() {
-  [ "$(on "$FIRST_MANAGER" info -f '{{.Swarm.LocalNodeState}}')" = active ] && return 0
-  on "$FIRST_MANAGER" swarm init --advertise-addr "$(node_address "$FIRST_MANAGER")" >/dev/null
+  [ "$(swarm_state "$FIRST_MANAGER")" = active ] ||
+    on "$FIRST_MANAGER" swarm init --advertise-addr "$(node_address "$FIRST_MANAGER")" >/dev/null
   local node role
   for node in "${NODES[@]}"; do
-    [ "$node" = "$FIRST_MANAGER" ] && continue
+    [ "$(swarm_state "$node")" = active ] && continue
     role=worker
     [[ " ${MANAGERS[*]} " == *" $node "* ]] && role=manager
     on "$node" swarm join --advertise-addr "$(node_address "$node")" \
@@ -179,7 +204,10 @@ push_images() {
   port=$(docker port "$(node_container registry)" 5000/tcp | head -n 1 | sed 's/.*://')
   for image in "$WEBAPP_IMAGE" "$API_IMAGE" "${POSTGRES_IMAGE:?}" "${NGINX_IMAGE:?}"; do
     docker tag "$image" "127.0.0.1:$port/$image"
-    docker push -q "127.0.0.1:$port/$image" >/dev/null || die "pushing $image to the cluster's registry failed"
+    if ! docker push -q "127.0.0.1:$port/$image" >/dev/null; then
+      docker image rm "127.0.0.1:$port/$image" >/dev/null
+      die "pushing $image to the cluster's registry failed"
+    fi
     docker image rm "127.0.0.1:$port/$image" >/dev/null
   done
 }
@@ -224,11 +252,12 @@ down() {
   docker ps -aq --filter "label=$CLUSTER_LABEL=$CLUSTER_NAME" | xargs -r docker rm -f -v >/dev/null
   docker volume ls -q --filter "label=$CLUSTER_LABEL=$CLUSTER_NAME" | xargs -r docker volume rm -f >/dev/null
   docker network rm "$CLUSTER_NAME" >/dev/null 2>&1 || true
-  rm -rf "$SOCKETS"
+  rm -f "$SOCKETS"/node*/docker.sock
+  rmdir "$SOCKETS"/node* "$SOCKETS" 2>/dev/null || true
 }
 
 print_env() {
-  echo "export DOCKER_HOST=unix://$(node_socket "$EDGE_NODE")"
+  echo "export DOCKER_HOST=unix://$(node_socket "$EDGE_NODE")  # 'unset DOCKER_HOST' to talk to this machine's engine again"
 }
 
 main() {

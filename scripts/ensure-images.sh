@@ -184,7 +184,10 @@ main() {
   case "$mode" in auto|0|1) ;; *) die "OFFLINE must be 0, 1 or unset, not '$mode'" ;; esac
   case "${1:-}" in
     --proxy) ensure_nginx_image "$mode" ;;
-    --cluster) ensure_nginx_image "$mode" && ensure_debian_image "$mode" ;;
+    --cluster)
+      ensure_nginx_image "$mode"
+      ensure_debian_image "$mode"
+      ;;
     '') ;;
     *) die "unknown argument '$1' (--proxy or --cluster)" ;;
   esac

@@ -175,7 +175,10 @@ down() {
 main() {
   case "${1:-}" in
     up | down | deploy | remove) "$1" ;;
-    build) load_env "$root" && build_project_images ;;
+    build)
+      load_env "$root"
+      build_project_images
+      ;;
     *) die "usage: scripts/stack.sh up|down|deploy|remove|build" ;;
   esac
 }

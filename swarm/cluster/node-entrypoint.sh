@@ -5,6 +5,7 @@
 #
 #   TRUSTED_REGISTRY   host:port of the cluster's registry, spoken to over plain HTTP (it is on
 #                      the nodes' own network only)
+#   SOCKET_GID         the group (id) that may use the sockets: the host's docker group
 set -eu
 
 # trust_registry: a registry that is no localhost is pulled from over TLS unless it is named
@@ -18,16 +19,20 @@ trust_registry() {
   fi
 }
 
-# forget_the_last_run: a killed node leaves its engine's pid files and sockets; they stop the
-# next engine from starting. /run is a tmpfs in the node, so only the host's folder holds any.
-forget_the_last_run() {
-  rm -f /node/docker.sock
+# nest_cgroups: on a cgroup v2 host, the node's own processes leave the root of its cgroup, so
+# the engine can make cgroups for its containers with controllers (the Docker project's dind
+# script does the same). Nothing to do on cgroup v1.
+nest_cgroups() {
+  [ -f /sys/fs/cgroup/cgroup.controllers ] || return 0
+  mkdir -p /sys/fs/cgroup/init
+  xargs -rn1 </sys/fs/cgroup/cgroup.procs >/sys/fs/cgroup/init/cgroup.procs 2>/dev/null || :
+  sed -e 's/ / +/g' -e 's/^/+/' </sys/fs/cgroup/cgroup.controllers >/sys/fs/cgroup/cgroup.subtree_control
 }
 
 main() {
+  nest_cgroups
   trust_registry
-  forget_the_last_run
-  exec dockerd --host=unix:///var/run/docker.sock --host=unix:///node/docker.sock
+  exec dockerd --group="${SOCKET_GID:-0}" --host=unix:///var/run/docker.sock --host=unix:///node/docker.sock
 }
 
 main "$@"

@@ -1961,7 +1961,7 @@ MISTAKES: tuple[Mistake, ...] = (
         find="        constraints:\n          - node.labels.db == true\n",
         replace="        constraints: []\n",
         claim="The database runs only on the node with its volume: that node lost, it waits, never starts empty.",
-        killers=(CLUSTER_SPREAD, CLUSTER_DB_NODE_KILLED),
+        killers=(CLUSTER_DB_NODE_KILLED, CLUSTER_SPREAD),
     ),
     Mistake(
         name="cluster-nodes-do-not-trust-the-registry",
@@ -1979,6 +1979,8 @@ MISTAKES: tuple[Mistake, ...] = (
         claim="All three nodes are managers: when the leader is lost, the two others elect a new one.",
         killers=(CLUSTER_LEADER_KILLED, CLUSTER_SPREAD),
     ),
+    # The mistake of chapter 14's rolling update, here against the update across three nodes: one
+    # session runs the killers of a mistake, and the two chapters run in sessions of their own.
     Mistake(
         name="cluster-rolling-update-stops-before-it-starts",
         file="swarm/stack.yml",

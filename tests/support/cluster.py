@@ -31,13 +31,14 @@ NODES = ("node1", "node2", "node3")
 # Their roles, as scripts/cluster.sh labels them.
 EDGE_NODE = "node1"  # its port is the stack's, the proxy runs there
 DB_NODE = "node1"  # the database and its volume
-FIRST_MANAGER = "node3"  # the swarm was made there: the first leader
 # The nodes the stack can lose and still serve: neither the proxy's nor the database's.
 PLAIN_NODES = ("node2", "node3")
 STACK = "tutorial"
 REGISTRY = "registry:5000"
 # The proxy's port on the edge node, which the node publishes on the host.
 NODE_PROXY_PORT = "8080/tcp"
+# For the commands polled while a node is lost or a leader elected: one that hangs is a failed poll.
+POLL_TIMEOUT = 15
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class Cluster:
 
     def nodes(self, via: str = EDGE_NODE) -> dict[str, Node]:
         """`docker node ls` as a manager (`via`) sees it, by hostname."""
-        lines = self.cli("node", "ls", "--format", "{{json .}}", node=via).splitlines()
+        lines = self.cli("node", "ls", "--format", "{{json .}}", node=via, timeout=POLL_TIMEOUT).splitlines()
         found = {}
         for line in lines:
             raw = json.loads(line)
@@ -138,18 +139,25 @@ class Cluster:
     def service(self, service: str) -> str:
         return f"{STACK}_{service}"
 
-    def running_tasks(self, service: str) -> list[str]:
-        """The node of each task of `service` that runs (with a health check: runs healthy)."""
+    def tasks(self, service: str, via: str = EDGE_NODE) -> list[tuple[str, str]]:
+        """(node, state) of each task of `service` meant to run; the node is "" for a task that
+        no node can take yet (Pending)."""
         lines = self.cli(
             "service",
             "ps",
             "--filter",
             "desired-state=running",
             "--format",
-            "{{.Node}} {{.CurrentState}}",
+            "{{.Node}}|{{.CurrentState}}",
             self.service(service),
+            node=via,
+            timeout=POLL_TIMEOUT,
         ).splitlines()
-        return [line.split()[0] for line in lines if line.split()[1:2] == ["Running"]]
+        return [(node, state.split()[0]) for node, _, state in (line.partition("|") for line in lines)]
+
+    def running_tasks(self, service: str) -> list[str]:
+        """The node of each task of `service` that runs (with a health check: runs healthy)."""
+        return [node for node, state in self.tasks(service) if state == "Running"]
 
     def replicas_by_node(self, service: str = "webapp") -> Counter[str]:
         return Counter(self.running_tasks(service))
@@ -181,15 +189,15 @@ class Cluster:
             self.wait_converged("webapp", len(NODES))
         raise AssertionError(f"no webapp replica on {PLAIN_NODES}: {self.replicas_by_node()}")
 
-    def make_leader(self, wanted: str) -> None:
-        """Leadership moved to `wanted`: the leader is demoted (the others elect one of
-        themselves) and promoted again, until `wanted` leads."""
-        for _ in range(6):
+    def make_leader_one_of(self, wanted: tuple[str, ...]) -> str:
+        """The leader moved to one of `wanted` if it is elsewhere: demoted, the others elect one
+        of themselves (with `wanted` all but one node, one hand-over is enough); the leader."""
+        for _ in range(3):
             leader = wait_until(self.leader, timeout=60, what="a leader")
-            if leader == wanted:
-                return
+            if leader in wanted:
+                return leader
             self._hand_over(leader)
-        raise AssertionError(f"{wanted} never became the leader")
+        raise AssertionError(f"none of {wanted} became the leader")
 
     def _hand_over(self, leader: str) -> None:
         """`leader` demoted (another is elected), then promoted again."""
@@ -214,13 +222,20 @@ class Cluster:
         container.wait(timeout=30)
 
     def start(self, node: str) -> None:
-        """The node started again: its engine finds its swarm state on its volume and rejoins."""
+        """The node started again: its engine finds its swarm state on its volume and rejoins,
+        Ready and a reachable manager again (a quorum counts on it from then on)."""
         self.container(node).start()
-        wait_until(
-            lambda: self.engine(node).ping(),
-            timeout=60,
-            what=f"the engine of {node} to answer",
-        )
+        wait_until(lambda: self.engine(node).ping(), timeout=60, what=f"the engine of {node} to answer")
+        self.wait_rejoined(node)
+
+    def wait_rejoined(self, node: str, timeout: float = 120) -> None:
+        via = next(other for other in NODES if other != node)
+
+        def rejoined() -> bool:
+            seen = self.nodes(via)[node]
+            return seen.status == "Ready" and seen.manager_status in ("Leader", "Reachable")
+
+        wait_until(rejoined, timeout=timeout, what=f"{node} Ready and a reachable manager", interval=0.5)
 
     def wait_node(self, node: str, status: str, timeout: float = 90, via: str = EDGE_NODE) -> None:
         wait_until(
