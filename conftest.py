@@ -7,9 +7,12 @@ reason; it is never skipped.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import subprocess
 import uuid
 from collections.abc import Generator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +30,7 @@ from testcontainers.community.postgres import PostgresContainer  # noqa: E402
 from testcontainers.core.image import DockerImage  # noqa: E402
 from testcontainers.core.network import Network  # noqa: E402
 
+from tests.mutations.inputs import tree_digest  # noqa: E402
 from tests.support import cleanup  # noqa: E402
 from tests.support import diagnostics as scenario_reports  # noqa: E402
 from tests.support.containers import postgres_container  # noqa: E402
@@ -48,6 +52,25 @@ def pytest_runtest_makereport(
         name = re.sub(r"[^A-Za-z0-9_.\[\]-]+", "_", item.nodeid)[-200:]
         (FAILED_SCENARIO_LOGS / f"{name}.txt").write_text(rendered + "\n", encoding="utf-8")
     return report
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Note which tree the session runs on, for its JUnit report: the planted-mistake runner stores
+    a kill only where a report of that very tree shows the killers passing unpatched."""
+    if hasattr(config, "workerinput") or not config.option.xmlpath:
+        return
+    # Not a git checkout (a copy, an archive): no report of it is evidence.
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        config.stash[tree_of_this_run] = tree_digest(ROOT)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    tree = session.config.stash.get(tree_of_this_run, None)
+    if tree is not None:
+        Path(session.config.option.xmlpath + ".tree").write_text(tree + "\n", encoding="utf-8")
+
+
+tree_of_this_run = pytest.StashKey[str]()
 
 
 # Where a failed scenario's container logs are written, beside the JUnit reports.

@@ -63,6 +63,7 @@ CLUSTER_NODE_KILLED = f"{CH22}::test_the_replicas_of_a_killed_node_are_started_o
 CLUSTER_DB_NODE_KILLED = f"{CH22}::test_the_database_waits_for_its_node_and_comes_back_there_with_every_visit"
 INNER_LOOP = f"{CH21}::test_an_edit_is_served_live_a_syntax_error_is_logged_and_new_requirements_rebuild"
 UNIT_CLEANUP = "tests/unit/test_cleanup.py"
+UNIT_VERDICTS = "tests/unit/test_verdicts.py"
 REHEARSE_BOOKWORM = f"{CH17}::test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green"
 REHEARSE_OLD_ENGINE = f"{CH17}::test_an_engine_older_than_25_that_runs_is_refused_with_what_to_do_and_left_alone"
 
@@ -2048,6 +2049,74 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="            if False:\n",
         claim="A session killed hard no longer counts as running: what it left can be cleaned.",
         killers=(f"{UNIT_CLEANUP}::test_a_session_is_noted_while_it_runs_and_a_dead_one_is_forgotten",),
+    ),
+    # --- the verdict store (tests/mutations/): a reused kill is only as good as its key ---
+    Mistake(
+        name="key-leaves-out-the-base-images-ids",
+        file="tests/mutations/keys.py",
+        find="        **snapshot.images,\n",
+        replace="",
+        claim="A stand-in rebuilt under the same name (another image ID) makes every mistake run again.",
+        killers=(f"{UNIT_VERDICTS}::test_another_base_image_id_means_the_mistake_runs",),
+    ),
+    Mistake(
+        name="key-leaves-out-the-support-modules-killers-import",
+        file="tests/mutations/inputs.py",
+        find="            if found is not None:\n                todo.append(found)\n",
+        replace=(
+            '            if found is not None and found.startswith("tests/unit/"):\n'
+            "                todo.append(found)\n"
+        ),
+        claim="A change to a support module a killer imports, directly or not, makes its mistakes run again.",
+        killers=(f"{UNIT_VERDICTS}::test_a_changed_support_module_a_killer_imports_means_the_mistake_runs",),
+    ),
+    Mistake(
+        name="key-leaves-out-the-patch",
+        file="tests/mutations/keys.py",
+        find='        "patch": patch_digest(mistake),\n',
+        replace="",
+        claim="A mistake whose patch or killers changed runs again.",
+        killers=(f"{UNIT_VERDICTS}::test_another_patch_means_the_mistake_runs",),
+    ),
+    Mistake(
+        name="key-leaves-out-the-engines-version",
+        file="tests/mutations/inputs.py",
+        find='    versions["tool:engine"] = _command_output(ENGINE_VERSION)\n',
+        replace="",
+        claim="Another Docker engine makes every mistake run again.",
+        killers=(f"{UNIT_VERDICTS}::test_another_engine_version_means_the_mistake_runs",),
+    ),
+    Mistake(
+        name="key-leaves-out-what-the-run-read",
+        file="tests/mutations/keys.py",
+        find='    observed = {f"file:{f}": snapshot.files[f] for f in reads["files"] if f in snapshot.files}\n',
+        replace="    observed: dict[str, str] = {}\n",
+        claim="A change to a file the killing run read (a document a scenario checks) makes the mistake run again.",
+        killers=(f"{UNIT_VERDICTS}::test_a_file_the_killing_run_read_is_an_input",),
+    ),
+    Mistake(
+        name="key-leaves-out-the-system-of-a-run-that-started-programs",
+        file="tests/mutations/keys.py",
+        find='    return observed, bool(reads["spawned"] or reads["engine"])\n',
+        replace="    return observed, False\n",
+        claim="A run that started a program or talked to the engine is keyed on every file of the system.",
+        killers=(f"{UNIT_VERDICTS}::test_a_run_that_started_a_program_or_talked_to_the_engine_is_keyed_on_the_system",),
+    ),
+    Mistake(
+        name="verdict-stored-without-a-clean-baseline",
+        file="tests/mutations/run.py",
+        find='        if result.outcome != "killed" or result.by_other_tests or not self.clean_baseline(mistake):\n',
+        replace='        if result.outcome != "killed" or result.by_other_tests:\n',
+        claim="A kill is stored only where a report of the same tree shows its killers passing unpatched.",
+        killers=(f"{UNIT_VERDICTS}::test_only_a_clean_kill_is_stored",),
+    ),
+    Mistake(
+        name="no-audit-of-reused-verdicts",
+        file="tests/mutations/verdicts.py",
+        find="    return min(reused, max(5, -(-reused // 10)))\n",
+        replace="    return 0\n",
+        claim="Every run re-runs at least 5, or 10 %, of the verdicts it reused.",
+        killers=(f"{UNIT_VERDICTS}::test_the_audit_reruns_at_least_five_or_ten_percent",),
     ),
 )
 

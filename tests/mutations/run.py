@@ -42,7 +42,10 @@ import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 from dotenv import dotenv_values
 
+from tests.mutations import keys, verdicts
 from tests.mutations.catalogue import MISTAKES, Mistake
+from tests.mutations.inputs import project_files
+from tests.mutations.reads import READS_FILE
 from tests.support.environment import API_REPOSITORY, IMAGE_NAMES, PROJECT_GIT_DIR, WEBAPP_REPOSITORY
 from tests.support.junit import node_id
 from tests.support.snapshot import SNAPSHOT_LABEL, current_tag
@@ -51,8 +54,6 @@ from tests.support.waiting import ConditionTimeoutError, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "reports"
-# Never copied, even where an ignore file forgets them.
-NEVER_COPIED = (".git", ".venv")
 PLANTED_MISTAKE = "PLANTED_MISTAKE"
 IMAGE_REPOSITORIES = {"WEBAPP_IMAGE": WEBAPP_REPOSITORY, "API_IMAGE": API_REPOSITORY}
 # The recipes of the offline base images (scripts/ensure-images.sh). The suite only uses these
@@ -88,6 +89,11 @@ class Result:
     seconds: float | None = None
     # Why: the stale message, the equivalence, or pytest's exit and the tail of its output.
     detail: str = ""
+    # "ran"; "reused" (a stored verdict whose every input is unchanged); "audit" (a reused one run
+    # again from scratch, to prove the key complete).
+    how: str = "ran"
+    # Why it ran: which key input changed, or that no verdict was stored (or --fresh).
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,8 @@ def pytest_command(junit: Path, basetemp: Path, tests: Sequence[str], extra: Seq
         "pytest",
         "-p",
         "no:cacheprovider",
+        "-p",
+        "tests.mutations.reads",
         "-q",
         "-x",
         f"--junitxml={junit}",
@@ -259,11 +267,18 @@ def killed_by_text(result: Result) -> str:
     return text
 
 
+def how_text(result: Result) -> str:
+    """Ran or reused, and why it ran: "ran (changed: file:app/views.py)"."""
+    if result.outcome == "equivalent":
+        return ""
+    return f"{result.how} ({result.why})" if result.why else result.how
+
+
 def render_table(results: Sequence[Result]) -> str:
-    lines = ["| mistake | file | outcome | killed by | seconds |", "|---|---|---|---|---:|"]
+    lines = ["| mistake | file | outcome | killed by | ran or reused | seconds |", "|---|---|---|---|---|---:|"]
     for r in results:
         seconds = "" if r.seconds is None else f"{r.seconds:.1f}"
-        cells = (f"`{r.name}`", f"`{r.file}`", outcome_text(r), killed_by_text(r), seconds)
+        cells = (f"`{r.name}`", f"`{r.file}`", outcome_text(r), killed_by_text(r), how_text(r), seconds)
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -276,9 +291,13 @@ def counts(results: Sequence[Result]) -> dict[str, int]:
 
 def render_summary(results: Sequence[Result], wall_seconds: float) -> str:
     c = counts(results)
+    reused = sum(r.how == "reused" for r in results)
+    audited = sum(r.how == "audit" for r in results)
+    ran = sum(r.how == "ran" and r.outcome != "equivalent" for r in results)
     return (
         f"killed {c['killed']} of {c['planted']}; survived {c['survived']}; errors {c['error']}; "
-        f"stale {c['stale']}; equivalent {c['equivalent']}; wall time {wall_seconds:.1f} s"
+        f"stale {c['stale']}; equivalent {c['equivalent']}; ran {ran}, reused {reused}, audited {audited} "
+        f"(reused verdicts run again); wall time {wall_seconds:.1f} s"
     )
 
 
@@ -316,19 +335,6 @@ def all_killed(results: Sequence[Result]) -> bool:
 
 
 # --- files ----------------------------------------------------------------------------------------
-
-
-def project_files(root: Path) -> list[str]:
-    """Tracked and untracked, not ignored, files (uncommitted work included), and .env: it names the base images."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    files = sorted({f for f in listed.split("\0") if f} | ({".env"} if (root / ".env").exists() else set()))
-    # --cached lists tracked files deleted in the working tree too.
-    return [f for f in files if f.split("/")[0] not in NEVER_COPIED and (root / f).is_file()]
 
 
 def copy_files(root: Path, files: Iterable[str], destination: Path) -> None:
@@ -587,19 +593,151 @@ class Progress:
             sys.stderr.flush()
 
 
+# --- verdicts kept by content (tests/mutations/verdicts.py) --------------------------------------
+
+
+@dataclass
+class Keeping:
+    """The verdict store as one run uses it: the tree and machine as found, and which killers are
+    known to pass on this very tree (a JUnit report of it, or --baseline): only then is a kill clean."""
+
+    store: verdicts.Store
+    snapshot: keys.Snapshot
+    passed: set[str]
+    failed: set[str]
+
+    def clean_baseline(self, mistake: Mistake) -> bool:
+        return all(
+            any(matches(k, n) for n in self.passed) and not any(matches(k, n) for n in self.failed)
+            for k in mistake.killers
+        )
+
+    def look_up(self, mistake: Mistake) -> verdicts.Lookup:
+        return verdicts.look_up(
+            self.store,
+            mistake.name,
+            self.snapshot.current,
+            keys.required_inputs(self.snapshot, mistake, ROOT),
+        )
+
+    def keep(self, mistake: Mistake, result: Result, reads_json: str) -> None:
+        """Store a clean kill under every input it depended on; anything else is never stored."""
+        if result.outcome != "killed" or result.by_other_tests or not self.clean_baseline(mistake):
+            return
+        try:
+            observed, whole_system = keys.observed_inputs(self.snapshot, reads_json)
+        except (ValueError, KeyError, TypeError):
+            return  # the run's record of its reads is missing or broken: nothing to key it on
+        required = keys.required_inputs(self.snapshot, mistake, ROOT)
+        every = {**required, **observed, **(self.snapshot.system() if whole_system else {})}
+        self.store.save(
+            verdicts.Stored(mistake.name, every, result.killed_by, result.detail, result.seconds or 0.0, whole_system)
+        )
+
+
+def reports_of_this_tree(reports: Iterable[Path], tree: str) -> tuple[set[str], set[str]]:
+    """Node ids passed and failed in the JUnit reports written on this very tree (each report's
+    sidecar <report>.tree names the tree's digest: the root conftest writes it)."""
+    passed: set[str] = set()
+    failed: set[str] = set()
+    for report in reports:
+        sidecar = report.with_name(report.name + ".tree")
+        try:
+            if sidecar.read_text(encoding="utf-8").strip() != tree:
+                continue
+            root = ET.parse(report).getroot()  # noqa: S314 (pytest's own report)
+        except (OSError, ET.ParseError):
+            continue
+        for case in root.iter("testcase"):
+            node = node_id(case.get("classname", ""), case.get("name", ""), case.get("file"))
+            bad = case.find("failure") is not None or case.find("error") is not None
+            skipped = case.find("skipped") is not None
+            (failed if bad else passed if not skipped else set()).add(node)
+    return passed, failed
+
+
+@dataclass(frozen=True)
+class Plan:
+    to_run: tuple[Mistake, ...]
+    reused: dict[str, verdicts.Stored]
+    audited: tuple[str, ...]
+    why: dict[str, str]
+
+
+def plan(mistakes: Sequence[Mistake], keeping: Keeping | None, fresh_reason: str, seed: int | None = None) -> Plan:
+    """Which mistakes run (and why), which reuse a stored kill, and which of those are run again
+    from scratch as the audit of the key (at least 5, or 10 %)."""
+    reused: dict[str, verdicts.Stored] = {}
+    why: dict[str, str] = {}
+    for m in mistakes:
+        if m.equivalent:
+            continue
+        if keeping is None:
+            why[m.name] = fresh_reason
+            continue
+        found = keeping.look_up(m)
+        if found.stored is not None:
+            reused[m.name] = found.stored
+        else:
+            why[m.name] = found.why
+    audited = tuple(verdicts.sample(sorted(reused), verdicts.audit_sample_size(len(reused)), seed))
+    for name in audited:
+        why[name] = "audit: a reused verdict run again from scratch"
+    to_run = tuple(m for m in mistakes if m.name not in reused or m.name in audited)
+    return Plan(to_run, reused, audited, why)
+
+
+def reused_result(mistake: Mistake, stored: verdicts.Stored) -> Result:
+    return Result(
+        mistake.name,
+        mistake.file,
+        "killed",
+        killed_by=stored.killed_by,
+        seconds=None,
+        detail=stored.detail,
+        how="reused",
+    )
+
+
+def audit_failures(results: Sequence[Result]) -> list[Result]:
+    return [r for r in results if r.how == "audit" and r.outcome != "killed"]
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """Read "K/N" as (K, N), 1 <= K <= N."""
+    k, _, n = text.partition("/")
+    shard, shards = int(k), int(n)
+    if not 1 <= shard <= shards:
+        raise ValueError(f"shard {text}: K/N with 1 <= K <= N")
+    return shard, shards
+
+
 def run_mistake(
-    mistake: Mistake, scratch: Path, workroot: Path, options: Options, children: Children, progress: Progress
+    mistake: Mistake,
+    scratch: Path,
+    workroot: Path,
+    options: Options,
+    children: Children,
+    progress: Progress,
+    keeping: Keeping | None = None,
 ) -> Result:
     started = time.monotonic()
     problems: list[str] = []
-    result = _run_mistake(mistake, scratch, workroot, options, children, problems)
+    result = _run_mistake(mistake, scratch, workroot, options, children, problems, keeping, started)
     result = replace(result, seconds=None if result.outcome == "equivalent" else time.monotonic() - started)
     progress.finished(result, problems)
     return result
 
 
 def _run_mistake(
-    mistake: Mistake, scratch: Path, workroot: Path, options: Options, children: Children, problems: list[str]
+    mistake: Mistake,
+    scratch: Path,
+    workroot: Path,
+    options: Options,
+    children: Children,
+    problems: list[str],
+    keeping: Keeping | None = None,
+    started: float = 0.0,
 ) -> Result:
     base = Result(mistake.name, mistake.file, "error")
     if mistake.equivalent:
@@ -614,6 +752,7 @@ def _run_mistake(
         return replace(base, outcome="stale", detail=str(error))
     workdir = Path(tempfile.mkdtemp(prefix=f"{image_tag(mistake.name)}-", dir=workroot))
     env = mutant_environment(os.environ, mistake.name)
+    env[READS_FILE] = str(workdir / "reads.json")
     images = [env[variable] for variable in IMAGE_REPOSITORIES]
     try:
         project = workdir / "project"
@@ -628,7 +767,12 @@ def _run_mistake(
         # The whole suite leaves the chapters of their own sessions out: their killers then.
         tests = () if options.whole_suite and not in_own_session(mistake) else mistake.killers
         run = run_tests(project, workdir, tests, env, options, children)
-        return classify(mistake, run.exit_code, run.failed, run.tail, options.timeout)
+        result = classify(mistake, run.exit_code, run.failed, run.tail, options.timeout)
+        if keeping is not None and result.outcome == "killed":
+            with contextlib.suppress(OSError):
+                reads = (workdir / "reads.json").read_text(encoding="utf-8")
+                keeping.keep(mistake, replace(result, seconds=time.monotonic() - started), reads)
+        return result
     finally:
         problems += remove_images(images)
         shutil.rmtree(workdir, ignore_errors=True)
@@ -655,7 +799,12 @@ def run_baseline(
 
 
 def run_all(
-    mistakes: Sequence[Mistake], scratch: Path, workroot: Path, options: Options, jobs: int
+    mistakes: Sequence[Mistake],
+    scratch: Path,
+    workroot: Path,
+    options: Options,
+    jobs: int,
+    keeping: Keeping | None = None,
 ) -> tuple[list[Result], bool]:
     """Results in catalogue order, and whether the run was interrupted."""
     children, progress = Children(), Progress(len(mistakes))
@@ -675,7 +824,7 @@ def run_all(
             continue
         try:
             with context():
-                _run_batch(batch, jobs, futures, scratch, workroot, options, children, progress)
+                _run_batch(batch, jobs, futures, scratch, workroot, options, children, progress, keeping)
         except KeyboardInterrupt:
             interrupted = True
         except Exception as error:  # e.g. a swarm that cannot be joined: this batch's result, not the run's end
@@ -698,13 +847,14 @@ def _run_batch(
     options: Options,
     children: Children,
     progress: Progress,
+    keeping: Keeping | None = None,
 ) -> None:
     """Run `batch`, `jobs` at a time, its futures added to `futures`; on Ctrl-C, stop the running
     scenarios (they sweep their containers) and raise KeyboardInterrupt once they have."""
     executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="mutant")
     try:
         for m in batch:
-            futures[m.name] = executor.submit(run_mistake, m, scratch, workroot, options, children, progress)
+            futures[m.name] = executor.submit(run_mistake, m, scratch, workroot, options, children, progress, keeping)
         executor.shutdown(wait=True)
     except KeyboardInterrupt:
         progress.say("interrupted: stopping the running scenarios (they sweep their containers); Ctrl-C again kills")
@@ -771,6 +921,35 @@ def render_catalogue(mistakes: Sequence[Mistake]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def prepare_keeping(location: Path, files: list[str], evidence: list[Path] | None) -> Keeping:
+    """The store, this tree and machine read once, and the killers known to pass on this tree."""
+    store = verdicts.Store.open(location, lambda message: print(f"verdicts: {message}", file=sys.stderr))
+    snapshot = keys.Snapshot.take(ROOT, files)
+    reports = evidence if evidence is not None else sorted(REPORTS.glob("junit*.xml"))
+    passed, failed = reports_of_this_tree(reports, snapshot.tree())
+    if not passed:
+        print(
+            "verdicts: no JUnit report of this tree (make test writes them): kills are not stored "
+            "unless --baseline proves the killers pass unpatched",
+            file=sys.stderr,
+        )
+    return Keeping(store, snapshot, passed, failed)
+
+
+def merge(selected: Sequence[Mistake], the_plan: Plan, ran: Sequence[Result]) -> list[Result]:
+    """Every selected mistake's result in catalogue order: the run ones with why they ran (an
+    audited one marked so), the reused ones from the store."""
+    by_name = {r.name: r for r in ran}
+    results = []
+    for m in selected:
+        if m.name in by_name:
+            how = "audit" if m.name in the_plan.audited else "ran"
+            results.append(replace(by_name[m.name], how=how, why=the_plan.why.get(m.name, "")))
+        else:
+            results.append(reused_result(m, the_plan.reused[m.name]))
+    return results
+
+
 def write_reports(results: Sequence[Result], wall_seconds: float, options: Options, interrupted: bool) -> None:
     REPORTS.mkdir(exist_ok=True)
     summary = render_summary(results, wall_seconds)
@@ -806,7 +985,29 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--baseline", action="store_true", help="first run the killers on the unmutated copy; they must pass"
     )
+    parser.add_argument(
+        "--fresh", action="store_true", help="ignore the verdicts stored by content: every mistake runs (FRESH=1)"
+    )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=verdicts.default_location(),
+        help="the verdict store (default: $MUTATION_STORE, else the user's cache folder)",
+    )
+    parser.add_argument("--shard", default="1/1", help="K/N: only every N-th mistake, from the K-th (default 1/1)")
+    parser.add_argument("--seed", type=int, default=None, help="the audit sample's random seed (default: random)")
+    parser.add_argument(
+        "--evidence",
+        nargs="*",
+        type=Path,
+        default=None,
+        help="JUnit reports of this tree whose passed tests make a kill clean (default: reports/junit*.xml)",
+    )
     args = parser.parse_args(argv)
+    try:
+        args.shard = parse_shard(args.shard)
+    except ValueError as error:
+        parser.error(f"--shard: {error}")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
     if args.timeout <= 0:
@@ -818,6 +1019,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         args.selected = select(MISTAKES, list(dict.fromkeys(args.names)))
     except ValueError as error:
         parser.error(str(error))
+    shard, shards = args.shard
+    args.selected = tuple(m for i, m in enumerate(args.selected) if i % shards == shard - 1)
     return args
 
 
@@ -838,6 +1041,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"scratch copy of {len(files)} files in {scratch}; {len(selected)} mistake(s), {args.jobs} at a time",
             file=sys.stderr,
         )
+        keeping = None
+        if not args.fresh:
+            keeping = prepare_keeping(args.store, files, args.evidence)
         if args.baseline:
             try:
                 baseline = run_baseline(selected, scratch, workroot, options, Children())
@@ -849,9 +1055,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if complaint:
                     print(complaint, file=sys.stderr)
                     return 1
+                if keeping is not None:
+                    keeping.passed |= {k for m in selected for k in m.killers if not in_own_session(m)}
+        the_plan = plan(selected, keeping, "--fresh: the store is ignored", args.seed)
+        print(
+            f"{len(the_plan.to_run)} to run ({len(the_plan.audited)} of them reused verdicts run again as the "
+            f"audit), {len(the_plan.reused) - len(the_plan.audited)} reused",
+            file=sys.stderr,
+        )
         snapshots_before = snapshot_images()
         try:
-            results, interrupted = run_all(selected, scratch, workroot, options, args.jobs)
+            ran, interrupted = run_all(the_plan.to_run, scratch, workroot, options, args.jobs, keeping)
+            results = merge(selected, the_plan, ran)
         finally:
             # Databases at the head made from mutated migrations (tests/support/snapshot.py): one
             # per mutant that changed them. Those there before the run, and today's, are kept.
@@ -868,7 +1083,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"wrote {REPORTS.relative_to(ROOT)}/mutation.md and mutation.json", file=sys.stderr)
     if interrupted:
         return 130
-    return 0 if all_killed(results) else 1
+    failed_audit = audit_failures(results)
+    for r in failed_audit:
+        print(
+            f"audit: the reused verdict of {r.name} did not hold ({outcome_text(r)}): its key missed an input",
+            file=sys.stderr,
+        )
+    return 0 if all_killed(results) and not failed_audit else 1
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import pytest
 
 from tests.mutations import run
 from tests.mutations.catalogue import DOCKER_BEHAVIOUR, MISTAKES, Mistake
+from tests.mutations.inputs import project_files
 from tests.mutations.run import (
     PLANTED_MISTAKE,
     Children,
@@ -32,7 +33,6 @@ from tests.mutations.run import (
     matches,
     mutant_environment,
     mutated_text,
-    project_files,
     pytest_command,
     rebuilds_stand_ins,
     render_details,
@@ -259,6 +259,9 @@ def test_node_ids_match_what_pytest_itself_reports(tmp_path: Path) -> None:
     )
     junit = tmp_path / "junit.xml"
     command = [arg for arg in pytest_command(junit, tmp_path / "t", ["pkg"]) if arg != "-x"]
+    # The runner's plugin that notes a run's reads lives in this project, not in tmp_path.
+    plugin = command.index("tests.mutations.reads")
+    del command[plugin - 1 : plugin + 1]
     completed = subprocess.run(command, cwd=tmp_path, capture_output=True, check=False)
     assert completed.returncode == 1, completed.stdout.decode()
     assert [f.node for f in failed_tests(junit.read_text())] == [
@@ -342,11 +345,11 @@ RESULTS = [
 
 def test_the_table_has_a_row_per_mistake_and_escapes_pipes() -> None:
     lines = render_table(RESULTS).splitlines()
-    assert lines[0] == "| mistake | file | outcome | killed by | seconds |"
-    assert lines[2] == "| `killed-one` | `app/a.py` | killed | `t.py::test_a` (+1 more) | 12.3 |"
-    assert lines[3] == "| `lives` | `app/b.py` | survived |  | 3.0 |"
-    assert lines[5] == "| `same` | `app/d.py` | equivalent: a \\| b, both the same |  |  |"
-    assert lines[6] == "| `broken` | `app/e.py` | error: pytest exited 4: usage error |  | 1.0 |"
+    assert lines[0] == "| mistake | file | outcome | killed by | ran or reused | seconds |"
+    assert lines[2] == "| `killed-one` | `app/a.py` | killed | `t.py::test_a` (+1 more) | ran | 12.3 |"
+    assert lines[3] == "| `lives` | `app/b.py` | survived |  | ran | 3.0 |"
+    assert lines[5] == "| `same` | `app/d.py` | equivalent: a \\| b, both the same |  |  |  |"
+    assert lines[6] == "| `broken` | `app/e.py` | error: pytest exited 4: usage error |  | ran | 1.0 |"
     assert len(lines) == 2 + len(RESULTS)
 
 
@@ -363,7 +366,8 @@ def test_the_details_show_what_each_kill_asserted_and_each_errors_output() -> No
 
 def test_the_summary_counts_outcomes_and_equivalents_are_not_planted() -> None:
     assert render_summary(RESULTS, 61.25) == (
-        "killed 1 of 4; survived 1; errors 1; stale 1; equivalent 1; wall time 61.2 s"
+        "killed 1 of 4; survived 1; errors 1; stale 1; equivalent 1; ran 4, reused 0, audited 0 "
+        "(reused verdicts run again); wall time 61.2 s"
     )
 
 
