@@ -9,7 +9,7 @@ MUTATE_ARGS ?=
 SOAK_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: rehearse up dev down backup restore chapter-times stack-up stack-down cluster-up cluster-down logs test unit mutate soak lint type tox lock bench spec spec-results engine images images-and-proxy secrets browser venv clean clean-engine
+.PHONY: rehearse up dev down backup restore chapter-times stack-up stack-down cluster-up cluster-down logs test unit mutate soak lint type tox lock bench spec gate-chart spec-results engine images images-and-proxy secrets browser venv clean clean-engine
 
 # `make` alone lists the targets (it never installs anything): every target with a `## ` comment.
 .DEFAULT_GOAL := help
@@ -75,8 +75,14 @@ rehearse: venv ## the README's commands on a fresh bookworm, and an old engine r
 unit: venv ## only the tests that need no Docker engine
 	$(VENV)/bin/python -m pytest -m "not container" $(PYTEST_ARGS)
 
-mutate: venv images-and-proxy ## plant each catalogued mistake in a scratch copy; fail if any survives the scenarios named for it
-	$(VENV)/bin/python -m tests.mutations.run $(MUTATE_ARGS)
+# Verdicts are stored by content in the user's cache folder (tests/mutations/verdicts.py): a mistake
+# runs again only when an input of its kill changed, and a sample of the reused ones runs anyway.
+# FRESH=1 ignores the store; SHARD=K/N runs every N-th mistake from the K-th (parallel CI jobs).
+FRESH ?=
+SHARD ?=
+
+mutate: venv images-and-proxy ## plant each catalogued mistake in a scratch copy; fail if any survives the scenarios named for it (FRESH=1: reuse no stored verdict)
+	$(VENV)/bin/python -m tests.mutations.run $(if $(filter-out 0,$(FRESH)),--fresh) $(if $(SHARD),--shard $(SHARD)) $(MUTATE_ARGS)
 
 soak: venv images ## run the whole suite many times; a table of the scenarios that ever failed
 	$(VENV)/bin/python -m tests.support.soak $(SOAK_ARGS)
@@ -101,6 +107,9 @@ chapter-times: venv images-and-proxy browser ## each chapter alone, timed: rewri
 
 spec: venv ## rewrite docs/SPECIFICATION.md from the tests' docstrings
 	$(VENV)/bin/python -m tests.support.specification
+
+gate-chart: venv ## redraw docs/gate-stages.svg from the gate's recorded figures (docs/gate-figures.csv)
+	$(VENV)/bin/python -m tests.support.gate_chart
 
 spec-results: venv ## the specification with each scenario's result from the last `make test`
 	$(VENV)/bin/python -m tests.support.specification --results reports/junit.xml
