@@ -10,6 +10,9 @@
 #                             returns once every service runs all its replicas, healthy
 #   scripts/cluster.sh down   what `make cluster-down` runs: nodes, registry, their volumes and
 #                             network removed; nothing of the cluster is left on this engine
+#   scripts/cluster.sh reset  a cluster made before, whole again and without its stack (every
+#                             node running, Ready and a reachable manager): the next `up` deploys
+#                             afresh on the same nodes
 #   scripts/cluster.sh env    prints `export DOCKER_HOST=...` for the docker CLI to talk to the
 #                             swarm: (eval "$(scripts/cluster.sh env)"; docker node ls)
 #
@@ -188,13 +191,26 @@ form_swarm() {
   done
 }
 
+# label_nodes: the roles' labels, and every node active (a drained one takes tasks again).
 label_nodes() {
   local node
   for node in "${NODES[@]}"; do
-    on "$EDGE_NODE" node update --label-add "zone=${node#node}" "$node" >/dev/null
+    on "$EDGE_NODE" node update --availability active --label-add "zone=${node#node}" "$node" >/dev/null
   done
   on "$EDGE_NODE" node update --label-add edge=true "$EDGE_NODE" >/dev/null
   on "$EDGE_NODE" node update --label-add db=true "$DB_NODE" >/dev/null
+}
+
+# wait_for_managers: all three nodes Ready and reachable managers (a restarted one rejoins).
+wait_for_managers() {
+  local deadline=$((SECONDS + CLUSTER_WAIT_SECONDS)) ready
+  while :; do
+    ready=$(on "$EDGE_NODE" node ls --format '{{.Status}} {{.ManagerStatus}}' 2>/dev/null |
+      grep -cE '^Ready (Leader|Reachable)$' || true)
+    [ "$ready" = "${#NODES[@]}" ] && return 0
+    [ $SECONDS -lt $deadline ] || die "the nodes are not all Ready managers after ${CLUSTER_WAIT_SECONDS}s"
+    sleep 0.5
+  done
 }
 
 # push_images: the stack's images into the registry, through its port on the host's loopback;
@@ -248,6 +264,21 @@ up() {
   say "three nodes serve the stack: $(proxy_url) (eval \"\$(scripts/cluster.sh env)\"; docker node ls)"
 }
 
+# reset: a cluster an earlier `up` made, whole again (every node running, Ready, a reachable
+# manager) and without its stack or the stack's volumes: the next `up` deploys it afresh. The
+# planted-mistake runner keeps one cluster for the mistakes that leave the nodes' recipe alone.
+reset() {
+  docker container inspect "$(node_container "$EDGE_NODE")" >/dev/null 2>&1 || return 0
+  local node
+  for node in registry "${NODES[@]}"; do
+    start_if_made "$(node_container "$node")" || die "the cluster $CLUSTER_NAME has no $node: run down, then up"
+  done
+  wait_for_engines
+  wait_for_managers
+  DOCKER_HOST="unix://$(node_socket "$EDGE_NODE")" STACK_NAME=tutorial STACK_WAIT_SECONDS="$CLUSTER_WAIT_SECONDS" \
+    "$root/scripts/stack.sh" remove
+}
+
 down() {
   docker ps -aq --filter "label=$CLUSTER_LABEL=$CLUSTER_NAME" | xargs -r docker rm -f -v >/dev/null
   docker volume ls -q --filter "label=$CLUSTER_LABEL=$CLUSTER_NAME" | xargs -r docker volume rm -f >/dev/null
@@ -262,9 +293,9 @@ print_env() {
 
 main() {
   case "${1:-}" in
-    up | down) "$1" ;;
+    up | down | reset) "$1" ;;
     env) print_env ;;
-    *) die "usage: scripts/cluster.sh up|down|env" ;;
+    *) die "usage: scripts/cluster.sh up|down|reset|env" ;;
   esac
 }
 

@@ -84,13 +84,23 @@ converged() {
   done <<<"$lines"
 }
 
+# cannot_converge: why the stack never will, or nothing: a task whose image the engine cannot
+# have (the images are there, or pushed, before the deployment: none comes later). Waiting out
+# the deadline would only say so later.
+cannot_converge() {
+  docker stack ps --no-trunc --format '{{.Name}}: {{.Error}}' "$STACK_NAME" 2>/dev/null |
+    grep -F 'No such image' | head -n 1 || true
+}
+
 wait_until_converged() {
-  local deadline=$((SECONDS + STACK_WAIT_SECONDS))
+  local deadline=$((SECONDS + STACK_WAIT_SECONDS)) hopeless
   until converged; do
-    [ $SECONDS -lt $deadline ] || {
+    hopeless=$(cannot_converge)
+    if [ -n "$hopeless" ] || [ $SECONDS -ge $deadline ]; then
       docker stack ps --no-trunc "$STACK_NAME" >&2 || true
+      [ -z "$hopeless" ] || die "stack $STACK_NAME cannot converge: a task cannot get its image ($hopeless)"
       die "stack $STACK_NAME did not converge within ${STACK_WAIT_SECONDS}s"
-    }
+    fi
     sleep 0.5
   done
   say "stack $STACK_NAME is up: http://localhost:${PROXY_PORT:-8080}/"

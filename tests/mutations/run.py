@@ -46,6 +46,8 @@ from tests.mutations import keys, verdicts
 from tests.mutations.catalogue import MISTAKES, Mistake
 from tests.mutations.inputs import project_files
 from tests.mutations.reads import READS_FILE
+from tests.support.cleanup import COMPOSE_PROJECT_PREFIX
+from tests.support.cluster import SHARED_CLUSTER
 from tests.support.environment import API_REPOSITORY, IMAGE_NAMES, PROJECT_GIT_DIR, WEBAPP_REPOSITORY
 from tests.support.junit import node_id
 from tests.support.snapshot import SNAPSHOT_LABEL, current_tag
@@ -720,10 +722,11 @@ def run_mistake(
     children: Children,
     progress: Progress,
     keeping: Keeping | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Result:
     started = time.monotonic()
     problems: list[str] = []
-    result = _run_mistake(mistake, scratch, workroot, options, children, problems, keeping, started)
+    result = _run_mistake(mistake, scratch, workroot, options, children, problems, keeping, started, extra_env)
     result = replace(result, seconds=None if result.outcome == "equivalent" else time.monotonic() - started)
     progress.finished(result, problems)
     return result
@@ -738,6 +741,7 @@ def _run_mistake(
     problems: list[str],
     keeping: Keeping | None = None,
     started: float = 0.0,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Result:
     base = Result(mistake.name, mistake.file, "error")
     if mistake.equivalent:
@@ -753,6 +757,7 @@ def _run_mistake(
     workdir = Path(tempfile.mkdtemp(prefix=f"{image_tag(mistake.name)}-", dir=workroot))
     env = mutant_environment(os.environ, mistake.name)
     env[READS_FILE] = str(workdir / "reads.json")
+    env.update(extra_env or {})
     images = [env[variable] for variable in IMAGE_REPOSITORIES]
     try:
         project = workdir / "project"
@@ -852,9 +857,17 @@ def _run_batch(
     """Run `batch`, `jobs` at a time, its futures added to `futures`; on Ctrl-C, stop the running
     scenarios (they sweep their containers) and raise KeyboardInterrupt once they have."""
     executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="mutant")
+    chain = [m for m in batch if shares_a_cluster(m)]
+    chained: dict[str, Future[Result]] = {m.name: Future() for m in chain} if len(chain) > 1 else {}
     try:
+        if chained:  # first, so that it starts at once: its futures are set by it, not by the executor
+            futures.update(chained)
+            executor.submit(run_chain, chain, chained, scratch, workroot, options, children, progress, keeping)
         for m in batch:
-            futures[m.name] = executor.submit(run_mistake, m, scratch, workroot, options, children, progress, keeping)
+            if m.name not in chained:
+                futures[m.name] = executor.submit(
+                    run_mistake, m, scratch, workroot, options, children, progress, keeping
+                )
         executor.shutdown(wait=True)
     except KeyboardInterrupt:
         progress.say("interrupted: stopping the running scenarios (they sweep their containers); Ctrl-C again kills")
@@ -865,6 +878,65 @@ def _run_batch(
             children.kill()
             executor.shutdown(wait=True, cancel_futures=True)
         raise
+    finally:
+        for future in chained.values():
+            future.cancel()  # only one the chain never reached: run_all counts it not run
+
+
+# The three-node chapter's mistakes that leave the nodes' recipe alone share one cluster, one
+# mutant after the other: each session resets it (every node whole, no stack) and deploys its own
+# stack (tests/support/cluster.py). Making a cluster takes about 110 s of the ~150 each such
+# mistake took with one of its own; a mistake in how the nodes are made still gets its own.
+CLUSTER_CHAPTER = "tests/containers/test_22_three_nodes.py"
+CLUSTER_RECIPES = (
+    "scripts/cluster.sh",
+    "swarm/cluster/",
+    "scripts/ensure-images.sh",
+    "scripts/offline/",
+    "scripts/lib/",
+)
+
+
+def shares_a_cluster(mistake: Mistake) -> bool:
+    return (
+        not mistake.equivalent
+        and bool(mistake.killers)
+        and all(k.startswith(CLUSTER_CHAPTER) for k in mistake.killers)
+        and not mistake.file.startswith(CLUSTER_RECIPES)
+    )
+
+
+def run_chain(
+    chain: Sequence[Mistake],
+    chained: Mapping[str, Future[Result]],
+    scratch: Path,
+    workroot: Path,
+    options: Options,
+    children: Children,
+    progress: Progress,
+    keeping: Keeping | None,
+) -> None:
+    """The mistakes of `chain` one after the other on one cluster, removed after the last."""
+    name = f"{COMPOSE_PROJECT_PREFIX}clshared{RUN_ID}"
+    try:
+        for m in chain:
+            future = chained[m.name]
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(
+                    run_mistake(m, scratch, workroot, options, children, progress, keeping, {SHARED_CLUSTER: name})
+                )
+            except BaseException as error:
+                future.set_exception(error)
+    finally:
+        sockets = Path(tempfile.gettempdir()) / name
+        environment = {**os.environ, "CLUSTER_NAME": name, "CLUSTER_SOCKETS": str(sockets)}
+        done = subprocess.run(
+            [str(scratch / "scripts" / "cluster.sh"), "down"], env=environment, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            progress.say(f"cleanup: scripts/cluster.sh down of the shared cluster {name} failed: {done.stderr[-2000:]}")
 
 
 # Scenarios that change the engine itself: joining or leaving a swarm cuts name resolution in

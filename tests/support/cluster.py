@@ -57,6 +57,9 @@ class Cluster:
 
     host: docker.DockerClient
     name: str
+    # Labelled with the session, whose sweep then removes what a killed run left (not a cluster
+    # kept for several sessions: the first one's sweep would remove it under the others).
+    session_labelled: bool = True
     sockets: Path = field(init=False)
     _engines: dict[str, docker.DockerClient] = field(default_factory=dict, init=False)
 
@@ -72,7 +75,7 @@ class Cluster:
             # A stack converges in about 30 s here, also beside other work; one that cannot is said so in 120.
             "CLUSTER_WAIT_SECONDS": "120",
             # The session's sweep removes what a killed run left.
-            "CLUSTER_LABELS": f"{LABEL_SESSION_ID}={SESSION_ID}",
+            "CLUSTER_LABELS": f"{LABEL_SESSION_ID}={SESSION_ID}" if self.session_labelled else "",
             **(env or {}),
         }
         result = subprocess.run([str(CLUSTER_SCRIPT), command], env=environment, capture_output=True, text=True)
@@ -87,6 +90,10 @@ class Cluster:
         for engine in self._engines.values():
             engine.close()
         self._script("down")
+
+    def reset(self) -> None:
+        """A cluster made before whole again and without its stack (nothing when none was made)."""
+        self._script("reset")
 
     # --- talking to the nodes --------------------------------------------------------------------
 
@@ -279,12 +286,22 @@ class Cluster:
         return "\n".join(parts)
 
 
+# Names a cluster the planted-mistake runner keeps for several mutants in turn (those that leave
+# the nodes' recipe alone): each session resets it and deploys its own stack, and never removes it.
+SHARED_CLUSTER = "CLUSTER_SHARED"
+
+
 @contextlib.contextmanager
 def three_nodes(host: docker.DockerClient, name: str, webapp_image: str, api_image: str) -> Iterator[Cluster]:
-    """A cluster up with the stack on it; afterwards (also after a failure) removed whole."""
-    cluster = Cluster(host, name)
+    """A cluster up with the stack on it; afterwards (also after a failure) removed whole; or,
+    where $CLUSTER_SHARED names one, that one reset (whole again, no stack) and kept."""
+    shared = os.environ.get(SHARED_CLUSTER)
+    cluster = Cluster(host, shared or name, session_labelled=not shared)
     try:
+        if shared:
+            cluster.reset()
         cluster.up(webapp_image, api_image)
         yield cluster
     finally:
-        cluster.down()
+        if not shared:
+            cluster.down()

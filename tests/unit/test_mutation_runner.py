@@ -43,6 +43,7 @@ from tests.mutations.run import (
     stand_in_environment,
     write_exactly,
 )
+from tests.support.cluster import SHARED_CLUSTER
 from tests.support.environment import ROOT
 from tests.support.junit import node_id
 from tests.support.specification import killed_by
@@ -513,3 +514,39 @@ def test_a_swarm_that_cannot_be_joined_costs_only_its_batch(monkeypatch: pytest.
         ("killed", ""),
     ]
     assert not interrupted
+
+
+def test_the_three_node_mistakes_that_leave_the_nodes_recipe_alone_share_one_cluster_in_turn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Making a cluster takes most of such a mistake's time: the stack's mistakes run one after
+    the other on one cluster (each session told its name), beside the other mistakes, and the
+    cluster is removed after the last; a mistake in how the nodes are made gets its own."""
+    ran: list[tuple[str, str | None, str]] = []
+    removed: list[list[str]] = []
+
+    def planted(mistake: Mistake, *args: object) -> Result:
+        extra = args[6] if len(args) > 6 else None
+        shared = dict(extra).get(SHARED_CLUSTER) if isinstance(extra, dict) else None
+        ran.append((mistake.name, shared, threading.current_thread().name))
+        return Result(mistake.name, mistake.file, "killed")
+
+    def down(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        removed.append([*command, str(dict(kwargs["env"])["CLUSTER_NAME"])])  # type: ignore[call-overload]
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(run, "run_mistake", planted)
+    monkeypatch.setattr(subprocess, "run", down)
+    killer = (f"{run.CLUSTER_CHAPTER}::test_x",)
+    stack = [replace(MISTAKE, name=f"stack-{i}", file="swarm/stack.yml", killers=killer) for i in range(3)]
+    nodes = replace(MISTAKE, name="nodes", file="scripts/cluster.sh", killers=killer)
+
+    results, _ = run.run_all([*stack, nodes, MISTAKE], ROOT, ROOT, OPTIONS, jobs=2)
+
+    shared = [(name, cluster, thread) for name, cluster, thread in ran if cluster]
+    assert [name for name, _, _ in shared] == ["stack-0", "stack-1", "stack-2"]
+    assert len({cluster for _, cluster, _ in shared}) == 1
+    assert len({thread for _, _, thread in shared}) == 1
+    assert {name for name, cluster, _ in ran if not cluster} == {"nodes", MISTAKE.name}
+    assert removed == [[str(ROOT / "scripts" / "cluster.sh"), "down", shared[0][1]]]
+    assert [r.name for r in results] == ["stack-0", "stack-1", "stack-2", "nodes", MISTAKE.name]
