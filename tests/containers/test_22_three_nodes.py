@@ -313,6 +313,10 @@ def _update_state(cluster: Cluster) -> str:
 
 
 def _replicas_all_off(cluster: Cluster, node: str) -> bool:
-    """3 webapp replicas run, none on `node`."""
+    """3 webapp replicas run, none on `node`; fails at once where a replica can go to no node."""
     running = cluster.running_tasks("webapp")
-    return node not in running and len(running) == REPLICAS
+    if node not in running and len(running) == REPLICAS:
+        return True
+    reason = cluster.unplaceable("webapp")
+    assert not reason, f"a webapp replica can be placed on no node while every node is Ready: {reason}"
+    return False

@@ -1948,6 +1948,8 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{CH14}::test_a_killed_webapp_replica_is_replaced_and_no_request_fails",),
     ),
     # --- the stack on three nodes (scripts/cluster.sh, swarm/three-nodes.yml) ---
+    # A mistake's killers run in the order named here (pytest keeps it): the one that fails
+    # soonest first (the spread's checks come right after the cluster is up).
     Mistake(
         name="cluster-webapp-pinned-to-one-node",
         file="swarm/three-nodes.yml",
@@ -1962,7 +1964,7 @@ MISTAKES: tuple[Mistake, ...] = (
         find="        constraints:\n          - node.labels.db == true\n",
         replace="        constraints: []\n",
         claim="The database runs only on the node with its volume: that node lost, it waits, never starts empty.",
-        killers=(CLUSTER_DB_NODE_KILLED, CLUSTER_SPREAD),
+        killers=(CLUSTER_SPREAD, CLUSTER_DB_NODE_KILLED),
     ),
     Mistake(
         name="cluster-nodes-do-not-trust-the-registry",
@@ -1978,7 +1980,7 @@ MISTAKES: tuple[Mistake, ...] = (
         find="MANAGERS=(node1 node2 node3)\n",
         replace="MANAGERS=(node1 node3)\n",
         claim="All three nodes are managers: when the leader is lost, the two others elect a new one.",
-        killers=(CLUSTER_LEADER_KILLED, CLUSTER_SPREAD),
+        killers=(CLUSTER_SPREAD, CLUSTER_LEADER_KILLED),
     ),
     # The mistake of chapter 14's rolling update, here against the update across three nodes: one
     # session runs the killers of a mistake, and the two chapters run in sessions of their own.

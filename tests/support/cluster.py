@@ -162,6 +162,27 @@ class Cluster:
         ).splitlines()
         return [(node, state.split()[0]) for node, _, state in (line.partition("|") for line in lines)]
 
+    def unplaceable(self, service: str) -> str:
+        """Why a task of `service` waits for a node while every node is Ready ("" when none
+        does): the scheduler finds no node it may go to, and nothing changes that while a
+        scenario waits (a constraint, or a limit of replicas per node, excludes them all)."""
+        lines = self.cli(
+            "service",
+            "ps",
+            "--no-trunc",
+            "--filter",
+            "desired-state=running",
+            "--format",
+            "{{.CurrentState}}|{{.Error}}",
+            self.service(service),
+            timeout=POLL_TIMEOUT,
+        ).splitlines()
+        stuck = [error for state, _, error in (line.partition("|") for line in lines) if state.startswith("Pending")]
+        stuck = [error for error in stuck if "no suitable node" in error]
+        if stuck and all(node.status == "Ready" for node in self.nodes().values()):
+            return stuck[0]
+        return ""
+
     def running_tasks(self, service: str) -> list[str]:
         """The node of each task of `service` that runs (with a health check: runs healthy)."""
         return [node for node, state in self.tasks(service) if state == "Running"]
