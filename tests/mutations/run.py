@@ -33,7 +33,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal, get_args
@@ -607,6 +607,11 @@ class Keeping:
     snapshot: keys.Snapshot
     passed: set[str]
     failed: set[str]
+    # Where the reports are read from again at the end (a rehearsal may finish while mistakes run).
+    reports: Sequence[Path] = ()
+    # Kills whose killers no report showed passing yet: stored at the end if one does by then.
+    pending: list[tuple[Mistake, Result, str]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def clean_baseline(self, mistake: Mistake) -> bool:
         return all(
@@ -624,8 +629,27 @@ class Keeping:
 
     def keep(self, mistake: Mistake, result: Result, reads_json: str) -> None:
         """Store a clean kill under every input it depended on; anything else is never stored."""
-        if result.outcome != "killed" or result.by_other_tests or not self.clean_baseline(mistake):
+        if result.outcome != "killed" or result.by_other_tests:
             return
+        if not self.clean_baseline(mistake):
+            with self._lock:
+                self.pending.append((mistake, result, reads_json))
+            return
+        self._save(mistake, result, reads_json)
+
+    def flush(self) -> int:
+        """Store the pending kills a report written since shows clean; how many are left unstored."""
+        if not self.pending:
+            return 0
+        self.passed, self.failed = reports_of_this_tree(self.reports, self.snapshot.tree())
+        left = [(m, r, reads) for m, r, reads in self.pending if not self.clean_baseline(m)]
+        for m, r, reads in self.pending:
+            if self.clean_baseline(m):
+                self._save(m, r, reads)
+        self.pending = left
+        return len(left)
+
+    def _save(self, mistake: Mistake, result: Result, reads_json: str) -> None:
         try:
             observed, whole_system = keys.observed_inputs(self.snapshot, reads_json)
         except (ValueError, KeyError, TypeError):
@@ -939,6 +963,10 @@ def run_chain(
             progress.say(f"cleanup: scripts/cluster.sh down of the shared cluster {name} failed: {done.stderr[-2000:]}")
 
 
+# The label of the pristine machines (scripts/rehearse.sh), and how long a rehearsal may take.
+REHEARSAL_LABEL = "org.example.rehearsal"
+REHEARSAL_WAIT = 1800.0
+
 # Scenarios that change the engine itself: joining or leaving a swarm cuts name resolution in
 # the engine's other containers (moby/moby#45144), so nothing else may run beside them.
 ENGINE_WIDE_CHAPTERS = ("tests/containers/test_14_swarm.py",)
@@ -952,6 +980,13 @@ def engine_wide_batch() -> Iterator[None]:
     port of its own), not one at a time."""
     client = docker.from_env()
     try:
+        # A pristine machine of a rehearsal the gate runs beside the mistakes is done first.
+        wait_until(
+            lambda: not client.containers.list(filters={"label": REHEARSAL_LABEL}),
+            timeout=REHEARSAL_WAIT,
+            what="the pristine machines of a rehearsal to be gone",
+            interval=2,
+        )
         with swarm_membership(client):
             try:
                 yield
@@ -997,15 +1032,19 @@ def prepare_keeping(location: Path, files: list[str], evidence: list[Path] | Non
     """The store, this tree and machine read once, and the killers known to pass on this tree."""
     store = verdicts.Store.open(location, lambda message: print(f"verdicts: {message}", file=sys.stderr))
     snapshot = keys.Snapshot.take(ROOT, files)
-    reports = evidence if evidence is not None else sorted(REPORTS.glob("junit*.xml"))
+    reports = evidence if evidence is not None else [REPORTS / f"junit{s}.xml" for s in EVIDENCE_SUFFIXES]
     passed, failed = reports_of_this_tree(reports, snapshot.tree())
     if not passed:
         print(
-            "verdicts: no JUnit report of this tree (make test writes them): kills are not stored "
-            "unless --baseline proves the killers pass unpatched",
+            "verdicts: no JUnit report of this tree yet (make test and make rehearse write them): a kill is "
+            "stored only where one shows its killers passing unpatched by the end of the run, or --baseline does",
             file=sys.stderr,
         )
-    return Keeping(store, snapshot, passed, failed)
+    return Keeping(store, snapshot, passed, failed, reports)
+
+
+# The reports `make test` (junit, -swarm, -cluster) and `make rehearse` (-rehearsal) write.
+EVIDENCE_SUFFIXES = ("", "-swarm", "-cluster", "-rehearsal")
 
 
 def merge(selected: Sequence[Mistake], the_plan: Plan, ran: Sequence[Result]) -> list[Result]:
@@ -1139,6 +1178,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             ran, interrupted = run_all(the_plan.to_run, scratch, workroot, options, args.jobs, keeping)
             results = merge(selected, the_plan, ran)
+            if keeping is not None:
+                unstored = keeping.flush()
+                if unstored:
+                    print(
+                        f"verdicts: {unstored} kill(s) not stored: no report of this tree shows their killers "
+                        "passing unpatched",
+                        file=sys.stderr,
+                    )
         finally:
             # Databases at the head made from mutated migrations (tests/support/snapshot.py): one
             # per mutant that changed them. Those there before the run, and today's, are kept.

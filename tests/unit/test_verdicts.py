@@ -235,6 +235,8 @@ def test_only_a_clean_kill_is_stored(
     no_evidence = run.Keeping(store, snapshot_of(root, files), passed=set(), failed=set())
     no_evidence.keep(MISTAKE, killed, reads)
     assert store.entries(MISTAKE.name) == []
+    assert no_evidence.flush() == 1
+    assert store.entries(MISTAKE.name) == []
     clean = run.Keeping(store, snapshot_of(root, files), passed={killer}, failed=set())
     clean.keep(MISTAKE, replace(killed, outcome="survived"), reads)
     clean.keep(MISTAKE, replace(killed, outcome="error"), reads)
@@ -336,3 +338,24 @@ def test_a_run_that_started_a_program_or_talked_to_the_engine_is_keyed_on_the_sy
     reads = {"files": [], "folders": [], "spawned": False, "engine": False, what: True}
     _, whole_system = keys.observed_inputs(snapshot, json.dumps(reads))
     assert whole_system
+
+
+def test_a_kill_is_stored_at_the_end_when_a_report_of_this_tree_shows_its_killers_passing_by_then(
+    tree: tuple[Path, list[str]], store: verdicts.Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rehearsal may run while the mistakes do: its report, written after a kill, still counts."""
+    root, files = tree
+    monkeypatch.setattr(run, "ROOT", root)
+    snapshot = snapshot_of(root, files)
+    report = tmp_path / "junit-rehearsal.xml"
+    keeping = run.Keeping(store, snapshot, passed=set(), failed=set(), reports=[report])
+    reads = json.dumps({"files": [], "folders": [], "spawned": False, "engine": False})
+    killed = run.Result(MISTAKE.name, MISTAKE.file, "killed", killed_by=MISTAKE.killers, seconds=2.0)
+    keeping.keep(MISTAKE, killed, reads)
+    report.write_text(
+        '<testsuites><testsuite><testcase classname="tests.unit.test_a" name="test_a" file="tests/unit/test_a.py"/>'
+        "</testsuite></testsuites>"
+    )
+    (tmp_path / "junit-rehearsal.xml.tree").write_text(snapshot.tree())
+    assert keeping.flush() == 0
+    assert len(store.entries(MISTAKE.name)) == 1
