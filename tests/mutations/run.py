@@ -688,6 +688,21 @@ class Plan:
     reused: dict[str, verdicts.Stored]
     audited: tuple[str, ...]
     why: dict[str, str]
+    # The seconds each mistake to run took when it was last stored (absent: never).
+    last_seconds: dict[str, float] = field(default_factory=dict)
+
+    def render(self, jobs: int) -> str:
+        """What would run and why (--dry-run), with what their last stored runs took."""
+        lines = [f"{m.name}: {self.why.get(m.name, '')}" for m in self.to_run]
+        known = [self.last_seconds[m.name] for m in self.to_run if m.name in self.last_seconds]
+        unknown = len(self.to_run) - len(known)
+        lines.append(
+            f"{len(self.to_run)} would run ({len(self.audited)} of them as the audit), "
+            f"{len(self.reused) - len(self.audited)} reused; the {len(known)} run before took "
+            f"{sum(known):.0f} s in all (about {sum(known) / jobs:.0f} s at --jobs {jobs})"
+            + (f"; {unknown} never stored" if unknown else "")
+        )
+        return "\n".join(lines) + "\n"
 
 
 def plan(mistakes: Sequence[Mistake], keeping: Keeping | None, fresh_reason: str, seed: int | None = None) -> Plan:
@@ -695,6 +710,7 @@ def plan(mistakes: Sequence[Mistake], keeping: Keeping | None, fresh_reason: str
     from scratch as the audit of the key (at least 5, or 10 %)."""
     reused: dict[str, verdicts.Stored] = {}
     why: dict[str, str] = {}
+    last_seconds: dict[str, float] = {}
     for m in mistakes:
         if m.equivalent:
             continue
@@ -704,13 +720,16 @@ def plan(mistakes: Sequence[Mistake], keeping: Keeping | None, fresh_reason: str
         found = keeping.look_up(m)
         if found.stored is not None:
             reused[m.name] = found.stored
+            last_seconds[m.name] = found.stored.seconds
         else:
             why[m.name] = found.why
+            if found.last_seconds is not None:
+                last_seconds[m.name] = found.last_seconds
     audited = tuple(verdicts.sample(sorted(reused), verdicts.audit_sample_size(len(reused)), seed))
     for name in audited:
         why[name] = "audit: a reused verdict run again from scratch"
     to_run = tuple(m for m in mistakes if m.name not in reused or m.name in audited)
-    return Plan(to_run, reused, audited, why)
+    return Plan(to_run, reused, audited, why, last_seconds)
 
 
 def reused_result(mistake: Mistake, stored: verdicts.Stored) -> Result:
@@ -1106,6 +1125,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help="the verdict store (default: $MUTATION_STORE, else the user's cache folder)",
     )
     parser.add_argument("--shard", default="1/1", help="K/N: only every N-th mistake, from the K-th (default 1/1)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="say which mistakes would run and why, and what they took last; run none"
+    )
     parser.add_argument("--seed", type=int, default=None, help="the audit sample's random seed (default: random)")
     parser.add_argument(
         "--evidence",
@@ -1169,6 +1191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if keeping is not None:
                     keeping.passed |= {k for m in selected for k in m.killers if not in_own_session(m)}
         the_plan = plan(selected, keeping, "--fresh: the store is ignored", args.seed)
+        if args.dry_run:
+            sys.stdout.write(the_plan.render(args.jobs))
+            return 0
         print(
             f"{len(the_plan.to_run)} to run ({len(the_plan.audited)} of them reused verdicts run again as the "
             f"audit), {len(the_plan.reused) - len(the_plan.audited)} reused",

@@ -54,6 +54,8 @@ class Lookup:
     stored: Stored | None
     # Why it must run ("" when `stored` may be reused): the inputs that changed, or that nothing is stored.
     why: str
+    # How long the newest stored kill took (None when none is stored): what running it again may cost.
+    last_seconds: float | None = None
 
 
 @dataclass
@@ -163,7 +165,7 @@ def look_up(store: Store, mistake: str, current: Callable[[str], str], required:
             nearest = changed
     assert nearest is not None
     shown = ", ".join(nearest[:3]) + (f" and {len(nearest) - 3} more" if len(nearest) > 3 else "")
-    return Lookup(None, f"changed: {shown}")
+    return Lookup(None, f"changed: {shown}", entries[0].seconds)
 
 
 def audit_sample_size(reused: int) -> int:

@@ -359,3 +359,21 @@ def test_a_kill_is_stored_at_the_end_when_a_report_of_this_tree_shows_its_killer
     (tmp_path / "junit-rehearsal.xml.tree").write_text(snapshot.tree())
     assert keeping.flush() == 0
     assert len(store.entries(MISTAKE.name)) == 1
+
+
+def test_a_dry_run_says_what_would_run_and_why_and_what_it_took_last(
+    tree: tuple[Path, list[str]], store: verdicts.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, files = tree
+    monkeypatch.setattr(run, "ROOT", root)
+    snapshot = snapshot_of(root, files)
+    changed = replace(MISTAKE, name="changed")
+    store.save(verdicts.Stored("changed", {**required(root, snapshot, changed), "file:gone.txt": "x"}, (), "", 40.0))
+    the_plan = run.plan([changed, replace(MISTAKE, name="new")], run.Keeping(store, snapshot, set(), set()), "")
+    text = the_plan.render(jobs=2)
+    assert "changed: changed: file:gone.txt\n" in text
+    assert "new: no stored verdict\n" in text
+    assert text.endswith(
+        "2 would run (0 of them as the audit), 0 reused; the 1 run before took 40 s in all "
+        "(about 20 s at --jobs 2); 1 never stored\n"
+    )
