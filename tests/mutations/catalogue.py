@@ -64,6 +64,7 @@ CLUSTER_DB_NODE_KILLED = f"{CH22}::test_the_database_waits_for_its_node_and_come
 INNER_LOOP = f"{CH21}::test_an_edit_is_served_live_a_syntax_error_is_logged_and_new_requirements_rebuild"
 UNIT_CLEANUP = "tests/unit/test_cleanup.py"
 UNIT_VERDICTS = "tests/unit/test_verdicts.py"
+UNIT_STAGES = "tests/unit/test_stages.py"
 REHEARSE_BOOKWORM = f"{CH17}::test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green"
 REHEARSE_OLD_ENGINE = f"{CH17}::test_an_engine_older_than_25_that_runs_is_refused_with_what_to_do_and_left_alone"
 
@@ -2111,6 +2112,22 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="        if False:\n",
         claim="A kill is stored only where a report of the same tree shows its killers passing unpatched.",
         killers=(f"{UNIT_VERDICTS}::test_only_a_clean_kill_is_stored",),
+    ),
+    Mistake(
+        name="stage-pass-stored-after-a-failure",
+        file="tests/mutations/stages.py",
+        find="    if exit_code != 0:\n",
+        replace="    if exit_code not in (0, 1):\n",
+        claim="A stage that failed is never stored as a pass: the next run runs it again.",
+        killers=(f"{UNIT_STAGES}::test_a_failure_is_never_stored_and_fresh_ignores_the_store",),
+    ),
+    Mistake(
+        name="stage-key-leaves-out-its-files",
+        file="tests/mutations/stages.py",
+        find='        **{f"file:{f}": d for f, d in inputs.file_digests(root, read).items()},\n',
+        replace="",
+        claim="A stage whose files changed runs again, and says which.",
+        killers=(f"{UNIT_STAGES}::test_a_changed_file_runs_the_stage_and_says_which",),
     ),
     Mistake(
         name="no-audit-of-reused-verdicts",

@@ -1,6 +1,6 @@
 """A gate stage's clean pass, stored by content and reused while none of its inputs changed.
 
-    python -m tests.mutations.stages NAME --report reports/junit-x.xml -- COMMAND...
+    python -m tests.mutations.stages NAME [--report FILE ...] -- COMMAND...
 
 Runs COMMAND unless a pass of stage NAME is stored under the same inputs: every file of the
 project but prose no code names (docs a test or script reads are inputs), the command, the
@@ -97,9 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--report", action="append", type=Path, default=[], help="a report the command writes")
     parser.add_argument("--fresh", action="store_true", default=os.environ.get("FRESH", "") not in ("", "0"))
     parser.add_argument("--store", type=Path, default=verdicts.default_location().parent)
-    parser.add_argument("command", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
-    command = [c for c in args.command if c != "--"] if args.command[:1] == ["--"] else args.command
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # The command is everything after the first "--" (its own options are its own).
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:split])
+    command = argv[split + 1 :]
     if not command:
         parser.error("no command given (after --)")
     reports = [r if r.is_absolute() else ROOT / r for r in args.report]
