@@ -6,6 +6,8 @@
 set -euo pipefail
 
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+# shellcheck source=lib/debian.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/debian.sh"
 
 say() { printf 'ensure-browser: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -30,8 +32,8 @@ missing_packages() {
 install_packages() {
   [ "$(id -u)" = 0 ] || die "missing: $*; install Debian's packages (as root: apt-get install $*)"
   say "installing Debian's $*"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  apt_get update -qq
+  DEBIAN_FRONTEND=noninteractive apt_get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 main() {

@@ -10,12 +10,18 @@ debian_mirror() {
 
 DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
+# apt_get ARGS...: apt-get (as root) that waits for another to finish instead of failing on its
+# lock: the project's scripts may install side by side (the gate rehearses beside `make test`),
+# one at a time through a lock of the project's; apt's own lock is waited on for the others.
+APT_LOCK=${APT_LOCK:-/run/lock/docker-tutorial-apt}
+apt_get() { flock -w 900 "$APT_LOCK" apt-get -o DPkg::Lock::Timeout=900 "$@"; }
+
 # ensure_debootstrap: debootstrap, and Debian's archive keyring to check what it downloads.
 ensure_debootstrap() {
   command -v debootstrap >/dev/null && [ -r "$DEBIAN_KEYRING" ] && return 0
   printf 'installing debootstrap and Debian'"'"'s archive keyring\n' >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap debian-archive-keyring >/dev/null
+  apt_get update -qq
+  DEBIAN_FRONTEND=noninteractive apt_get install -y -qq debootstrap debian-archive-keyring >/dev/null
 }
 
 # debootstrap_verified SUITE DIR [OPTION...]: a minimal Debian SUITE in DIR from this machine's

@@ -1483,8 +1483,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="debootstrap-not-installed",
         file="scripts/lib/debian.sh",
-        find="apt-get install -y -qq debootstrap debian-archive-keyring",
-        replace="apt-get install -y -qq debian-archive-keyring",
+        find="apt_get install -y -qq debootstrap debian-archive-keyring",
+        replace="apt_get install -y -qq debian-archive-keyring",
         claim="Where no registry answers, make up installs what builds the stand-in images (debootstrap).",
         killers=(REHEARSE_BOOKWORM,),
     ),

@@ -982,10 +982,6 @@ def run_chain(
             progress.say(f"cleanup: scripts/cluster.sh down of the shared cluster {name} failed: {done.stderr[-2000:]}")
 
 
-# The label of the pristine machines (scripts/rehearse.sh), and how long a rehearsal may take.
-REHEARSAL_LABEL = "org.example.rehearsal"
-REHEARSAL_WAIT = 1800.0
-
 # Scenarios that change the engine itself: joining or leaving a swarm cuts name resolution in
 # the engine's other containers (moby/moby#45144), so nothing else may run beside them.
 ENGINE_WIDE_CHAPTERS = ("tests/containers/test_14_swarm.py",)
@@ -999,13 +995,6 @@ def engine_wide_batch() -> Iterator[None]:
     port of its own), not one at a time."""
     client = docker.from_env()
     try:
-        # A pristine machine of a rehearsal the gate runs beside the mistakes is done first.
-        wait_until(
-            lambda: not client.containers.list(filters={"label": REHEARSAL_LABEL}),
-            timeout=REHEARSAL_WAIT,
-            what="the pristine machines of a rehearsal to be gone",
-            interval=2,
-        )
         with swarm_membership(client):
             try:
                 yield

@@ -92,6 +92,7 @@ def swarm_membership(client: docker.DockerClient) -> Iterator[None]:
                 f"the engine's swarm state is '{engine_state}': settle it (docker info) before the chapter"
             )
         if engine_state == "inactive":
+            wait_for_no_pristine_machine(client)
             bridge_existed = bool(_gateway_bridges(client))
             # The management port on loopback: nothing outside this machine joins a one-node swarm.
             client.swarm.init(advertise_addr="127.0.0.1", listen_addr="127.0.0.1:2377")
@@ -117,6 +118,23 @@ def swarm_membership(client: docker.DockerClient) -> Iterator[None]:
                             network.remove()
                 state.made, state.made_bridge = "", False
             state.write()
+
+
+# The label of a rehearsal's pristine machines (scripts/rehearse.sh), and how long one may take.
+REHEARSAL_LABEL = "org.example.rehearsal"
+REHEARSAL_WAIT = 1800.0
+REHEARSAL_POLL = 2.0
+
+
+def wait_for_no_pristine_machine(client: docker.DockerClient) -> None:
+    """A rehearsal that runs beside the suite (the gate starts it with `make test`) is done
+    before the engine joins a swarm: a join changes the engine's networking under its machines."""
+    wait_until(
+        lambda: not client.containers.list(filters={"label": REHEARSAL_LABEL}),
+        timeout=REHEARSAL_WAIT,
+        what="the pristine machines of a rehearsal to be gone before joining a swarm",
+        interval=REHEARSAL_POLL,
+    )
 
 
 def _gateway_bridges(client: docker.DockerClient) -> list[Any]:

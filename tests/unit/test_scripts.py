@@ -244,7 +244,7 @@ def test_the_browser_scenario_gets_the_library_its_driver_needs(tmp_path: Path) 
     scripts = {
         # ldconfig lists libatomic once apt-get has "installed" libatomic1.
         "ldconfig": f"#!/bin/sh\ngrep -q libatomic1 {installed} 2>/dev/null && echo '\tlibatomic.so.1 (x) => /x'\n",
-        "apt-get": f'#!/bin/sh\n[ "$1" = install ] && echo "$@" >>{installed}\nexit 0\n',
+        "apt-get": f'#!/bin/sh\ncase " $* " in *" install "*) echo "$@" >>{installed} ;; esac\nexit 0\n',
         "chromium": "#!/bin/sh\n",
     }
     for name, text in scripts.items():

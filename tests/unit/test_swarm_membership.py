@@ -48,13 +48,31 @@ class FakeNetworks:
 
 
 @dataclass
+class FakeContainers:
+    engine: FakeEngine
+
+    def list(self, filters: dict[str, str]) -> list[str]:
+        """The running pristine machines of a rehearsal: each listing, one fewer."""
+        assert filters == {"label": swarm.REHEARSAL_LABEL}
+        running = self.engine.pristine_machines[:]
+        if self.engine.pristine_machines:
+            self.engine.pristine_machines.pop()
+        return running
+
+
+@dataclass
 class FakeEngine:
-    """What swarm_membership asks of docker.DockerClient: info(), swarm, networks."""
+    """What swarm_membership asks of docker.DockerClient: info(), swarm, networks, containers."""
 
     swarm_id: str = ""
     bridge: bool = False
     made: list[str] = field(default_factory=list)
     left: int = 0
+    pristine_machines: list[str] = field(default_factory=list)
+
+    @property
+    def containers(self) -> FakeContainers:
+        return FakeContainers(self)
 
     def info(self) -> dict[str, Any]:
         if not self.swarm_id:
@@ -154,3 +172,14 @@ def test_the_stack_of_a_session_that_died_is_removed_when_the_next_joins(
             pass
 
     assert removed == [f"tut0123456789sw{dead.pid}"]
+
+
+def test_the_engine_joins_a_swarm_only_once_no_pristine_machine_of_a_rehearsal_runs(
+    engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate runs a rehearsal beside `make test`: a join waits for its machines to be gone."""
+    monkeypatch.setattr(swarm, "REHEARSAL_POLL", 0.01)
+    engine.pristine_machines = ["rehearsal-bookworm-1", "rehearsal-bookworm-engine-20-2"]
+    with swarm.swarm_membership(engine):  # type: ignore[arg-type]
+        assert engine.pristine_machines == []
+        assert engine.swarm_id
