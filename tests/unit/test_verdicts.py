@@ -39,7 +39,7 @@ def make_tree(root: Path) -> list[str]:
         "tests/unit/test_a.py": "from tests.support.waiting import views\n",
         "tests/unit/test_b.py": "",
         "requirements-dev.txt": "pytest==8\n",
-        "docs/gate.md": "prose\n",
+        "docs/guide.md": "prose\n",
         "README.md": "prose\n",
     }
     for name, text in files.items():
@@ -159,14 +159,14 @@ def test_a_file_the_killing_run_read_is_an_input(tree: tuple[Path, list[str]], s
     root, files = tree
     snapshot = snapshot_of(root, files)
     observed, whole_system = keys.observed_inputs(
-        snapshot, json.dumps({"files": ["docs/gate.md"], "folders": [], "spawned": False, "engine": False})
+        snapshot, json.dumps({"files": ["docs/guide.md"], "folders": [], "spawned": False, "engine": False})
     )
     assert not whole_system
     store.save(replace(stored_for(root, snapshot), inputs={**required(root, snapshot), **observed}))
     (root / "README.md").write_text("prose nobody read, changed\n")
     assert lookup(store, root, snapshot_of(root, files)).stored is not None
-    (root / "docs/gate.md").write_text("prose it read, changed\n")
-    assert "file:docs/gate.md" in lookup(store, root, snapshot_of(root, files)).why
+    (root / "docs/guide.md").write_text("prose it read, changed\n")
+    assert "file:docs/guide.md" in lookup(store, root, snapshot_of(root, files)).why
 
 
 def test_a_run_that_started_a_program_depends_on_every_system_file(
@@ -174,7 +174,7 @@ def test_a_run_that_started_a_program_depends_on_every_system_file(
 ) -> None:
     root, files = tree
     store.save(stored_for(root, snapshot_of(root, files), whole_system=True))
-    (root / "docs/gate.md").write_text("prose, changed\n")
+    (root / "docs/guide.md").write_text("prose, changed\n")
     assert lookup(store, root, snapshot_of(root, files)).stored is not None
     (root / "requirements-dev.txt").write_text("pytest==9\n")
     assert lookup(store, root, snapshot_of(root, files)).stored is None
@@ -312,13 +312,13 @@ def test_a_wrong_shard_is_refused(text: str) -> None:
 
 def test_the_reads_plugin_notes_project_files_listings_programs_and_the_engine(tmp_path: Path) -> None:
     reads = Reads(tmp_path)
-    reads.hook("open", (str(tmp_path / "docs/gate.md"), "r", 0))
+    reads.hook("open", (str(tmp_path / "docs/guide.md"), "r", 0))
     reads.hook("open", (str(tmp_path / "reports/out.xml"), "w", 0))
     reads.hook("open", (str(tmp_path / "app/__pycache__/views.cpython-311.pyc"), "rb", 0))
     reads.hook("open", ("/usr/lib/python3/os.py", "r", 0))
     reads.hook("os.scandir", (str(tmp_path / "app"),))
     assert json.loads(reads.as_json()) == {
-        "files": ["app/views.py", "docs/gate.md"],
+        "files": ["app/views.py", "docs/guide.md"],
         "folders": ["app"],
         "spawned": False,
         "engine": False,
