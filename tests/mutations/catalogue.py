@@ -2130,6 +2130,14 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_STAGES}::test_a_changed_file_runs_the_stage_and_says_which",),
     ),
     Mistake(
+        name="evidence-tree-includes-the-set-ups-env-file",
+        file="tests/mutations/inputs.py",
+        find='NOT_SOURCE = (".env",)\n',
+        replace="NOT_SOURCE = ()\n",
+        claim="A report written while the set-up adds to .env is still evidence of the tree it ran on.",
+        killers=(f"{UNIT_VERDICTS}::test_the_tree_a_report_names_is_its_sources_not_the_set_ups_env_file",),
+    ),
+    Mistake(
         name="no-audit-of-reused-verdicts",
         file="tests/mutations/verdicts.py",
         find="    return min(reused, max(5, -(-reused // 10)))\n",

@@ -7,6 +7,7 @@ The names say what changed when a stored verdict no longer applies ("file:app/vi
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib.metadata
 import os
@@ -29,7 +30,7 @@ PROSE_NAMES = ("LICENSE",)
 TOOL_DISTRIBUTIONS = ("pytest", "testcontainers", "docker", "pytest-xdist", "pytest-timeout", "SQLAlchemy")
 ENGINE_VERSION = ["docker", "version", "--format", "{{.Server.Version}}"]
 # Image variables whose images a run may start or build on (their IDs, not their names, are digested).
-IMAGE_VARIABLES = ("PYTHON_IMAGE", "POSTGRES_IMAGE", "NGINX_IMAGE")
+IMAGE_VARIABLES = ("PYTHON_IMAGE", "POSTGRES_IMAGE", "NGINX_IMAGE", "DEBIAN_IMAGE")
 
 
 def digest(data: bytes) -> str:
@@ -58,9 +59,19 @@ def file_digests(root: Path, files: Iterable[str]) -> dict[str, str]:
     return {name: digest((root / name).read_bytes()) for name in files}
 
 
+# Written by the set-up as it runs (the base images' names: their IDs are keyed apart), so not
+# part of which tree a report was written on: the Swarm chapters add to it mid-session.
+NOT_SOURCE = (".env",)
+
+
+def source_tree_digest(files: Mapping[str, str]) -> str:
+    """One digest of the tree's sources (file -> digest), names and contents."""
+    return digest_of({name: value for name, value in files.items() if name not in NOT_SOURCE})
+
+
 def tree_digest(root: Path) -> str:
-    """One digest of the project's files, names and contents: which tree a JUnit report was written on."""
-    return digest_of(file_digests(root, project_files(root)))
+    """Which tree a JUnit report was written on (the root conftest writes it beside the report)."""
+    return source_tree_digest(file_digests(root, project_files(root)))
 
 
 def is_prose(name: str) -> bool:
@@ -117,7 +128,8 @@ def module_file(module: str, files: set[str]) -> str | None:
     return None
 
 
-def imported_modules(source: str, name: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def imported_modules(source: str, name: str) -> frozenset[str]:
     """Dotted names the module imports, each with its parents (`from a.b import c` gives a, a.b, a.b.c)."""
     package = name.rsplit("/", 1)[0].replace("/", ".") if "/" in name else ""
     found: set[str] = set()
@@ -142,7 +154,7 @@ def imported_modules(source: str, name: str) -> set[str]:
     for dotted in found:
         parts = dotted.split(".")
         with_parents |= {".".join(parts[: i + 1]) for i in range(len(parts))}
-    return with_parents
+    return frozenset(with_parents)
 
 
 def conftests_of(test_file: str, files: set[str]) -> list[str]:

@@ -47,7 +47,7 @@ class Snapshot:
 
     def tree(self) -> str:
         """One digest of the whole tree: what a JUnit report of the unpatched killers must name."""
-        return inputs.digest_of(self.files)
+        return inputs.source_tree_digest(self.files)
 
     def runner(self) -> str:
         return inputs.digest_of({name: self.files.get(name, "absent") for name in RUNNER_SOURCES})

@@ -33,8 +33,12 @@ ENVIRONMENT_PREFIXES = ("DOCKER_", "TC_", "TESTCONTAINERS_", "PYENV_", "REHEARSA
 ENVIRONMENT_NAMES = ("PYTHON_IMAGE", "POSTGRES_IMAGE", "NGINX_IMAGE", "CHROMIUM", "WEBAPP_IMAGE", "API_IMAGE")
 
 
-def stage_inputs(root: Path, command: Sequence[str], environ: Mapping[str, str]) -> dict[str, str]:
-    files = inputs.project_files(root)
+def stage_inputs(
+    root: Path, command: Sequence[str], environ: Mapping[str, str], host_images: bool = True
+) -> dict[str, str]:
+    """Every input of the stage; the engine's base images only where it uses them (a rehearsal
+    builds its own on machines of its own)."""
+    files = [f for f in inputs.project_files(root) if f not in inputs.NOT_SOURCE]
     read = [f for f in files if not inputs.is_prose(f)] + sorted(inputs.prose_read_by_code(root, files))
     shaping = {
         f"env:{k}": v for k, v in environ.items() if k.startswith(ENVIRONMENT_PREFIXES) or k in ENVIRONMENT_NAMES
@@ -44,7 +48,7 @@ def stage_inputs(root: Path, command: Sequence[str], environ: Mapping[str, str])
         **{f"file:{f}": d for f, d in inputs.file_digests(root, read).items()},
         "files": inputs.digest("\n".join(sorted(read)).encode()),
         **inputs.tool_versions(),
-        **inputs.base_image_ids(root, environ),
+        **(inputs.base_image_ids(root, environ) if host_images else {}),
         **shaping,
     }
 
@@ -97,6 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--report", action="append", type=Path, default=[], help="a report the command writes")
     parser.add_argument("--fresh", action="store_true", default=os.environ.get("FRESH", "") not in ("", "0"))
     parser.add_argument("--store", type=Path, default=verdicts.default_location().parent)
+    parser.add_argument(
+        "--without-host-images",
+        action="store_true",
+        help="the stage builds its own images on machines of its own: the engine's are no input",
+    )
     argv = list(sys.argv[1:] if argv is None else argv)
     # The command is everything after the first "--" (its own options are its own).
     split = argv.index("--") if "--" in argv else len(argv)
@@ -109,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def say(message: str) -> None:
         print(f"stage {args.stage}: {message}", file=sys.stderr, flush=True)
 
-    now = stage_inputs(ROOT, command, os.environ)
+    now = stage_inputs(ROOT, command, os.environ, host_images=not args.without_host_images)
     stored = None if args.fresh else stored_pass(args.store, args.stage, say)
     audit = False
     if stored is not None:

@@ -77,6 +77,6 @@ def test_the_audit_runs_a_reused_pass_again_and_fails_if_it_does_not_hold(
     # The same key, but what it runs now fails: a key that missed an input.
     stored = stages.stored_pass(store, "x", print)
     assert stored is not None
-    monkeypatch.setattr(stages, "stage_inputs", lambda root, command, environ: stored["inputs"])
+    monkeypatch.setattr(stages, "stage_inputs", lambda *_, **__: stored["inputs"])
     assert stage(project, store, command=["false"]) == 1
     assert "the stored pass did not hold" in capsys.readouterr().err

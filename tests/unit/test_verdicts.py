@@ -377,3 +377,12 @@ def test_a_dry_run_says_what_would_run_and_why_and_what_it_took_last(
         "2 would run (0 of them as the audit), 0 reused; the 1 run before took 40 s in all "
         "(about 20 s at --jobs 2); 1 never stored\n"
     )
+
+
+def test_the_tree_a_report_names_is_its_sources_not_the_set_ups_env_file() -> None:
+    """The set-up writes .env as the suite runs (the Swarm chapters add to it): a report of the
+    tree stays evidence for it; any source changed makes it another tree."""
+    files = {"app/views.py": "a", ".env": "PYTHON_IMAGE=x"}
+    tree = inputs.source_tree_digest(files)
+    assert inputs.source_tree_digest({**files, ".env": "PYTHON_IMAGE=x\nDEBIAN_IMAGE=y"}) == tree
+    assert inputs.source_tree_digest({**files, "app/views.py": "b"}) != tree
