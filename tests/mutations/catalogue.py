@@ -2019,6 +2019,19 @@ MISTAKES: tuple[Mistake, ...] = (
         claim="The Swarm chapter leaves an engine that was already in a swarm in it.",
         killers=(f"{UNIT_SWARM}::test_an_engine_already_in_a_swarm_is_left_in_it",),
     ),
+    Mistake(
+        name="swarm-session-waits-for-the-rehearsal-inside-its-first-scenario",
+        file="tests/containers/conftest.py",
+        find='not any(item.get_closest_marker("swarm") for item in session.items)',
+        replace='not any(item.get_closest_marker("cluster") for item in session.items)',
+        claim=(
+            "The Swarm chapter's session waits for a rehearsal beside it before its first scenario, "
+            "outside any scenario's timeout."
+        ),
+        killers=(
+            f"{UNIT_SWARM}::test_a_swarm_session_waits_for_the_rehearsal_before_its_first_scenario_not_inside_it",
+        ),
+    ),
     # --- the suite's own promise: a test run leaves nothing behind ---
     Mistake(
         name="sweep-keeps-anonymous-volumes",

@@ -87,6 +87,9 @@ class FakeEngine:
     def networks(self) -> FakeNetworks:
         return FakeNetworks(self)
 
+    def close(self) -> None:
+        pass
+
 
 @pytest.fixture
 def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
@@ -183,3 +186,39 @@ def test_the_engine_joins_a_swarm_only_once_no_pristine_machine_of_a_rehearsal_r
     with swarm.swarm_membership(engine):  # type: ignore[arg-type]
         assert engine.pristine_machines == []
         assert engine.swarm_id
+
+
+@dataclass
+class FakeItem:
+    markers: tuple[str, ...]
+
+    def get_closest_marker(self, name: str) -> str | None:
+        return name if name in self.markers else None
+
+
+def _session(*items: FakeItem, collect_only: bool = False) -> Any:
+    option = type("Option", (), {"collectonly": collect_only})()
+    return type("Session", (), {"config": type("Config", (), {"option": option})(), "items": list(items)})()
+
+
+@pytest.mark.parametrize(
+    ("items", "collect_only", "waits"),
+    [
+        ((FakeItem(("container", "swarm")),), False, True),
+        ((FakeItem(("container",)), FakeItem(("container", "cluster"))), False, False),
+        ((FakeItem(("container", "swarm")),), True, False),
+    ],
+    ids=["a swarm session waits", "a session with no swarm scenario does not", "collection alone does not"],
+)
+def test_a_swarm_session_waits_for_the_rehearsal_before_its_first_scenario_not_inside_it(
+    engine: FakeEngine, monkeypatch: pytest.MonkeyPatch, items: tuple[FakeItem, ...], collect_only: bool, waits: bool
+) -> None:
+    """The wait is the session's, ahead of its scenarios: inside the stack's fixture it counted
+    against the first scenario's 180 s timeout, and a rehearsal still running failed the chapter."""
+    from tests.containers import conftest as containers_conftest
+
+    waited: list[object] = []
+    monkeypatch.setattr(docker, "from_env", lambda: engine)
+    monkeypatch.setattr(containers_conftest, "wait_for_no_pristine_machine", waited.append)
+    containers_conftest.pytest_runtestloop(_session(*items, collect_only=collect_only))
+    assert waited == ([engine] if waits else [])
