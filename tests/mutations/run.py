@@ -360,6 +360,43 @@ def write_exactly(path: Path, text: str) -> None:
         f.write(text)
 
 
+def compile_once(scratch: Path) -> str:
+    """The scratch copy's modules compiled, and its tests' asserts rewritten, once: every mutant's
+    copy carries the bytecode, which its pytest would otherwise make again (about 2 s of CPU per
+    mutant). Only here is PYTHONDONTWRITEBYTECODE set aside. A planted file's bytecode is removed
+    from its mutant's copy (forget_bytecode). Returns what went wrong, or nothing: a mutant then
+    compiles what it needs itself."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    steps = (
+        [sys.executable, "-m", "compileall", "-q", "-x", r"/\.", "."],
+        # The plugin a mutant loads is rewritten too, as it is when loaded with -p.
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "tests.mutations.reads",
+            "--collect-only",
+        ],
+    )
+    troubles = []
+    for step in steps:
+        done = subprocess.run(step, cwd=scratch, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            said = (done.stderr.strip() or done.stdout.strip())[-500:]
+            troubles.append(f"{shlex.join(step[1:4])} exited {done.returncode}: {said}")
+    return "; ".join(troubles)
+
+
+def forget_bytecode(source: Path) -> None:
+    """A planted file's compiled and rewritten bytecode, removed: it is of the unplanted text."""
+    for cached in (source.parent / "__pycache__").glob(f"{source.stem}.*.pyc"):
+        cached.unlink()
+
+
 def tail(path: Path, lines: int = TAIL_LINES) -> str:
     if not path.exists():
         return ""
@@ -806,6 +843,7 @@ def _run_mistake(
         project = workdir / "project"
         shutil.copytree(scratch, project, symlinks=True)
         write_exactly(project / mistake.file, mutated)
+        forget_bytecode(project / mistake.file)
         if rebuilds_stand_ins(mistake):
             env.update(stand_in_environment(mistake.name))
             images += [env[variable] for variable in STAND_INS]
@@ -1159,6 +1197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         scratch = workroot / "scratch"
         files = project_files(ROOT)
         copy_files(ROOT, files, scratch)
+        trouble = compile_once(scratch)
+        if trouble:
+            print(f"bytecode: not compiled once for every mutant ({trouble})", file=sys.stderr)
         print(
             f"scratch copy of {len(files)} files in {scratch}; {len(selected)} mistake(s), {args.jobs} at a time",
             file=sys.stderr,

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.access_log import AccessLog
+from tests.support import hypothesis_profile  # noqa: F401  (before any test is decorated)
 
 MOMENT = 1_800_000_000.5
 

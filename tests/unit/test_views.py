@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from app import create_app
 from app.config import load_settings
+from tests.support import hypothesis_profile  # noqa: F401  (before any test is decorated)
 
 
 def _client(db_port: int, api_url: str) -> FlaskClient:
