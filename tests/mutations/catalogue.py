@@ -2127,6 +2127,17 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_VERDICTS}::test_only_a_clean_kill_is_stored",),
     ),
     Mistake(
+        name="planted-file-keeps-its-unplanted-bytecode",
+        file="tests/mutations/run.py",
+        find='glob(f"{source.stem}.*.pyc")',
+        replace='glob(f"{source.stem}.pyc")',
+        claim="A mutant's copy keeps the scratch copy's bytecode of every file but the planted one.",
+        killers=(
+            "tests/unit/test_mutation_runner.py::"
+            "test_the_scratch_copy_is_compiled_once_and_a_planted_file_forgets_its_bytecode",
+        ),
+    ),
+    Mistake(
         name="stage-pass-stored-after-a-failure",
         file="tests/mutations/stages.py",
         find="    if exit_code != 0:\n",

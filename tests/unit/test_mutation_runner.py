@@ -550,3 +550,28 @@ def test_the_three_node_mistakes_that_leave_the_nodes_recipe_alone_share_one_clu
     assert {name for name, cluster, _ in ran if not cluster} == {"nodes", MISTAKE.name}
     assert removed == [[str(ROOT / "scripts" / "cluster.sh"), "down", shared[0][1]]]
     assert [r.name for r in results] == ["stack-0", "stack-1", "stack-2", "nodes", MISTAKE.name]
+
+
+def test_the_scratch_copy_is_compiled_once_and_a_planted_file_forgets_its_bytecode(tmp_path: Path) -> None:
+    """Every mutant's copy carries the scratch copy's bytecode (its modules compiled, its tests'
+    asserts rewritten), except the planted file's, which is of the unplanted text."""
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    (tmp_path / "tests" / "mutations").mkdir(parents=True)
+    for package in ("tests", "tests/mutations"):
+        (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / "tests" / "mutations" / "reads.py").write_text("")  # the plugin a mutant loads
+    (tmp_path / "shop.py").write_text("PRICE = 3\n")
+    (tmp_path / "tests" / "test_shop.py").write_text(
+        "from shop import PRICE\n\ndef test_price():\n    assert PRICE == 3\n"
+    )
+
+    assert run.compile_once(tmp_path) == ""
+    cached = {
+        path.name.split(".")[0] + ":" + ("rewritten" if "pytest" in path.name else "compiled")
+        for path in tmp_path.rglob("__pycache__/*.pyc")
+    }
+    assert {"shop:compiled", "test_shop:rewritten"} <= cached
+
+    run.forget_bytecode(tmp_path / "tests" / "test_shop.py")
+    assert not list((tmp_path / "tests" / "__pycache__").glob("test_shop.*.pyc"))
+    assert list(tmp_path.glob("__pycache__/shop.*.pyc"))
