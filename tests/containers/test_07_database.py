@@ -10,6 +10,7 @@ import docker
 import pytest
 import requests
 import sqlalchemy
+from docker.models.containers import Container
 from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
@@ -33,7 +34,7 @@ from tests.support.containers import (
 )
 from tests.support.diagnostics import LoggedContainer, logs
 from tests.support.environment import OFFLINE_RECIPE_LABEL, ROOT, Images
-from tests.support.waiting import ExecWaitStrategy, wait_for_http
+from tests.support.waiting import ExecWaitStrategy, wait_for_http, wait_until
 
 
 def test_each_visit_is_a_row_listed_newest_first(
@@ -185,6 +186,15 @@ def test_a_wrong_password_is_reported_not_crash_looped(
         assert_never_restarted(webapp)
 
 
+# What the image's entrypoint says once its first start's scripts have all run.
+FIRST_START_DONE = "PostgreSQL init process complete; ready for start up."
+
+
+def _stopped(container: Container) -> bool:
+    container.reload()
+    return bool(container.status == "exited")
+
+
 @pytest.mark.security
 @pytest.mark.parametrize(
     ("role", "says"),
@@ -212,9 +222,18 @@ def test_a_webapp_role_that_cannot_be_made_stops_the_first_start_with_why_and_no
         .with_volume_mapping(str(ROOT / "db" / "initdb.d"), "/docker-entrypoint-initdb.d", "ro")
     )
     with database:
-        exit_code = database.get_wrapped_container().wait(timeout=60)["StatusCode"]
+        container = database.get_wrapped_container()
+        # Stopped, or through its first start's scripts (then it starts for good and would
+        # not stop): either ends the wait, so a start that goes on fails here at once.
+        wait_until(
+            lambda: _stopped(container) or FIRST_START_DONE in logs(database),
+            timeout=60,
+            what="the database to stop, or to finish its first start's scripts",
+        )
+        exit_code = container.wait(timeout=10)["StatusCode"] if _stopped(container) else None
         log = logs(database)
 
+    assert exit_code is not None, f"the first start went on with WEBAPP_DB_USER={role!r}:\n{log[-2000:]}"
     assert exit_code != 0
     assert says in log
     assert "never-in-a-log" not in log

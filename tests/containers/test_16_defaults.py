@@ -15,7 +15,7 @@ from testcontainers.core.network import Network
 from tests.support.containers import DB_ENV, WEBAPP_PORT, api_container, assert_never_restarted, url, webapp_container
 from tests.support.defaults import API_DEFAULTS, WEBAPP_DEFAULTS
 from tests.support.diagnostics import logs
-from tests.support.waiting import wait_for_http
+from tests.support.waiting import wait_for_http, wait_until
 
 # The database's user, password and name, which the suite's database does not share with the
 # defaults; its host ("db") and port (5432) are left to them.
@@ -33,11 +33,12 @@ def test_a_webapp_given_only_its_credentials_runs_with_every_documented_default(
     documented default (the startup deadline, the statement timeout, threads and the connection
     budget among them, which take too long to see otherwise). Two server workers start."""
     with webapp_container(webapp_image, network, **CREDENTIALS_ONLY) as webapp:
-        wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)
-        log = logs(webapp)
-        logged = SETTINGS_LINE.search(log)
-        assert logged, "no settings line in the webapp's log"
-        assert CREDENTIALS_ONLY["POSTGRES_PASSWORD"] not in log
+        # The settings first, as the server logs them at its start: a wrong default address
+        # fails here at once, not after the wait for a database it would never reach.
+        logged = wait_until(
+            lambda: SETTINGS_LINE.search(logs(webapp)), timeout=30, what="the settings line in the webapp's log"
+        )
+        assert CREDENTIALS_ONLY["POSTGRES_PASSWORD"] not in logs(webapp)
         resolved = dict(pair.split("=", 1) for pair in logged.group(1).split())
 
         # Every default in backticks but the credentials given and the host and port, which
@@ -49,6 +50,8 @@ def test_a_webapp_given_only_its_credentials_runs_with_every_documented_default(
         assert set(resolved) - {"DATABASE"} == set(documented)
         assert {name: resolved[name] for name in documented} == documented
         assert resolved["DATABASE"].endswith("@db:5432/visits")
+        wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)
+        assert CREDENTIALS_ONLY["POSTGRES_PASSWORD"] not in logs(webapp)
         assert_never_restarted(webapp, workers=int(documented["WEB_CONCURRENCY"]))
 
 
