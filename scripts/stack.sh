@@ -89,16 +89,41 @@ converged() {
 # the deadline would only say so later.
 cannot_converge() {
   docker stack ps --no-trunc --format '{{.Name}}: {{.Error}}' "$STACK_NAME" 2>/dev/null |
-    grep -F 'No such image' | head -n 1 || true
+    grep -F 'No such image' | sed 's/$/ (a task cannot get its image)/' | head -n 1 || true
+  given_up_jobs
+}
+
+# given_up_jobs: each job (the migrations) that failed and has no task left to run: its restart
+# policy allowed no more attempts. While Swarm means to try again, a task of the job is in a
+# state before its end (new, pending, ready, starting, running...).
+given_up_jobs() {
+  local job states
+  for job in $(docker service ls -q --filter "label=$NAMESPACE_LABEL=$STACK_NAME" 2>/dev/null); do
+    [ "$(docker service inspect -f '{{if .Spec.Mode.ReplicatedJob}}job{{end}}' "$job" 2>/dev/null)" = job ] || continue
+    states=$(docker service ps --format '{{.CurrentState}}' "$job" 2>/dev/null | awk '{ print $1 }' | sort -u)
+    grep -qx Failed <<<"$states" || continue
+    grep -qvxE 'Complete|Failed|Shutdown|Rejected|Orphaned|Remove' <<<"$states" && continue
+    printf '%s: the job failed and its restart policy allows no more attempts\n' \
+      "$(docker service inspect -f '{{.Spec.Name}}' "$job")"
+  done
 }
 
 wait_until_converged() {
-  local deadline=$((SECONDS + STACK_WAIT_SECONDS)) hopeless
+  local deadline=$((SECONDS + STACK_WAIT_SECONDS)) hopeless seen= next_look=0
   until converged; do
-    hopeless=$(cannot_converge)
-    if [ -n "$hopeless" ] || [ $SECONDS -ge $deadline ]; then
+    # Why it never will: looked for every 2 s, and believed when seen twice in a row (between a
+    # task's failure and its replacement, Swarm has none for a moment).
+    if [ $SECONDS -ge $next_look ]; then
+      next_look=$((SECONDS + 2))
+      hopeless=$(cannot_converge)
+      if [ -n "$hopeless" ] && [ "$hopeless" = "$seen" ]; then
+        docker stack ps --no-trunc "$STACK_NAME" >&2 || true
+        die "stack $STACK_NAME cannot converge: $hopeless"
+      fi
+      seen=$hopeless
+    fi
+    if [ $SECONDS -ge $deadline ]; then
       docker stack ps --no-trunc "$STACK_NAME" >&2 || true
-      [ -z "$hopeless" ] || die "stack $STACK_NAME cannot converge: a task cannot get its image ($hopeless)"
       die "stack $STACK_NAME did not converge within ${STACK_WAIT_SECONDS}s"
     fi
     sleep 0.5
