@@ -108,12 +108,16 @@ def test_until_the_schema_is_at_head_the_webapp_answers_database_not_ready_and_c
     view with 503 "database not ready" (readiness says why), and makes no table of its own.
     Once the migrations run, it serves pages, with no restart."""
     with webapp_container(webapp_image, network, DB_STARTUP_DEADLINE="2", **DB_ENV) as webapp:
-        ready = wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), status=503, timeout=30)
+        # Its first answer: the database is up, so readiness says at once whether the schema is.
+        ready = wait_until(
+            lambda: requests.get(url(webapp, WEBAPP_PORT, "/readyz"), timeout=5), timeout=30, what="readiness to answer"
+        )
         page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
         listing = requests.get(url(webapp, WEBAPP_PORT, "/visits.json"), timeout=10)
         with owner.connect() as connection:
             tables = connection.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).scalar()
 
+        assert ready.status_code == 503
         assert ready.json()["reason"].startswith(f"database not ready: the schema is not at {head()}")
         assert (page.status_code, listing.status_code) == (503, 503)
         assert "Database not ready." in page.text
@@ -148,6 +152,15 @@ def _waiting_on_the_migrations_lock(owner: Engine) -> int:
     return waiting
 
 
+def _both_wait(owner: Engine, *runs: DockerContainer) -> bool:
+    """Both runs wait on the held lock; a run that ended instead did not wait (no need to wait on)."""
+    for run in runs:
+        container = run.get_wrapped_container()
+        container.reload()
+        assert container.status != "exited", f"a migrate run ended while the lock was held:\n{logs(run)[-2000:]}"
+    return _waiting_on_the_migrations_lock(owner) == 2
+
+
 def test_two_migrations_started_at_once_take_turns_and_apply_each_step_once(
     webapp_image: DockerImage, network: Network, owner: Engine
 ) -> None:
@@ -159,7 +172,7 @@ def test_two_migrations_started_at_once_take_turns_and_apply_each_step_once(
         holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": migrate.LOCK_KEY})
         first, second = _migrator(webapp_image, network).start(), _migrator(webapp_image, network).start()
         try:
-            wait_until(lambda: _waiting_on_the_migrations_lock(owner) == 2, timeout=30, what="both runs to wait")
+            wait_until(lambda: _both_wait(owner, first, second), timeout=30, what="both runs to wait")
             holder.execute(text("SELECT pg_advisory_unlock_all()"))
             codes = [run.get_wrapped_container().wait(timeout=60)["StatusCode"] for run in (first, second)]
             said = [logs(run) for run in (first, second)]
