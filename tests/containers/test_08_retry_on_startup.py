@@ -46,6 +46,15 @@ def _attempts_of_each_worker(container: DockerContainer, at_least: int) -> bool:
     return len(workers) == 2 and all(len(times) >= at_least for times in workers)
 
 
+def _capped_attempts_of_each_worker(container: DockerContainer, at_least: int, cap: float) -> bool:
+    """As _attempts_of_each_worker, and no gap between attempts so far longer than `cap` (plus a
+    failed attempt's time and the log's rounding: half a second)."""
+    for times in _attempt_times(container).values():
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+        assert all(gap <= cap + 0.5 for gap in gaps), gaps
+    return _attempts_of_each_worker(container, at_least)
+
+
 def _page_requests(container: DockerContainer) -> list[str]:
     """Access-log lines of requests that need the database (anything but /healthz)."""
     return [line for line in logs(container).splitlines() if '"GET /' in line and "/healthz" not in line]
@@ -79,8 +88,11 @@ def test_the_webapp_is_ready_within_a_backoff_step_of_the_database_and_before_an
     the retry has reached its cap, PostgreSQL is reached within about one capped step, before
     any request has asked for a page; the first page then works, with no restart."""
     with webapp_container(webapp_image, network, **DB_ENV) as webapp:
-        # 0.1 + 0.2 + 0.4 + 0.8 + 1.6 + 2 + 2 s: the eighth attempt is well into the cap.
-        wait_until(lambda: _attempts_of_each_worker(webapp, 8), timeout=30, what="the retry to reach its cap")
+        # 0.1 + 0.2 + 0.4 + 0.8 + 1.6 + 2 + 2 s: the eighth attempt is well into the cap. A pause
+        # longer than the cap fails at once, not when the eighth attempt comes.
+        wait_until(
+            lambda: _capped_attempts_of_each_worker(webapp, 8, 2.0), timeout=30, what="the retry to reach its cap"
+        )
         for times in _attempt_times(webapp).values():
             assert times[1] - times[0] < 0.45, times  # the first pause, with the log's rounding
 
