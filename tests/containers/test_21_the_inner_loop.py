@@ -111,14 +111,15 @@ def dev(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[DevStack
 
 
 def _served_within(dev: DevStack, text: str) -> float:
+    """How long the page took to show `text`; no longer than LIVE_WITHIN is waited."""
     started = time.monotonic()
-    wait_until(lambda: text in dev.page().text, timeout=30, what=f"the page to show {text!r}")
+    wait_until(lambda: text in dev.page().text, timeout=LIVE_WITHIN, what=f"the page to show {text!r}")
     return time.monotonic() - started
 
 
 def test_an_edit_is_served_live_a_syntax_error_is_logged_and_new_requirements_rebuild(dev: DevStack) -> None:
     """With `make dev` running: the template's heading edited → the page shows the new heading
-    within about two seconds, from the same container and image. A syntax error in the code →
+    within 5 s (about two on a quiet machine), from the same container and image. A syntax error in the code →
     the page answers 500 and the webapp's log names the file and line; fixed → the page is back,
     the container never restarted. The requirements edited → a new image is built and the webapp's
     container replaced, serving again."""
