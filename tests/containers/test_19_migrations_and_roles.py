@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -37,11 +36,15 @@ from tests.support.containers import (
     webapp_container,
 )
 from tests.support.diagnostics import LoggedContainer, logs
-from tests.support.environment import ROOT, Images, project_git_dir
+from tests.support.environment import ROOT, Images
 from tests.support.waiting import wait_for_http, wait_until
 
 # The last commit before the migrations: its webapp made and owned its own schema.
 RELEASE_BEFORE_MIGRATIONS = "c738d7f"
+# What that release builds and runs, kept in the repository (not read from its history, which a
+# shallow clone or a source archive lacks); tests/unit/test_release_fixture.py proves it is that
+# release's own files.
+RELEASE_FILES = ROOT / "tests" / "fixtures" / f"release-{RELEASE_BEFORE_MIGRATIONS}"
 MIGRATED = f"the schema went from nothing to {head()}"
 
 
@@ -304,11 +307,7 @@ def test_a_database_made_by_the_release_before_migrations_is_adopted_with_every_
     the current release's migrate service recognises its tables, keeps every row and the exact
     total, takes the schema over from the webapp's role, and the next visit gets the next id."""
     old = tmp_path / "release"
-    old.mkdir()
-    archive = subprocess.run(
-        ["git", f"--git-dir={project_git_dir()}", "archive", RELEASE_BEFORE_MIGRATIONS], capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+    shutil.copytree(RELEASE_FILES, old)
     shutil.copytree(ROOT / "secrets", old / "secrets", dirs_exist_ok=True)
     files = ["docker-compose.yml", "compose.volume.yml"]
     release_images = {

@@ -48,7 +48,7 @@ from tests.mutations.inputs import project_files
 from tests.mutations.reads import READS_FILE
 from tests.support.cleanup import COMPOSE_PROJECT_PREFIX
 from tests.support.cluster import SHARED_CLUSTER
-from tests.support.environment import API_REPOSITORY, IMAGE_NAMES, PROJECT_GIT_DIR, WEBAPP_REPOSITORY
+from tests.support.environment import API_REPOSITORY, IMAGE_NAMES, WEBAPP_REPOSITORY
 from tests.support.junit import node_id
 from tests.support.snapshot import SNAPSHOT_LABEL, current_tag
 from tests.support.swarm import remove_stacks_of_dead_sessions, swarm_membership
@@ -160,8 +160,6 @@ def mutant_environment(base: Mapping[str, str], name: str, *, planted: bool = Tr
     of the mistake planted (PLANTED_MISTAKE), so that a test of the catalogue can tell its copy is mutated."""
     tag = image_tag(name)
     env = {**base, **{variable: f"{repository}:{tag}" for variable, repository in IMAGE_REPOSITORIES.items()}}
-    # The scratch copy has no history: chapter 19 reads an earlier release from the project's own.
-    env.setdefault(PROJECT_GIT_DIR, str(ROOT / ".git"))
     env.pop(PLANTED_MISTAKE, None)
     return {**env, PLANTED_MISTAKE: name} if planted else env
 

@@ -83,12 +83,3 @@ class Images:
             api=os.environ["API_IMAGE"],
             nginx=os.environ.get("NGINX_IMAGE", IMAGE_NAMES["OFFICIAL_NGINX_IMAGE"]),
         )
-
-
-# Where the project's git history is, for a scenario that builds an earlier release (chapter 19):
-# the project's own .git, unless this variable names another (a scratch copy has none).
-PROJECT_GIT_DIR = "PROJECT_GIT_DIR"
-
-
-def project_git_dir() -> Path:
-    return Path(os.environ.get(PROJECT_GIT_DIR) or ROOT / ".git")

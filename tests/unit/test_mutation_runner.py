@@ -159,8 +159,6 @@ def test_each_mutant_builds_under_tags_of_its_own() -> None:
         "WEBAPP_IMAGE": f"docker-tutorial/webapp:mutant-{run.RUN_ID}-odd-name-1",
         "API_IMAGE": f"docker-tutorial/api:mutant-{run.RUN_ID}-odd-name-1",
         "PLANTED_MISTAKE": "odd name/1",
-        # The scratch copy has no history of its own (chapter 19 builds an earlier release from it).
-        "PROJECT_GIT_DIR": str(run.ROOT / ".git"),
     }
     assert "PLANTED_MISTAKE" not in mutant_environment(env, "unmutated", planted=False)
 
