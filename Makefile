@@ -48,7 +48,7 @@ cluster-up: ## the Swarm stack on three nodes on this machine; the proxy on http
 cluster-down: ## remove the three nodes, their registry, volumes and network
 	scripts/cluster.sh down
 
-logs:
+logs: ## follow the services' output (docker compose logs --follow)
 	docker compose logs --follow
 
 # The Swarm chapter runs in a session of its own (joining or leaving a swarm cuts name resolution
@@ -105,7 +105,7 @@ lock: venv ## refresh the lock files (exact versions and hashes) from the *.in f
 chapter-times: venv images-and-proxy browser ## each chapter alone, timed: rewrites the README's column "alone"
 	$(VENV)/bin/python -m tests.support.chapter_times
 
-spec: venv ## rewrite docs/SPECIFICATION.md from the tests' docstrings
+spec: venv ## rewrite docs/SPECIFICATION.md from the tests' docstrings, and docs/MISTAKES.md from the catalogue
 	$(VENV)/bin/python -m tests.support.specification
 
 gate-chart: venv ## redraw docs/gate-stages.svg from the gate's recorded figures (docs/gate-figures.csv)

@@ -10,7 +10,7 @@ failures=0
 fresh_copy() {
   rm -rf "$scratch/p" && mkdir -p "$scratch/p"
   (cd "$root" && cp -r Dockerfile .dockerignore api app scripts docker-compose.yml compose.volume.yml \
-    pyproject.toml .github "$scratch/p/")
+    compose.dev.yml swarm pyproject.toml .github "$scratch/p/")
   find "$scratch/p" -name __pycache__ -prune -exec rm -rf {} +
 }
 
@@ -41,6 +41,15 @@ expect fail "an unknown depends_on condition in docker-compose.yml"
 
 fresh_copy; sed -i 's|db-data:/var/lib/postgresql/data|db-missing:/var/lib/postgresql/data|' "$scratch/p/compose.volume.yml"
 expect fail "a named volume that compose.volume.yml does not declare"
+
+fresh_copy; sed -i 's/      watch:/      wach:/' "$scratch/p/compose.dev.yml"
+expect fail "a misspelt key in compose.dev.yml (make dev)"
+
+fresh_copy; sed -i '0,/      update_config:/s//      update_confg:/' "$scratch/p/swarm/stack.yml"
+expect fail "a misspelt key in swarm/stack.yml (the Swarm stack)"
+
+fresh_copy; sed -i '0,/      placement:/s//      placment:/' "$scratch/p/swarm/three-nodes.yml"
+expect fail "a misspelt key in swarm/three-nodes.yml (the three nodes' placement)"
 
 fresh_copy; sed -i 's/runs-on: ubuntu-latest/runs_on: ubuntu-latest/' "$scratch/p/.github/workflows/ci.yml"
 expect fail "a misspelt key in the CI workflow"

@@ -29,9 +29,16 @@ unpinned_base_image_defaults() {
   ! grep -nE '^ARG [A-Z_]*IMAGE=([^:]*|.*:latest)$' Dockerfile api/Dockerfile
 }
 run unpinned_base_image_defaults
-# Every combination of Compose files the README documents.
+# Every Compose file a command of the project uses, alone and in the combinations it uses them:
+# `make up` and `make down`, the volume that keeps the data, `make dev`; the Swarm stack as
+# `docker stack deploy` reads it (scripts/stack.sh), alone and with the three nodes' placement
+# (scripts/cluster.sh).
 run docker compose -f docker-compose.yml config --quiet
 run docker compose -f docker-compose.yml -f compose.volume.yml config --quiet
+run docker compose -f docker-compose.yml -f compose.dev.yml config --quiet
+stack_config() { docker stack config "${@/#/--compose-file=}" >/dev/null; }
+run stack_config swarm/stack.yml
+run stack_config swarm/stack.yml swarm/three-nodes.yml
 if compgen -G ".github/workflows/*.yml" >/dev/null; then
   run check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 fi

@@ -1,5 +1,7 @@
-"""Chapter 3. Port mapping: a container's port is reachable from the host only when it is
-published, and only if the process inside listens on all interfaces."""
+"""Chapter 3. Port mapping: publishing a port gives it a port on the host, which other machines
+reach too; a port only answers through it if the process inside listens on all interfaces. An
+unpublished port is no wall against the host itself: on Linux the host reaches any container
+at its address on a Docker network. What publishing decides is what other machines reach."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
 
 from tests.support.containers import API_MESSAGE, API_PORT, api_container, exec_output, fetch_inside, url
+from tests.support.neighbour import lan_neighbour
 from tests.support.waiting import wait_until
 
 
@@ -22,7 +25,7 @@ def test_a_published_port_answers_on_the_host_port(api_image: DockerImage) -> No
         assert requests.get(f"http://127.0.0.1:{host_port}/", timeout=5).text == API_MESSAGE
 
 
-def test_an_unpublished_port_has_no_way_in_from_the_host(api_image: DockerImage) -> None:
+def test_an_unpublished_port_has_no_host_port(api_image: DockerImage) -> None:
     """The same server, not published: it answers inside the container, and the host has
     no port that leads to it."""
     with api_container(api_image, publish=False) as api:
@@ -36,6 +39,39 @@ def test_an_unpublished_port_has_no_way_in_from_the_host(api_image: DockerImage)
 
         assert ports.get(f"{API_PORT}/tcp") is None
         assert api.get_wrapped_container().attrs["HostConfig"]["PortBindings"] in (None, {})
+
+
+def test_the_host_reaches_an_unpublished_container_at_its_address_and_a_lan_neighbour_does_not(
+    api_image: DockerImage,
+) -> None:
+    """What "unpublished" means, on a Linux engine: the host itself reaches the container at its
+    address on its Docker network, published or not. Another machine does not: a neighbour on the
+    LAN (a network namespace routed through this host, as another machine would be) gets no
+    answer from the unpublished container's address (the engine's firewall drops what it does not
+    publish), while a published container answers it at this host's address and host port."""
+    with (
+        api_container(api_image, publish=False) as hidden,
+        api_container(api_image) as published,
+        lan_neighbour() as neighbour,
+    ):
+        address = _address(hidden)
+        wait_until(
+            lambda: requests.get(f"http://{address}:{API_PORT}/", timeout=5).text == API_MESSAGE,
+            timeout=30,
+            what=f"the unpublished api to answer the host at {address}",
+        )
+        host_port = int(published.get_exposed_port(API_PORT))
+
+        assert not neighbour.connects(address, API_PORT)
+        assert neighbour.connects(neighbour.router, host_port)
+
+
+def _address(container: DockerContainer) -> str:
+    """The container's address on its (one) Docker network."""
+    wrapped = container.get_wrapped_container()
+    wrapped.reload()
+    (network,) = wrapped.attrs["NetworkSettings"]["Networks"].values()
+    return str(network["IPAddress"])
 
 
 def test_several_containers_of_one_image_on_different_host_ports(api_image: DockerImage) -> None:

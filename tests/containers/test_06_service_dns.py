@@ -1,6 +1,6 @@
 """Chapter 6. Finding services by name: on a user-defined network Docker's DNS answers a
-service's name; on the default bridge it does not; an unpublished service is reachable
-only from its network."""
+service's name; on the default bridge it does not; an unpublished service has no host port,
+so no other machine reaches it."""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ def test_in_compose_the_webapp_reaches_the_api_by_its_service_name(stack: Projec
 
 
 def test_the_api_publishes_no_port(stack: ProjectCompose) -> None:
-    """Only the webapp is published; the api has no host port, so the host cannot reach it."""
+    """Only the webapp is published; the api has no host port, so no other machine reaches it
+    (the host itself still does, at its address on the stack's network: chapter 3)."""
     api = stack.container("api")
     assert not api.attrs["HostConfig"]["PortBindings"]
     assert all(port is None for port in api.attrs["NetworkSettings"]["Ports"].values())

@@ -185,8 +185,8 @@ def test_every_visit_lands_in_the_one_database(stack: Stack) -> None:
 
 def test_scaling_the_webapp_from_3_to_5_and_back_keeps_serving(stack: Stack) -> None:
     """Under a load of 2 clients the webapp is scaled to 5 replicas and back to 3: every
-    request is answered 200, and the proxy sends requests to the two new replicas within
-    seconds of their start (it resolves the service's name per request, not once)."""
+    request is answered 200, and the proxy sends requests to the two new replicas within 20 s
+    of their being healthy (it resolves the service's name per request, not once)."""
     stack.wait_converged("webapp", WEBAPP_REPLICAS)
     before = set(stack.pages_served())
     load = Load(stack.url, clients=2, seconds=150, timeout=10)

@@ -48,6 +48,7 @@ UNIT_SCRIPTS = "tests/unit/test_scripts.py"
 UNIT_ACCESS_LOG = "tests/unit/test_access_log.py"
 UNIT_SWARM = "tests/unit/test_swarm_membership.py"
 UNIT_DEFAULTS = "tests/unit/test_defaults.py"
+UNIT_DOCS = "tests/unit/test_docs_agree_with_the_code.py"
 CH16 = "tests/containers/test_16_defaults.py"
 CH17 = "tests/containers/test_17_a_fresh_machine.py"
 CH18 = "tests/containers/test_18_the_proxy.py"
@@ -253,7 +254,7 @@ MISTAKES: tuple[Mistake, ...] = (
         file="compose.dev.yml",
         find="          target: /app/app\n",
         replace="          target: /app/synced\n",
-        claim="With `make dev` an edit under app/ is served within seconds.",
+        claim="With `make dev` an edit under app/ is served within 10 s.",
         killers=(INNER_LOOP,),
     ),
     Mistake(
@@ -261,7 +262,7 @@ MISTAKES: tuple[Mistake, ...] = (
         file="compose.dev.yml",
         find="      - --extra-files=app/templates/index.html\n",
         replace="",
-        claim="With `make dev` an edit to the page's template is served within seconds.",
+        claim="With `make dev` an edit to the page's template is served within 10 s.",
         killers=(INNER_LOOP,),
     ),
     Mistake(
@@ -270,6 +271,22 @@ MISTAKES: tuple[Mistake, ...] = (
         find="        - action: rebuild\n          path: requirements.txt\n",
         replace="        - action: sync\n          path: requirements.txt\n          target: /app/requirements.txt\n",
         claim="With `make dev` an edit to the requirements builds a new image and replaces the container.",
+        killers=(INNER_LOOP,),
+    ),
+    Mistake(
+        name="dev-api-code-not-synced",
+        file="compose.dev.yml",
+        find="          target: /app/service.py\n",
+        replace="          target: /app/synced.py\n",
+        claim="With `make dev` an edit to the api's code is served within 10 s.",
+        killers=(INNER_LOOP,),
+    ),
+    Mistake(
+        name="dev-dockerfile-not-watched",
+        file="compose.dev.yml",
+        find="        - action: rebuild\n          path: Dockerfile\n",
+        replace="",
+        claim="With `make dev` an edit to the webapp's Dockerfile builds a new image and replaces the container.",
         killers=(INNER_LOOP,),
     ),
     Mistake(
@@ -2032,6 +2049,31 @@ MISTAKES: tuple[Mistake, ...] = (
             f"{UNIT_SWARM}::test_a_swarm_session_waits_for_the_rehearsal_before_its_first_scenario_not_inside_it",
         ),
     ),
+    # --- the docs say what the code does (tests/unit/test_docs_agree_with_the_code.py) ---
+    Mistake(
+        name="lint-skips-the-three-nodes-placement",
+        file="scripts/lint.sh",
+        find="run stack_config swarm/stack.yml swarm/three-nodes.yml\n",
+        replace="",
+        claim="make lint checks every Compose and stack file a command uses (docs/gate.md says so).",
+        killers=(f"{UNIT_DOCS}::test_lint_checks_every_compose_and_stack_file",),
+    ),
+    Mistake(
+        name="make-logs-without-help",
+        file="Makefile",
+        find="logs: ## follow the services' output (docker compose logs --follow)\n",
+        replace="logs:\n",
+        claim="Every make target the docs name exists and says in `make help` what it does.",
+        killers=(f"{UNIT_DOCS}::test_every_make_target_the_docs_name_exists_and_says_what_it_does",),
+    ),
+    Mistake(
+        name="gate-runs-a-scenario-that-is-not-there",
+        file=".ci/run",
+        find="tests/containers/test_07_database.py::test_each_visit_is_a_row_listed_newest_first\n",
+        replace="tests/containers/test_07_database.py::test_each_visit_is_a_row\n",
+        claim="What docs/gate.md says tox runs on every Python is what .ci/run runs, and each exists.",
+        killers=(f"{UNIT_DOCS}::test_what_the_gate_runs_on_every_python_exists_and_the_gate_page_names_its_chapters",),
+    ),
     # --- the suite's own promise: a test run leaves nothing behind ---
     Mistake(
         name="sweep-keeps-anonymous-volumes",
@@ -2180,7 +2222,10 @@ DOCKER_BEHAVIOUR: dict[str, str] = {
         "a container's lifecycle is the engine's"
     ),
     f"{CH01}::test_the_image_is_unchanged_by_what_containers_do": "image immutability is the engine's",
-    f"{CH03}::test_an_unpublished_port_has_no_way_in_from_the_host": "the scenario itself does not publish the port",
+    f"{CH03}::test_an_unpublished_port_has_no_host_port": "the scenario itself does not publish the port",
+    f"{CH03}::test_the_host_reaches_an_unpublished_container_at_its_address_and_a_lan_neighbour_does_not": (
+        "what reaches a container's address, published or not, is the engine's and the kernel's"
+    ),
     f"{CH03}::test_several_containers_of_one_image_on_different_host_ports": "host port allocation is the engine's",
     f"{CH03}::test_a_server_listening_on_loopback_inside_cannot_be_reached_through_the_mapping": (
         "the scenario binds the server to loopback itself; the project's own binding is proven by "

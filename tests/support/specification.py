@@ -1,12 +1,15 @@
-"""The specification as a document: every scenario by chapter, with its one-line statement.
+"""The specification as documents: every scenario by chapter, with its one-line statement
+(docs/SPECIFICATION.md, for reading), and the planted mistakes each one kills (its companion,
+docs/MISTAKES.md, for checking).
 
-    python -m tests.support.specification            # write docs/SPECIFICATION.md
-    python -m tests.support.specification --check    # fail if docs/SPECIFICATION.md is stale
+    python -m tests.support.specification            # write both
+    python -m tests.support.specification --check    # fail if either is stale
     python -m tests.support.specification --results reports/junit.xml   # print, with results
 
 Chapters are the test modules (their docstrings), scenarios are the test functions
-(their docstrings), read with `ast` so that no engine is needed. Under each scenario, the
-planted mistakes of tests/mutations/catalogue.py it kills; at the end, the catalogue itself.
+(their docstrings), read with `ast` so that no engine is needed. Each scenario with planted
+mistakes links to its chapter in the companion, which lists under each scenario the mistakes of
+tests/mutations/catalogue.py it kills, and at the end the catalogue itself.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from tests.mutations.catalogue import DOCKER_BEHAVIOUR, MISTAKES, Mistake
 from tests.support.environment import ROOT
 
 DOCUMENT = ROOT / "docs" / "SPECIFICATION.md"
+COMPANION = ROOT / "docs" / "MISTAKES.md"
 SECTIONS = [
     ("With real containers", ROOT / "tests" / "containers"),
     ("Without an engine", ROOT / "tests" / "unit"),
@@ -114,10 +118,9 @@ def killed_by(scenario: str, mistakes: tuple[Mistake, ...] = MISTAKES) -> list[s
 def render_mistakes(mistakes: tuple[Mistake, ...] = MISTAKES) -> list[str]:
     lines = [
         "",
-        "## Planted mistakes",
+        "## The catalogue",
         "",
-        "A scenario marked *kills* fails when that mistake is in the code: `make mutate` plants each",
-        "mistake in a scratch copy of the project and fails if the scenarios named for it still pass.",
+        "Each mistake, the file it is planted in, and the claim it breaks.",
         "",
     ]
     for m in mistakes:
@@ -142,49 +145,94 @@ def read_results(junit: Path) -> dict[tuple[str, str], str]:
     return results
 
 
+def _section_chapters() -> list[tuple[str, str, list[tuple[Path, Chapter]]]]:
+    """(section, the folder's kind, [(path, chapter)]) in the documents' order."""
+    return [
+        (section, folder.name, [(path, read_chapter(path)) for path in _chapters(folder)])
+        for section, folder in SECTIONS
+    ]
+
+
+def anchor(title: str) -> str:
+    """The anchor a Markdown heading gets (GitHub's rule: lower case, no punctuation, dashes)."""
+    kept = "".join(c for c in title.lower() if c.isalnum() or c in " -_")
+    return kept.replace(" ", "-")
+
+
+def _chapter_heading(path: Path, chapter: Chapter) -> str:
+    return ("Appendix: " if path.name in APPENDICES else "") + chapter.title
+
+
 def render(results: dict[tuple[str, str], str] | None = None) -> str:
+    """The specification: chapters and their scenarios' statements, for a learner to read."""
     marks = {"passed": "✅", "failed": "❌", "skipped": "⏭️"}
     lines = [
         "# Specification",
         "",
         "How containers, images, ports, networks, Compose and volumes behave, each claim",
         "proven by a scenario in `tests/`. Generated from the tests' docstrings by",
-        "`make spec`; do not edit by hand.",
+        "`make spec`; do not edit by hand. Which planted mistake each scenario kills, the proof",
+        "that it can fail: [MISTAKES.md](MISTAKES.md).",
     ]
-    for section, folder in SECTIONS:
+    for section, kind, chapters in _section_chapters():
         lines += ["", f"## {section}"]
-        for path in _chapters(folder):
-            chapter = read_chapter(path)
-            appendix = "Appendix: " if path.name in APPENDICES else ""
+        for path, chapter in chapters:
             where = path.relative_to(ROOT).as_posix()
-            lines += ["", f"### {appendix}{chapter.title}", ""]
+            lines += ["", f"### {_chapter_heading(path, chapter)}", ""]
             if chapter.summary:
                 lines += [chapter.summary, ""]
             # A chapter whose module fixture is a whole stack or cluster: one for the session, not one per worker.
             workers = "PYTEST_WORKERS=0 " if any(m in path.read_text() for m in ONE_SESSION_FIXTURE) else ""
             command = (
-                f"make test {workers}PYTEST_ARGS={where}"
-                if folder.name == "containers"
-                else f"make unit PYTEST_ARGS={where}"
+                f"make test {workers}PYTEST_ARGS={where}" if kind == "containers" else f"make unit PYTEST_ARGS={where}"
             )
             lines += [f"[`{where}`](../{where}) · run it alone: `{command}`", ""]
             for scenario in chapter.scenarios:
                 mark = ""
                 if results is not None:
                     mark = marks.get(results.get((scenario.module, scenario.name), ""), "❔") + " "
-                title = heading(scenario.name)
                 statement = f" — {scenario.statement}" if scenario.statement else ""
-                lines.append(f"- {mark}**{title}**{statement}")
+                kills = killed_by(scenario_id(chapter.path, scenario.name))
+                proof = ""
+                if kills:
+                    mistakes = "mistake" if len(kills) == 1 else "mistakes"
+                    target = anchor(_chapter_heading(path, chapter))
+                    proof = f" ([{len(kills)} planted {mistakes}](MISTAKES.md#{target}))"
+                lines.append(f"- {mark}**{heading(scenario.name)}**{statement}{proof}")
+    return "\n".join(lines) + "\n"
+
+
+def render_companion() -> str:
+    """The companion: under each scenario, the planted mistakes it kills; then the catalogue."""
+    lines = [
+        "# Planted mistakes",
+        "",
+        "The proof that each scenario of the [specification](SPECIFICATION.md) can fail: a small",
+        "wrong change to the system that makes it fail. `make mutate` plants each mistake in a",
+        "scratch copy of the project and fails if the scenarios named for it still pass. Generated",
+        "by `make spec`; do not edit by hand.",
+    ]
+    for section, _, chapters in _section_chapters():
+        lines += ["", f"## {section}"]
+        for path, chapter in chapters:
+            lines += ["", f"### {_chapter_heading(path, chapter)}", ""]
+            for scenario in chapter.scenarios:
                 scenario_key = scenario_id(chapter.path, scenario.name)
                 kills = killed_by(scenario_key)
                 if kills:
-                    lines.append("  - kills: " + ", ".join(f"`{name}`" for name in kills))
+                    names = ", ".join(f"`{name}`" for name in kills)
+                    lines.append(f"- **{heading(scenario.name)}** kills {names}")
                 elif scenario_key in DOCKER_BEHAVIOUR:
                     lines.append(
-                        f"  - Docker's own behaviour, no mistake of ours can break it: {DOCKER_BEHAVIOUR[scenario_key]}"
+                        f"- **{heading(scenario.name)}**: Docker's own behaviour, no mistake of ours can break it:"
+                        f" {DOCKER_BEHAVIOUR[scenario_key]}"
                     )
     lines += render_mistakes()
     return "\n".join(lines) + "\n"
+
+
+def _current(path: Path, text: str) -> bool:
+    return path.exists() and path.read_text(encoding="utf-8") == text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,14 +243,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.results:
         sys.stdout.write(render(read_results(args.results)))
         return 0
-    text = render()
+    documents = {DOCUMENT: render(), COMPANION: render_companion()}
     if args.check:
-        if not DOCUMENT.exists() or DOCUMENT.read_text(encoding="utf-8") != text:
-            print(f"{DOCUMENT.relative_to(ROOT)} is out of date: run `make spec`", file=sys.stderr)
-            return 1
-        return 0
-    DOCUMENT.write_text(text, encoding="utf-8")
-    print(f"wrote {DOCUMENT.relative_to(ROOT)}")
+        stale = [
+            path for path, text in documents.items() if not path.exists() or path.read_text(encoding="utf-8") != text
+        ]
+        for path in stale:
+            print(f"{path.relative_to(ROOT)} is out of date: run `make spec`", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in documents.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

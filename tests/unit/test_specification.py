@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
-from tests.support.specification import DOCUMENT, SECTIONS, read_chapter, render
+import re
+
+from tests.mutations.catalogue import MISTAKES
+from tests.support.specification import COMPANION, DOCUMENT, SECTIONS, anchor, read_chapter, render, render_companion
 
 
 def test_the_committed_specification_is_current() -> None:
     """docs/SPECIFICATION.md matches what the tests' docstrings say now (`make spec` rewrites it)."""
     assert DOCUMENT.read_text(encoding="utf-8") == render()
+
+
+def test_the_committed_companion_of_planted_mistakes_is_current() -> None:
+    """docs/MISTAKES.md matches the catalogue and the scenarios now (`make spec` rewrites it)."""
+    assert COMPANION.read_text(encoding="utf-8") == render_companion()
+
+
+def test_the_learners_page_names_no_mistake_and_each_link_finds_its_chapter() -> None:
+    """The specification reads as prose: no mistake is named in it; a scenario's link to its
+    planted mistakes leads to a heading of the companion."""
+    specification, companion = render(), render_companion()
+    headings = {anchor(line.removeprefix("### ")) for line in companion.splitlines() if line.startswith("### ")}
+    links = re.findall(r"\]\(MISTAKES\.md#([^)]+)\)", specification)
+
+    assert [m.name for m in MISTAKES if f"`{m.name}`" in specification] == []
+    assert links
+    assert set(links) <= headings
 
 
 def test_every_container_scenario_states_its_behaviour() -> None:
