@@ -51,9 +51,11 @@ cluster-down: ## remove the three nodes, their registry, volumes and network
 logs: ## follow the services' output (docker compose logs --follow)
 	docker compose logs --follow
 
-# The Swarm chapter runs in a session of its own (joining or leaving a swarm cuts name resolution
-# in the engine's other containers; see conftest.py): a second session, unless PYTEST_ARGS chose;
-# the three-node chapter in a third (its nodes kill each other: nothing else beside it).
+# Unless PYTEST_ARGS chose, two sessions of their own follow: the three-node chapter (its nodes
+# kill each other: nothing else beside it), then the Swarm chapter (joining or leaving a swarm cuts
+# name resolution in the engine's other containers; see conftest.py). In that order because the
+# Swarm chapter waits for a rehearsal running beside `make test` (as in the gate) and the
+# three-node chapter, whose nodes are engines of their own, need not.
 # In parallel (pytest-xdist), one worker more than there are cores: the scenarios spend part of
 # their time waiting on containers, and the extra worker fills it (on 2 cores: 245 s instead of
 # 285 with one per core, 239 with two more). PYTEST_WORKERS=0 runs them one after the other.
@@ -63,8 +65,8 @@ test: venv images-and-proxy browser ## the whole specification: unit tests and c
 	mkdir -p reports
 	rm -f reports/junit.xml reports/junit-swarm.xml reports/junit-cluster.xml
 	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --junitxml=reports/junit.xml $(PYTEST_ARGS)
-	$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m swarm --junitxml=reports/junit-swarm.xml)
 	$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m cluster --junitxml=reports/junit-cluster.xml)
+	$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m swarm --junitxml=reports/junit-swarm.xml)
 
 # Pristine Debian machines (privileged containers with engines of their own) get the commit
 # under test and run the README's commands: scripts/rehearse.sh, chapter 17. Minutes each.

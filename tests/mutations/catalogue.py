@@ -2067,6 +2067,23 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_DOCS}::test_every_make_target_the_docs_name_exists_and_says_what_it_does",),
     ),
     Mistake(
+        name="make-test-runs-the-swarm-chapter-before-the-three-nodes",
+        file="Makefile",
+        find=(
+            "\t$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m cluster --junitxml=reports/junit-cluster.xml)\n"
+            "\t$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m swarm --junitxml=reports/junit-swarm.xml)\n"
+        ),
+        replace=(
+            "\t$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m swarm --junitxml=reports/junit-swarm.xml)\n"
+            "\t$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m cluster --junitxml=reports/junit-cluster.xml)\n"
+        ),
+        claim=(
+            "`make test` runs the three-node chapter before the Swarm chapter (which waits for a rehearsal "
+            "beside it), as the README says."
+        ),
+        killers=(f"{UNIT_DOCS}::test_the_readme_tells_the_sessions_of_make_test_in_the_makefiles_order",),
+    ),
+    Mistake(
         name="gate-runs-a-scenario-that-is-not-there",
         file=".ci/run",
         find="tests/containers/test_07_database.py::test_each_visit_is_a_row_listed_newest_first\n",

@@ -86,6 +86,19 @@ def test_the_chapters_run_alone_are_the_ones_tox_and_the_docs_leave_out() -> Non
     assert "chapters that run in sessions of their own: 14, 17 and 22" in _text(ROOT / "docs" / "gate.md")
 
 
+def test_the_readme_tells_the_sessions_of_make_test_in_the_makefiles_order() -> None:
+    """The three-node chapter before the Swarm chapter: the Swarm chapter waits for a rehearsal
+    running beside `make test`, and the three-node chapter need not."""
+    recipe = re.search(r"^test:.*?\n((?:\t.*\n)+)", _text(ROOT / "Makefile"), re.MULTILINE)
+    assert recipe
+    sessions = re.findall(r"pytest -m (\w+)", recipe[1])
+    names = {"cluster": "the three-node chapter", "swarm": "the Swarm chapter"}
+    readme = " ".join(_text(ROOT / "README.md").split())
+
+    assert sessions == ["cluster", "swarm"]
+    assert f"then {names[sessions[0]]} and {names[sessions[1]]}, each in a session of its own" in readme
+
+
 def test_what_the_gate_runs_on_every_python_exists_and_the_gate_page_names_its_chapters() -> None:
     """Each scenario .ci/run names is a test of the suite; docs/gate.md names its chapter."""
     gate = _text(ROOT / "docs" / "gate.md")
