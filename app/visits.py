@@ -125,6 +125,8 @@ class VisitStore:
         self.check_schema()
         with self.engine.connect() as connection:
             rows = _record_and_list(connection, max(page_size - 1, 0), request_id)
+            if not rows:  # an id seen before on a page of one: nothing added, no older row asked for
+                return _page(connection, page_size)
         # The statement's own visit is the first row, and the total counts it.
         return VisitPage(total=int(rows[0].total), latest=[Visit(id=r.id, visited_at=r.visited_at) for r in rows])
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import docker
 import pytest
 import requests
 import sqlalchemy
@@ -15,7 +14,6 @@ from testcontainers.community.postgres import PostgresContainer
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
-from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
 from tests.support.containers import (
     DB_ENV,
@@ -23,17 +21,15 @@ from tests.support.containers import (
     DB_USER,
     WEBAPP_PORT,
     assert_never_restarted,
-    exec_output,
     migrate_to_head,
     postgres_container,
-    postgres_on_volume,
     timed_stop,
     unanswering_host,
     url,
     webapp_container,
 )
 from tests.support.diagnostics import LoggedContainer, logs
-from tests.support.environment import OFFLINE_RECIPE_LABEL, ROOT, Images
+from tests.support.environment import ROOT, Images
 from tests.support.waiting import ExecWaitStrategy, wait_for_http, wait_until
 
 
@@ -68,16 +64,18 @@ def test_each_visit_is_a_row_listed_newest_first(
         assert [tuple(session) for session in sessions] == [(DB_USER, DB_NAME)]
 
 
+@pytest.mark.parametrize("page_size", [None, "1"], ids=["the default page", "a page of one visit"])
 def test_a_request_sent_again_with_its_request_id_is_recorded_once(
-    webapp_image: DockerImage, network: Network, postgres: PostgresContainer
+    webapp_image: DockerImage, network: Network, postgres: PostgresContainer, page_size: str | None
 ) -> None:
     """A proxy that loses a webapp mid-request sends the request again, with the id it gave
     it (X-Request-Id): the webapp records a visit once per id. The same id twice makes one
-    row (both pages answer 200), two ids make two, and pages without an id (or with one that
-    is not an id) each make their own."""
+    row (both pages answer 200, also on a page of one visit, `VISITS_PAGE_SIZE=1`), two ids
+    make two, and pages without an id (or with one that is not an id) each make their own."""
     first, second = "0123456789abcdef0123456789abcdef", "fedcba98-7654-3210-fedc-ba9876543210"
     sent = [{"X-Request-Id": first}, {"X-Request-Id": first}, {"X-Request-Id": second}, {}, {"X-Request-Id": "x"}]
-    with webapp_container(webapp_image, network, **DB_ENV) as webapp:
+    sized = {} if page_size is None else {"VISITS_PAGE_SIZE": page_size}
+    with webapp_container(webapp_image, network, **DB_ENV, **sized) as webapp:
         pages = [requests.get(url(webapp, WEBAPP_PORT), headers=headers, timeout=10) for headers in sent]
         listed = requests.get(url(webapp, WEBAPP_PORT, "/visits.json"), timeout=10).json()
         engine = sqlalchemy.create_engine(postgres.get_connection_url())
@@ -89,6 +87,7 @@ def test_a_request_sent_again_with_its_request_id_is_recorded_once(
 
     assert [page.status_code for page in pages] == [200] * 5
     assert "1 visit in all" in pages[1].text
+    assert [int(n) for n in re.findall(r'data-visit-id="(\d+)"', pages[1].text)] == [1]
     assert ids == ["01234567-89ab-cdef-0123-456789abcdef", second, None, None]
     assert listed["total"] == 4
 
@@ -315,66 +314,3 @@ def test_a_request_waiting_on_a_lock_held_elsewhere_ends_at_the_statement_timeou
             assert requests.get(page_url, timeout=10).status_code == 200
         finally:
             engine.dispose()
-
-
-@pytest.fixture
-def stand_in_postgres(images: Images, docker_client: docker.DockerClient) -> str:
-    """The offline stand-in for the postgres image, which goes further than the official
-    image in two ways; with the official image these scenarios do not apply."""
-    if OFFLINE_RECIPE_LABEL not in (docker_client.images.get(images.postgres).labels or {}):
-        pytest.skip(f"{images.postgres} is not the offline stand-in")
-    return images.postgres
-
-
-@pytest.mark.security
-def test_every_login_needs_the_password_also_over_the_local_socket(
-    stand_in_postgres: str, postgres: PostgresContainer
-) -> None:
-    """Inside the database's container too, a login needs the password: a process there
-    cannot become the database's superuser (or any role) just by using the Unix socket.
-    (The official image trusts every local login.)"""
-    command = ["psql", "-U", DB_USER, "-d", DB_NAME, "-Atc", "SELECT current_user"]
-
-    code, output = exec_output(postgres, *command, user="postgres")
-    with_password = exec_output(postgres, *command, user="postgres", environment={"PGPASSWORD": postgres.password})
-
-    assert code != 0
-    assert "password authentication failed" in output or "no password supplied" in output
-    assert with_password == (0, DB_USER)
-
-
-def test_a_first_start_killed_midway_starts_over_on_the_next(
-    stand_in_postgres: str, data_volume: str, tmp_path: Path
-) -> None:
-    """A database killed during its first start (here: while an init script runs) leaves a
-    data directory without all that /docker-entrypoint-initdb.d/ makes. The next start on
-    that volume sees the interrupted start, says so, makes the directory again and runs
-    every init script: the database is complete, made once."""
-    initdb = tmp_path / "initdb.d"
-    initdb.mkdir()
-    (initdb / "10-slow.sh").write_text('if [ -n "${HANG_IN_INIT:-}" ]; then echo "init hangs"; sleep infinity; fi\n')
-    (initdb / "20-table.sql").write_text("CREATE TABLE made_once (n int);\nINSERT INTO made_once VALUES (1);\n")
-    for path in (initdb, *initdb.iterdir()):
-        path.chmod(0o755)
-
-    def database(**environment: str) -> DockerContainer:
-        credentials = {"POSTGRES_USER": "owner", "POSTGRES_PASSWORD": "secret", "POSTGRES_DB": "store"}
-        return postgres_on_volume(stand_in_postgres, data_volume, **credentials, **environment).with_volume_mapping(
-            str(initdb), "/docker-entrypoint-initdb.d", "ro"
-        )
-
-    with database(HANG_IN_INIT="1").waiting_for(LogMessageWaitStrategy("init hangs")) as first:
-        first.get_wrapped_container().kill()
-
-    with database() as second:
-        host, port = second.get_container_host_ip(), second.get_exposed_port(5432)
-        engine = sqlalchemy.create_engine(f"postgresql+psycopg2://owner:secret@{host}:{port}/store")
-        try:
-            with engine.connect() as db:
-                made = db.execute(sqlalchemy.text("SELECT count(*) FROM made_once")).scalar_one()
-        finally:
-            engine.dispose()
-        log = logs(second)
-
-    assert made == 1
-    assert "the first start was interrupted" in log

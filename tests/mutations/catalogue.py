@@ -923,6 +923,15 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{CH07}::test_a_request_sent_again_with_its_request_id_is_recorded_once",),
     ),
     Mistake(
+        name="request-id-seen-again-on-a-page-of-one-answers-500",
+        file="app/visits.py",
+        find="            if not rows:  # an id seen before on a page of one: nothing added, no older row asked for\n"
+        "                return _page(connection, page_size)\n",
+        replace="",
+        claim="A request id seen before gets its page also when a page lists one visit (VISITS_PAGE_SIZE=1).",
+        killers=(f"{CH07}::test_a_request_sent_again_with_its_request_id_is_recorded_once[a page of one visit]",),
+    ),
+    Mistake(
         name="request-id-anything-a-client-sends",
         file="app/views.py",
         find="    return given if _REQUEST_ID.fullmatch(given) else None\n",
@@ -1308,7 +1317,7 @@ MISTAKES: tuple[Mistake, ...] = (
         find='--auth-local="$AUTH_METHOD"',
         replace="--auth-local=trust",
         claim="A login over the database's local socket needs the password too.",
-        killers=(f"{CH07}::test_every_login_needs_the_password_also_over_the_local_socket",),
+        killers=(f"{CH15}::test_every_login_needs_the_password_also_over_the_local_socket",),
     ),
     Mistake(
         name="offline-postgres-forgets-an-interrupted-first-start",
@@ -1316,7 +1325,7 @@ MISTAKES: tuple[Mistake, ...] = (
         find='  touch "$PGDATA/$INIT_MARKER"\n',
         replace="",
         claim="A first start killed midway is made again at the next start, not left without its database.",
-        killers=(f"{CH07}::test_a_first_start_killed_midway_starts_over_on_the_next",),
+        killers=(f"{CH15}::test_a_first_start_killed_midway_starts_over_on_the_next",),
     ),
     # --- the stand-ins keep the official images' contract (chapter 15) ---
     Mistake(
