@@ -41,7 +41,7 @@ stack-down: ## remove the stack with its data; leave the swarm if stack-up made 
 	scripts/stack.sh down
 
 # Three Docker engines in privileged containers, one swarm of three managers, a registry beside
-# them: scripts/cluster.sh (chapter 22). Needs no swarm on this engine and leaves none.
+# them: scripts/cluster.sh (chapter 19). Needs no swarm on this engine and leaves none.
 cluster-up: ## the Swarm stack on three nodes on this machine; the proxy on http://127.0.0.1:8090/
 	scripts/cluster.sh up
 
@@ -69,7 +69,7 @@ test: venv images-and-proxy browser ## the whole specification: unit tests and c
 	$(if $(PYTEST_ARGS),,$(VENV)/bin/python -m pytest -m swarm --junitxml=reports/junit-swarm.xml)
 
 # Pristine Debian machines (privileged containers with engines of their own) get the commit
-# under test and run the README's commands: scripts/rehearse.sh, chapter 17. Minutes each.
+# under test and run the README's commands: scripts/rehearse.sh, chapter 22. Minutes each.
 rehearse: venv ## the README's commands on a fresh bookworm, and an old engine refused (needs root)
 	mkdir -p reports
 	$(VENV)/bin/python -m pytest -m rehearsal -s --junitxml=reports/junit-rehearsal.xml $(PYTEST_ARGS)

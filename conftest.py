@@ -19,7 +19,7 @@ import pytest
 
 from tests.support.environment import ROOT, Images, load_environment
 
-# pytester runs a session of the suite inside a scenario (chapter 11).
+# pytester runs a session of the suite inside a scenario (chapter 20).
 pytest_plugins = ["pytester"]
 
 # Before testcontainers is imported: it reads its settings once, at import time.

@@ -39,7 +39,7 @@ REHEARSAL_LOGS=${REHEARSAL_LOGS:-$root/reports/rehearsal}
 if [ "${REHEARSAL_WHOLE_SUITE:-0}" = 1 ]; then
   TEST_COMMANDS=("make test")
 else
-  TEST_COMMANDS=("make test PYTEST_ARGS='tests/containers/test_12_in_a_browser.py tests/containers/test_19_migrations_and_roles.py::test_a_database_made_by_the_release_before_migrations_is_adopted_with_every_visit'"
+  TEST_COMMANDS=("make test PYTEST_ARGS='tests/containers/test_12_in_a_browser.py tests/containers/test_14_migrations_and_roles.py::test_a_database_made_by_the_release_before_migrations_is_adopted_with_every_visit'"
     "make unit")
 fi
 REHEARSAL_LABEL=org.example.rehearsal

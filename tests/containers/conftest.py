@@ -19,7 +19,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> None:
-    """A session that joins a swarm (chapter 14) first waits for a rehearsal running beside it
+    """A session that joins a swarm (chapter 18) first waits for a rehearsal running beside it
     (the gate starts one with `make test`) to end: here, before its first scenario, because a
     wait inside a fixture counts against that scenario's timeout."""
     if session.config.option.collectonly or not any(item.get_closest_marker("swarm") for item in session.items):

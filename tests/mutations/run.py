@@ -966,7 +966,7 @@ def _run_batch(
 # mutant after the other: each session resets it (every node whole, no stack) and deploys its own
 # stack (tests/support/cluster.py). Making a cluster takes about 110 s of the ~150 each such
 # mistake took with one of its own; a mistake in how the nodes are made still gets its own.
-CLUSTER_CHAPTER = "tests/containers/test_22_three_nodes.py"
+CLUSTER_CHAPTER = "tests/containers/test_19_three_nodes.py"
 CLUSTER_RECIPES = (
     "scripts/cluster.sh",
     "swarm/cluster/",
@@ -1020,7 +1020,7 @@ def run_chain(
 
 # Scenarios that change the engine itself: joining or leaving a swarm cuts name resolution in
 # the engine's other containers (moby/moby#45144), so nothing else may run beside them.
-ENGINE_WIDE_CHAPTERS = ("tests/containers/test_14_swarm.py",)
+ENGINE_WIDE_CHAPTERS = ("tests/containers/test_18_swarm.py",)
 
 
 @contextlib.contextmanager
@@ -1046,8 +1046,8 @@ def engine_wide_batch() -> Iterator[None]:
 # so they may run beside other mistakes).
 OWN_SESSION_CHAPTERS = (
     *ENGINE_WIDE_CHAPTERS,
-    "tests/containers/test_17_a_fresh_machine.py",
-    "tests/containers/test_22_three_nodes.py",
+    "tests/containers/test_22_a_fresh_machine.py",
+    "tests/containers/test_19_three_nodes.py",
 )
 
 

@@ -5,7 +5,7 @@
 
 Each chapter runs in a session of its own, as `make test PYTEST_ARGS=<its file>` runs it but with
 one worker per core (`make test` adds one), after one session that builds the images, so a time
-is what a person waits for one chapter once the images exist. The rehearsal (17, minutes, and
+is what a person waits for one chapter once the images exist. The rehearsal (22, minutes, and
 root) is left out: its time is in docs/prerequisites.md. The time is written into the README's
 table, in the column "alone"; the CPU-seconds the machine spent meanwhile (all cores, containers
 included) are printed beside it.
@@ -26,8 +26,8 @@ from tests.support.environment import ROOT
 README = ROOT / "README.md"
 CHAPTERS = ROOT / "tests" / "containers"
 NOT_TIMED = {
-    17: "the rehearsal: see docs/prerequisites.md",
-    22: "three nodes: minutes, the third session of `make test`",
+    19: "three nodes: minutes, the second session of `make test`",
+    22: "the rehearsal: see docs/prerequisites.md",
 }
 # A row of the README's chapter table: | 7 | The database | what it shows | 12 s |
 _ROW = re.compile(r"^\| (\d+) \| (.+?) \| (.+?) \| ([^|]*) \|$")
@@ -47,7 +47,7 @@ def cpu_seconds() -> float:
 def time_alone(path: Path) -> tuple[float, float]:
     """Seconds and machine CPU-seconds for one session of the chapter, as `make test
     PYTEST_ARGS=...` runs it."""
-    marker = ["-m", "swarm"] if path.name == "test_14_swarm.py" else []
+    marker = ["-m", "swarm"] if path.name == "test_18_swarm.py" else []
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "auto", *marker, str(path)]
     started, cpu = time.monotonic(), cpu_seconds()
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)

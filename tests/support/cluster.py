@@ -1,4 +1,4 @@
-"""The three-node swarm of chapter 22 (scripts/cluster.sh): its nodes, its stack, its failures.
+"""The three-node swarm of chapter 19 (scripts/cluster.sh): its nodes, its stack, its failures.
 
 Each node is a Docker engine in a privileged container on this engine; the suite talks to a
 node's engine through the socket the node shares with the host, and to the stack through the

@@ -49,7 +49,7 @@ def postgres_container(images: Images, network: Network, *, migrated: bool = Tru
     """PostgreSQL on `network`, reachable there as "db", with the suite's credentials: at the
     migrations' head, as the migrate service leaves it (started from a snapshot made once:
     tests/support/snapshot.py), unless `migrated` is False (an empty database, its first start).
-    (Here the webapp's role is the database's superuser, which the migrations run as; chapter 19
+    (Here the webapp's role is the database's superuser, which the migrations run as; chapter 14
     has the two roles of the Compose stack.)"""
     image = migrated_database_image(images.postgres, (DB_USER, DB_PASSWORD, DB_NAME)) if migrated else images.postgres
     container: PostgresContainer = (
@@ -143,7 +143,7 @@ def psql_as_superuser(database: Container, query: str) -> str:
 
 
 # Who owns what the migrations made, then the database: "<owners> <owner>", as psql -At prints it.
-# The database owner's role, never the webapp's (chapters 14 and 19).
+# The database owner's role, never the webapp's (chapters 14 and 18).
 SCHEMA_OWNERS = (
     "SELECT string_agg(DISTINCT pg_get_userbyid(relowner), ',') || ' ' || "
     "(SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()) "

@@ -1,5 +1,5 @@
 """The defaults the documentation promises (docs/configuration.md), read from its tables:
-the unit tests hold them to the code, the scenarios of chapter 16 to running containers."""
+the unit tests hold them to the code, the scenarios of chapter 13 to running containers."""
 
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ class Images:
     postgres: str
     webapp: str
     api: str
-    nginx: str  # the Swarm stack's proxy (chapter 14)
+    nginx: str  # the Swarm stack's proxy (chapter 18)
 
     @classmethod
     def from_environment(cls) -> Images:

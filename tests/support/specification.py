@@ -26,12 +26,18 @@ from tests.support.environment import ROOT
 
 DOCUMENT = ROOT / "docs" / "SPECIFICATION.md"
 COMPANION = ROOT / "docs" / "MISTAKES.md"
-SECTIONS = [
-    ("With real containers", ROOT / "tests" / "containers"),
-    ("Without an engine", ROOT / "tests" / "unit"),
-]
-# Chapters about the suite and the images rather than the tutorial's story: listed last.
-APPENDICES = {"test_11_the_suite_cleans_up.py", "test_15_base_images.py"}
+CHAPTERS = ROOT / "tests" / "containers"
+UNIT_TESTS = ROOT / "tests" / "unit"
+# The parts a learner reads in order, each a run of chapters by number: the chapter files are
+# numbered in reading order. The appendices are about the suite and the machines, not the system.
+APPENDICES = "Appendices"
+PARTS = (
+    ("Part I. The tutorial", range(1, 13)),
+    ("Part II. Running it for real", range(13, 18)),
+    ("Part III. Beyond one host", range(18, 20)),
+    (APPENDICES, range(20, 23)),
+)
+WITHOUT_AN_ENGINE = "Without an engine"
 # Words a test function's name cannot spell as English does.
 _WORDS = {
     "ascii": "ASCII",
@@ -99,10 +105,22 @@ def heading(function: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _chapters(folder: Path) -> list[Path]:
-    """The chapters in order, the appendices last."""
-    paths = sorted(folder.glob("test_*.py"))
-    return [p for p in paths if p.name not in APPENDICES] + [p for p in paths if p.name in APPENDICES]
+def chapter_number(path: Path) -> int:
+    """A chapter's number, from its file's name: test_NN_….py."""
+    return int(path.name[5:7])
+
+
+def chapter_files() -> list[Path]:
+    return sorted(CHAPTERS.glob("test_[0-9][0-9]_*.py"))
+
+
+def part_of(path: Path) -> str:
+    """The part a chapter belongs to (ValueError for a number no part holds)."""
+    number = chapter_number(path)
+    for part, numbers in PARTS:
+        if number in numbers:
+            return part
+    raise ValueError(f"{path.name}: chapter {number} is in no part of PARTS")
 
 
 def scenario_id(path: Path, function: str) -> str:
@@ -147,10 +165,10 @@ def read_results(junit: Path) -> dict[tuple[str, str], str]:
 
 def _section_chapters() -> list[tuple[str, str, list[tuple[Path, Chapter]]]]:
     """(section, the folder's kind, [(path, chapter)]) in the documents' order."""
-    return [
-        (section, folder.name, [(path, read_chapter(path)) for path in _chapters(folder)])
-        for section, folder in SECTIONS
-    ]
+    chapters = [(path, read_chapter(path)) for path in chapter_files()]
+    parts = [(part, "containers", [(p, c) for p, c in chapters if part_of(p) == part]) for part, _ in PARTS]
+    unit = [(path, read_chapter(path)) for path in sorted(UNIT_TESTS.glob("test_*.py"))]
+    return [*parts, (WITHOUT_AN_ENGINE, "unit", unit)]
 
 
 def anchor(title: str) -> str:
@@ -160,7 +178,8 @@ def anchor(title: str) -> str:
 
 
 def _chapter_heading(path: Path, chapter: Chapter) -> str:
-    return ("Appendix: " if path.name in APPENDICES else "") + chapter.title
+    appendix = path.parent == CHAPTERS and part_of(path) == APPENDICES
+    return ("Appendix: " if appendix else "") + chapter.title
 
 
 def render(results: dict[tuple[str, str], str] | None = None) -> str:

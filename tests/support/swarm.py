@@ -1,4 +1,4 @@
-"""The Swarm stack of chapter 14: a one-node swarm shared safely, and a stack deployed on it.
+"""The Swarm stack of chapter 18: a one-node swarm shared safely, and a stack deployed on it.
 
 Swarm membership belongs to the engine, not to a test session: two sessions on one engine
 (two suites at once, or pytest-xdist workers) share it. A lock file in the system's temporary

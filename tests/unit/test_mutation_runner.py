@@ -74,7 +74,7 @@ REPORT = """<?xml version="1.0" encoding="utf-8"?>
   <testcase classname="tests.unit.test_views" name="test_other" file="tests/unit/test_views.py">
     <error message="failed on teardown with &quot;OSError&quot;">OSError</error>
   </testcase>
-  <testcase classname="tests.containers.test_07_database" name="test_rows" file="tests/containers/test_07_database.py">
+  <testcase classname="tests.containers.test_08_database" name="test_rows" file="tests/containers/test_08_database.py">
     <error message="failed on setup with &quot;BuildError: pip failed&quot;">...</error>
   </testcase>
 </testsuite></testsuites>
@@ -238,7 +238,7 @@ def test_failures_and_errors_are_read_once_each_with_their_first_line() -> None:
         Failure("tests/unit/test_views.py::test_other", "failure", "assert 1 == 2"),
         Failure("tests/unit/test_views.py::test_escaped[a.b::c|d]", "failure", "AssertionError: <script> on the page"),
         Failure(
-            "tests/containers/test_07_database.py::test_rows", "error", 'failed on setup with "BuildError: pip failed"'
+            "tests/containers/test_08_database.py::test_rows", "error", 'failed on setup with "BuildError: pip failed"'
         ),
     )
 
@@ -464,7 +464,7 @@ def test_the_swarm_mistakes_run_last_beside_each_other_in_one_swarm(
     monkeypatch.setattr(run, "run_mistake", planted)
     swarm_killer = (f"{run.ENGINE_WIDE_CHAPTERS[0]}::test_x",)
     swarm, swarm_too = (replace(MISTAKE, name=name, killers=swarm_killer) for name in ("swarm-1", "swarm-2"))
-    rehearsal = replace(MISTAKE, name="rehearsal", killers=("tests/containers/test_17_a_fresh_machine.py::test_x",))
+    rehearsal = replace(MISTAKE, name="rehearsal", killers=("tests/containers/test_22_a_fresh_machine.py::test_x",))
 
     results, interrupted = run.run_all([swarm, MISTAKE, rehearsal, swarm_too], ROOT, ROOT, OPTIONS, jobs=2)
 
@@ -486,7 +486,7 @@ def test_the_fresh_machine_rehearsals_mistakes_start_first(monkeypatch: pytest.M
         return Result(mistake.name, mistake.file, "killed")
 
     monkeypatch.setattr(run, "run_mistake", planted)
-    rehearsal = replace(MISTAKE, name="rehearsal", killers=("tests/containers/test_17_a_fresh_machine.py::test_x",))
+    rehearsal = replace(MISTAKE, name="rehearsal", killers=("tests/containers/test_22_a_fresh_machine.py::test_x",))
 
     run.run_all([MISTAKE, rehearsal], ROOT, ROOT, OPTIONS, jobs=1)
 

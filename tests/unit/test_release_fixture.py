@@ -1,4 +1,4 @@
-"""The release before the migrations, as chapter 19 builds and runs it, is kept in the repository
+"""The release before the migrations, as chapter 14 builds and runs it, is kept in the repository
 (tests/fixtures/release-c738d7f/): `make test` needs no git history. These prove the copy is
 that release's own files, byte for byte and mode for mode, against the manifest of their git
 blob ids; and, where the history is there, the manifest against the release's tree."""

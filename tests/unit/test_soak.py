@@ -38,8 +38,8 @@ from tests.support.soak import (
 
 REPORT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" errors="1" failures="1" skipped="1" tests="5">
-  <testcase classname="tests.containers.test_05_compose_basics" name="test_up" time="3.1"/>
-  <testcase classname="tests.containers.test_08_retry_on_startup" name="test_restart" time="9.0">
+  <testcase classname="tests.containers.test_06_compose_basics" name="test_up" time="3.1"/>
+  <testcase classname="tests.containers.test_09_retry_on_startup" name="test_restart" time="9.0">
     <failure message="AssertionError">assert 503 == 200
 ----------------------------- containers -----------------------------
 ===== db logs =====
@@ -52,7 +52,7 @@ database system is ready to accept connections</failure>
   <testcase classname="tests.unit.test_views.TestPage" name="test_total" time="0.1">
     <error message="failed on teardown with &quot;OSError&quot;">OSError</error>
   </testcase>
-  <testcase classname="" name="tests.containers.test_10_whole_system" time="0.0">
+  <testcase classname="" name="tests.containers.test_11_whole_system" time="0.0">
     <error message="collection failure">SyntaxError</error>
   </testcase>
 </testsuite></testsuites>
@@ -74,7 +74,7 @@ def _run(
         ("tests.unit.test_views", "test_page", "tests/unit/test_views.py::test_page"),
         ("tests.unit.test_views.TestPage", "test_total[1]", "tests/unit/test_views.py::TestPage::test_total[1]"),
         ("tests.unit.test_views.TestPage.TestInner", "test_x", "tests/unit/test_views.py::TestPage::TestInner::test_x"),
-        ("", "tests.containers.test_10_whole_system", "tests/containers/test_10_whole_system.py"),
+        ("", "tests.containers.test_11_whole_system", "tests/containers/test_11_whole_system.py"),
         ("pytest", "internal", INTERNAL_ERROR),
     ],
 )
@@ -86,11 +86,11 @@ def test_junit_names_become_pytest_node_ids(classname: str, name: str, expected:
 def test_each_scenario_gets_its_worst_outcome_in_a_run() -> None:
     """Failures and errors (at setup, teardown or collection) count as failed; a teardown error outweighs a pass."""
     assert parse_junit(REPORT) == {
-        "tests/containers/test_05_compose_basics.py::test_up": PASSED,
-        "tests/containers/test_08_retry_on_startup.py::test_restart": FAILED,
+        "tests/containers/test_06_compose_basics.py::test_up": PASSED,
+        "tests/containers/test_09_retry_on_startup.py::test_restart": FAILED,
         "tests/unit/test_views.py::test_escape[<b>|x]": SKIPPED,
         "tests/unit/test_views.py::TestPage::test_total": FAILED,
-        "tests/containers/test_10_whole_system.py": FAILED,
+        "tests/containers/test_11_whole_system.py": FAILED,
     }
 
 

@@ -1,4 +1,4 @@
-"""Swarm membership shared by test sessions (chapter 14's fixture), checked with a stand-in
+"""Swarm membership shared by test sessions (chapter 18's fixture), checked with a stand-in
 engine: the engine is left in or out of a swarm as the first user found it."""
 
 from __future__ import annotations

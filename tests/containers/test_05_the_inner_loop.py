@@ -1,4 +1,4 @@
-"""Chapter 21. The inner loop, the tutorial's "rebuild and rerun" made short: `make dev` runs the
+"""Chapter 5. The inner loop, the tutorial's "rebuild and rerun" made short: `make dev` runs the
 stack with Compose's file watch (compose.dev.yml). An edit to the code (the webapp's or the
 api's) or the template is served within 10 s with no new image; an edit to the requirements or a
 Dockerfile builds a new image and replaces the container; a syntax error is logged with its

@@ -1,7 +1,7 @@
-"""Chapter 16. What you get by setting nothing: the defaults of docs/configuration.md, seen on
+"""Chapter 13. What you get by setting nothing: the defaults of docs/configuration.md, seen on
 containers given nothing but a way to their database. A scenario that sets a value proves the
 mechanism; these prove the value a user gets. (The timeouts and the backoff are seen at their
-defaults in chapters 6, 7, 8 and 13; the Compose defaults in chapters 5 and 10.)"""
+defaults in chapters 7, 8, 9 and 16; the Compose defaults in chapters 6 and 11.)"""
 
 from __future__ import annotations
 

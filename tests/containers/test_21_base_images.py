@@ -1,4 +1,4 @@
-"""Chapter 15. The base images: whichever images are in use (the official ones pulled from a
+"""Chapter 21. The base images: whichever images are in use (the official ones pulled from a
 registry, or their stand-ins built from Debian's packages), they keep the contract the
 project's Dockerfiles and Compose file rely on. The same checks pass on both, so a green run
 offline says the same as a green run with a registry. The last two prove what the stand-in for

@@ -1,4 +1,4 @@
-"""Chapter 11. The suite cleans up after itself: whatever a scenario starts is removed by the
+"""Chapter 20. The suite cleans up after itself: whatever a scenario starts is removed by the
 end of its session, even when the scenario fails without stopping anything."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Chapter 22. Three nodes: the Swarm stack of chapter 14 on a swarm of three machines, all on
+"""Chapter 19. Three nodes: the Swarm stack of chapter 18 on a swarm of three machines, all on
 this one (`make cluster-up`, scripts/cluster.sh). Each node is a Docker engine in a privileged
 container; all three are managers; the images reach them through a registry beside them, as
 on real hosts. The database is pinned to the node that keeps its volume, the proxy to the node

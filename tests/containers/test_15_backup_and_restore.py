@@ -1,4 +1,4 @@
-"""Chapter 20. Backup and restore: `make backup` writes a dump of the running stack's database
+"""Chapter 15. Backup and restore: `make backup` writes a dump of the running stack's database
 to a file, `make restore FILE=...` loads one into a stack's database. The visits then outlive
 even the volume, exactly; a restore never replaces visits unasked; a dump that is not whole, or
 a backup that fails, changes nothing and leaves no file that looks like a backup."""

@@ -1,4 +1,4 @@
-"""Chapter 14. Beyond one machine: the system as a Swarm stack (swarm/stack.yml), as
+"""Chapter 18. Beyond one machine: the system as a Swarm stack (swarm/stack.yml), as
 `make stack-up` deploys it. Three webapps behind a reverse proxy published in host mode, two
 apis, one database with its volume, every service found by DNS round-robin. The stack scales,
 updates and heals itself under load, and no request fails. Run these alone with `pytest -m swarm`."""

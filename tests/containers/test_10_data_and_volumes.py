@@ -1,4 +1,4 @@
-"""Chapter 9. Data and volumes, the tutorial's closing question: where do the visits go?
+"""Chapter 10. Data and volumes, the tutorial's closing question: where do the visits go?
 A container's data lives as long as the container (or a volume); `docker compose down`
 removes the containers, so without a named volume the visits are gone."""
 

@@ -1,4 +1,4 @@
-"""Chapter 10. The whole system: webapp, api and db together from docker-compose.yml,
+"""Chapter 11. The whole system: webapp, api and db together from docker-compose.yml,
 as `make up` starts them."""
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ def test_the_webapp_uses_its_own_database_role_not_the_superuser(stack: ProjectC
     """The webapp logs in as its own role, "webapp", which db/initdb.d/ makes on the
     database's first start: not a superuser, no new roles, no new databases, and owner of
     neither the database nor its table (the migrate service made them, as the database's
-    owner; chapter 19 has what the role may do)."""
+    owner; chapter 14 has what the role may do)."""
     requests.get(stack.url("webapp", 5000), timeout=10).raise_for_status()
 
     database = stack.container("db")

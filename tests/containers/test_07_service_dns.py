@@ -1,4 +1,4 @@
-"""Chapter 6. Finding services by name: on a user-defined network Docker's DNS answers a
+"""Chapter 7. Finding services by name: on a user-defined network Docker's DNS answers a
 service's name; on the default bridge it does not; an unpublished service has no host port,
 so no other machine reaches it."""
 

@@ -1,4 +1,4 @@
-"""Chapter 17 (appendix). A fresh machine: the README's commands where nothing was installed
+"""Chapter 22. A fresh machine: the README's commands where nothing was installed
 by hand. A machine that has been worked on for weeks hides a missing install step; these
 scenarios start pristine Debian machines (debootstrap, in a privileged container with an
 engine of its own: scripts/rehearse.sh), put the commit under test into them and run what the
@@ -63,7 +63,7 @@ def rehearse(machine: str) -> str:
 # The chapters the rehearsal's test command runs (scripts/rehearse.sh).
 CHAPTERS_REHEARSED = (
     "tests/containers/test_12_in_a_browser.py "
-    "tests/containers/test_19_migrations_and_roles.py::test_a_database_made_by_the_release_before_migrations_is_adopted_with_every_visit"
+    "tests/containers/test_14_migrations_and_roles.py::test_a_database_made_by_the_release_before_migrations_is_adopted_with_every_visit"
 )
 
 

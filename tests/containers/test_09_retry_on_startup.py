@@ -1,4 +1,4 @@
-"""Chapter 8. Retry on startup: containers start in any order; the webapp waits for the
+"""Chapter 9. Retry on startup: containers start in any order; the webapp waits for the
 database with a bounded retry, never hangs, and recovers by itself."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Chapter 19. Migrations and roles: the schema is made and changed by Alembic's migrations, in
+"""Chapter 14. Migrations and roles: the schema is made and changed by Alembic's migrations, in
 a one-shot `migrate` service that runs as the database's owner before the webapp starts; the
 webapp logs in as a role that may do what a page needs and nothing more, and creates nothing."""
 

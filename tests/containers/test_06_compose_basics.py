@@ -1,4 +1,4 @@
-"""Chapter 5. Compose basics: one file describes the services; `up` builds and starts
+"""Chapter 6. Compose basics: one file describes the services; `up` builds and starts
 them, `ps` and `logs` show them, `down` removes them with their network."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Chapter 7. The database: the webapp connects with the user, password and database it
+"""Chapter 8. The database: the webapp connects with the user, password and database it
 is given, stores each visit as a row, and reports a wrong password instead of crashing."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Chapter 13. Faults, load and bad input: a burst of clients, a database killed mid-load,
+"""Chapter 16. Faults, load and bad input: a burst of clients, a database killed mid-load,
 a webapp stopped mid-load, a hostile api, a wrong setting; nothing answered is lost,
 nothing is doubled, nothing hangs. Run these alone with `pytest -m reliability`."""
 

@@ -1,4 +1,4 @@
-"""Chapter 18. The Swarm stack's reverse proxy on its own: the stack's nginx image with the
+"""Chapter 17. The Swarm stack's reverse proxy on its own: the stack's nginx image with the
 stack's swarm/nginx.conf, in front of a stand-in webapp that echoes what reaches it, on an
 ordinary network (Docker's DNS answers there as on an overlay). The one service exposed
 beyond the machine tells visitors nothing internal, gives each request an id of its own, and
