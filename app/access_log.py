@@ -4,8 +4,11 @@
 
 written once the answer is complete. Every text a client chose (the path, the query, the
 referrer, the user agent) is escaped: a quote as \\", a backslash as \\\\, a control character
-as \\xNN. So a client can neither end a quoted field early, nor fake an escape, nor start a new
-line, and every line parses into the fields the server wrote.
+(C0, DEL and C1) as \\xNN, the Unicode line and paragraph separators as \\u2028 and \\u2029. So
+a client can neither end a quoted field early, nor fake an escape, nor start a new line (not even
+for a reader that splits lines as Python's str.splitlines() does, at U+0085 NEL), nor send a
+terminal a sequence (U+009B is a terminal's CSI), and every line parses into the fields the
+server wrote.
 """
 
 from __future__ import annotations
@@ -20,8 +23,14 @@ Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
-# Backslash and quote escaped; every control character (C0 and DEL) written as \xNN.
-_ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"'} | {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F]}
+# Backslash and quote escaped; every control character (C0, DEL and C1) written as \xNN, and the
+# two characters besides them that a reader may take for a line end as \uNNNN.
+_CONTROLS = [*range(0x20), *range(0x7F, 0xA0)]
+_ESCAPES = (
+    {ord("\\"): "\\\\", ord('"'): '\\"'}
+    | {c: f"\\x{c:02x}" for c in _CONTROLS}
+    | {c: f"\\u{c:04x}" for c in (0x2028, 0x2029)}
+)
 
 
 def escaped(value: str) -> str:

@@ -960,9 +960,25 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="access-log-lets-a-client-start-a-line",
         file="app/access_log.py",
-        find='{c: f"\\\\x{c:02x}" for c in [*range(0x20), 0x7F]}',
+        find='{c: f"\\\\x{c:02x}" for c in _CONTROLS}',
         replace="{}",
         claim="A line end or other control character a client sends is escaped: one request, one line.",
+        killers=(f"{UNIT_ACCESS_LOG}::test_each_request_writes_one_line_whose_fields_are_what_the_client_sent",),
+    ),
+    Mistake(
+        name="access-log-writes-c1-controls-raw",
+        file="app/access_log.py",
+        find="_CONTROLS = [*range(0x20), *range(0x7F, 0xA0)]",
+        replace="_CONTROLS = [*range(0x20), 0x7F]",
+        claim="A C1 control a client sends (NEL, a line end to str.splitlines(); CSI, a terminal's) is escaped.",
+        killers=(f"{UNIT_ACCESS_LOG}::test_each_request_writes_one_line_whose_fields_are_what_the_client_sent",),
+    ),
+    Mistake(
+        name="access-log-writes-unicode-line-separators-raw",
+        file="app/access_log.py",
+        find='    | {c: f"\\\\u{c:04x}" for c in (0x2028, 0x2029)}\n',
+        replace="",
+        claim="Unicode's line and paragraph separators a client sends are escaped: one request, one line.",
         killers=(f"{UNIT_ACCESS_LOG}::test_each_request_writes_one_line_whose_fields_are_what_the_client_sent",),
     ),
     Mistake(

@@ -23,14 +23,16 @@ _QUOTED = r'"((?:\\.|[^"\\])*)"'
 COMBINED = re.compile(
     rf"^(?P<addr>\S+) - - \[(?P<time>[^\]]+)\] {_QUOTED} (?P<status>\d{{3}}) (?P<sent>\d+|-) {_QUOTED} {_QUOTED}$"
 )
-_UNESCAPE = re.compile(r"\\(x[0-9a-f]{2}|.)")
+_UNESCAPE = re.compile(r"\\(x[0-9a-f]{2}|u[0-9a-f]{4}|.)")
 
-# Text a client controls: quotes, backslashes, what looks like an escape, line ends, non-ASCII.
-client_text = st.text(alphabet=st.sampled_from('ab/?=&"%\\x0 é-\n\r\t\x1b\x7f'), max_size=16)
+# Text a client controls: quotes, backslashes, what looks like an escape, line ends (also those
+# of Unicode: NEL, the line and paragraph separators), C1 controls such as a terminal's CSI,
+# other non-ASCII.
+client_text = st.text(alphabet=st.sampled_from('ab/?=&"%\\xu0 é-\n\r\t\x1b\x7f\x85\x9b\u2028\u2029'), max_size=16)
 
 
 def _unescaped(field: str) -> str:
-    return _UNESCAPE.sub(lambda m: chr(int(m[1][1:], 16)) if len(m[1]) == 3 else m[1], field)
+    return _UNESCAPE.sub(lambda m: chr(int(m[1][1:], 16)) if len(m[1]) > 1 else m[1], field)
 
 
 class _Lines(logging.Handler):
@@ -87,9 +89,10 @@ def test_each_request_writes_one_line_whose_fields_are_what_the_client_sent(
     path: str, query: str, referer: str | None, agent: str | None, status: str, body: list[bytes]
 ) -> None:
     """Whatever the client puts in its path, query, referrer or user agent (quotes,
-    backslashes, a fake escape, a line end), the request writes exactly one line, and that
-    line parses into the fields it sent: a client cannot end a field early, add a field or
-    start a line of its own. The status and the bytes sent ("-" for none) are the answer's."""
+    backslashes, a fake escape, a line end, Unicode's NEL and line separators, a terminal's
+    CSI), the request writes exactly one line, with no control character in it, and that line
+    parses into the fields it sent: a client cannot end a field early, add a field or start a
+    line of its own. The status and the bytes sent ("-" for none) are the answer's."""
     environ: dict[str, Any] = {
         "REMOTE_ADDR": "172.18.0.1",
         "REQUEST_METHOD": "GET",
@@ -105,8 +108,8 @@ def test_each_request_writes_one_line_whose_fields_are_what_the_client_sent(
     lines = _serve(environ, status, body)
 
     assert len(lines) == 1
-    assert "\n" not in lines[0]
-    assert "\r" not in lines[0]
+    assert lines[0].splitlines() == [lines[0]]  # no line end, as str.splitlines() knows them
+    assert not [c for c in lines[0] if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0]
     fields = COMBINED.match(lines[0])
     assert fields, lines[0]
     request, shown_referer, shown_agent = (_unescaped(f) for f in fields.group(3, 6, 7))
