@@ -952,8 +952,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="access-log-lets-a-client-forge-its-line",
         file="app/access_log.py",
-        find="""_ESCAPES = {ord("\\\\"): "\\\\\\\\", ord('"'): '\\\\"'} | """,
-        replace="_ESCAPES = {ord('\"'): '\\\\\"'} | ",
+        find="""    {ord("\\\\"): "\\\\\\\\", ord('"'): '\\\\"'}\n""",
+        replace="""    {ord('"'): '\\\\"'}\n""",
         claim="A backslash a client sends is escaped in the access log, so it cannot fake an escape of its own.",
         killers=(f"{UNIT_ACCESS_LOG}::test_each_request_writes_one_line_whose_fields_are_what_the_client_sent",),
     ),
