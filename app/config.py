@@ -73,8 +73,22 @@ class Settings:
         return describe_database(self.database_url)
 
 
+# libpq's connection options that hold no secret: their values are shown. Any other option in a
+# DATABASE_URL's query (password, sslpassword, passfile, one unknown to this list) shows as "hidden".
+_SHOWN_OPTIONS = frozenset(
+    {"sslmode", "connect_timeout", "application_name", "target_session_attrs", "gssencmode", "channel_binding"}
+)
+
+
 def describe_database(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
+    """The URL without its password, in the user info or in the query (`?password=`)."""
+    query = {
+        key: value
+        if key in _SHOWN_OPTIONS
+        else ("hidden" if isinstance(value, str) else tuple("hidden" for _ in value))
+        for key, value in url.query.items()
+    }
+    return url.set(query=query).render_as_string(hide_password=True)
 
 
 class _Reader:
@@ -201,9 +215,12 @@ def _api_url(read: _Reader) -> str:
     except ValueError:  # e.g. an unclosed [ of an IPv6 address
         parts = urlsplit("")
     # The URL is printed (the settings line at start, the log of a failed call to the api):
-    # user info in it, a password or a token, would be too.
+    # user info in it, a password or a token, would be too; so would a query (?token=) or a
+    # fragment. The api's address needs neither.
     if "@" in parts.netloc:
         raise ConfigError("API_URL must not carry credentials (user:password@): give the api's address only")
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise ConfigError("API_URL must not carry a query or a fragment (?…, #…): give the api's address only")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         # Echoed to help, unless it might hold a secret all the same ("user:token@api:5001").
         shown = "API_URL" if "@" in url else f"API_URL={url!r}"

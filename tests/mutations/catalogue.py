@@ -846,6 +846,22 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_CONFIG}::test_an_api_url_with_credentials_is_refused_without_echoing_them",),
     ),
     Mistake(
+        name="api-url-may-carry-a-token-in-its-query",
+        file="app/config.py",
+        find='    if parts.query or parts.fragment or "?" in url or "#" in url:\n',
+        replace="    if False:\n",
+        claim="An API_URL with a query or a fragment (?token=, #…) is refused at start, naming API_URL.",
+        killers=(f"{UNIT_CONFIG}::test_an_api_url_with_credentials_is_refused_without_echoing_them",),
+    ),
+    Mistake(
+        name="database-url-query-password-shown",
+        file="app/config.py",
+        find="    return url.set(query=query).render_as_string(hide_password=True)\n",
+        replace="    return url.render_as_string(hide_password=True)\n",
+        claim="A password in the DATABASE_URL's query (?password=) never shows in the settings line.",
+        killers=(f"{UNIT_CONFIG}::test_a_password_in_the_database_urls_query_is_kept_out_of_descriptions",),
+    ),
+    Mistake(
         name="malformed-api-url-echoes-its-secret",
         file="app/config.py",
         find='shown = "API_URL" if "@" in url else f"API_URL={url!r}"',

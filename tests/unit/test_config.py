@@ -39,15 +39,35 @@ def test_database_url_wins_and_keeps_its_password_out_of_descriptions() -> None:
     assert "hunter2" not in settings.database_description
 
 
+def test_a_password_in_the_database_urls_query_is_kept_out_of_descriptions() -> None:
+    """libpq takes a password (and other secrets) as a query option too, `?password=`: the
+    settings line shows every option's name, and the values of those that hold no secret only."""
+    url = "postgresql://u@h/d?password=hunter2&sslpassword=hunter3&sslmode=require&passfile=/run/p&x=a&x=hunter4"
+    settings = load_settings({"DATABASE_URL": url})
+
+    shown = settings.resolved()["DATABASE"]
+
+    assert settings.database_url.query["password"] == "hunter2"  # still connects with it
+    assert not re.search(r"hunter|/run/p", shown), shown
+    assert "sslmode=require" in shown
+    assert "password=hidden" in shown
+
+
 @pytest.mark.parametrize(
     "url",
-    ["http://webapp:s3cr3t-t0ken@api:5001", "https://s3cr3t-t0ken@api:5001/", "webapp:s3cr3t-t0ken@api:5001"],
-    ids=["user and password", "token as the user", "no scheme"],
+    [
+        "http://webapp:s3cr3t-t0ken@api:5001",
+        "https://s3cr3t-t0ken@api:5001/",
+        "webapp:s3cr3t-t0ken@api:5001",
+        "http://api:5001/?token=s3cr3t-t0ken",
+        "http://api:5001/#s3cr3t-t0ken",
+    ],
+    ids=["user and password", "token as the user", "no scheme", "token in the query", "token in the fragment"],
 )
 def test_an_api_url_with_credentials_is_refused_without_echoing_them(url: str) -> None:
     """API_URL is printed (the settings line at start, the log of a failed call to the api),
-    so it must not carry a password or token (user:password@): such a URL stops the webapp
-    at start with a message that names API_URL and never repeats the secret."""
+    so it must not carry a password or token (user:password@, ?token=, #…): such a URL stops
+    the webapp at start with a message that names API_URL and never repeats the secret."""
     with pytest.raises(ConfigError, match="API_URL") as refused:
         load_settings({**BASE, "API_URL": url})
     assert "s3cr3t-t0ken" not in str(refused.value)
