@@ -22,15 +22,16 @@ offline_dir="$root/scripts/offline"
 env_file="$root/.env"
 # shellcheck source=lib/debian.sh
 . "$root/scripts/lib/debian.sh"
+# shellcheck source=lib/dotenv.sh
+. "$root/scripts/lib/dotenv.sh"
 
-# load_image_names: every name in images.env, unless the environment already sets it.
+# The names this script reads from images.env (as data: scripts/lib/dotenv.sh).
+IMAGE_NAMES=(PYTHON_SERIES POSTGRES_MAJOR DEBIAN_SUITE OFFICIAL_PYTHON_IMAGE OFFICIAL_POSTGRES_IMAGE
+  OFFICIAL_NGINX_IMAGE OFFICIAL_DEBIAN_IMAGE OFFLINE_PYTHON_IMAGE OFFLINE_POSTGRES_IMAGE OFFLINE_NGINX_IMAGE)
+
+# load_image_names: IMAGE_NAMES from images.env, unless the environment already sets them.
 load_image_names() {
-  local line name
-  while IFS= read -r line || [ -n "$line" ]; do
-    case "$line" in '' | '#'*) continue ;; esac
-    name=${line%%=*}
-    [ -n "${!name:-}" ] || printf -v "$name" '%s' "${line#*=}"
-  done <"$root/images.env"
+  read_env_file "$root/images.env" "${IMAGE_NAMES[@]}"
 }
 load_image_names
 DEBIAN_BASE_IMAGE=offline/debian:$DEBIAN_SUITE

@@ -2142,6 +2142,35 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_DOCS}::test_the_readme_gives_each_part_the_chapters_the_specification_puts_in_it",),
     ),
     Mistake(
+        name="env-file-sets-any-name",
+        file="scripts/lib/dotenv.sh",
+        find='      [ "$name" = "$wanted" ] || continue\n',
+        replace="",
+        claim="Only the names a script asks for are read from .env or images.env (not BASH_ENV, not a subscript).",
+        killers=(f"{UNIT_SCRIPTS}::test_a_hostile_env_file_is_read_as_data",),
+    ),
+    Mistake(
+        name="env-file-value-evaluated",
+        file="scripts/lib/dotenv.sh",
+        find="""      printf -v "$name" '%s' "${line#*=}"\n""",
+        replace="""      eval "$name=${line#*=}"\n""",
+        claim="A value in .env or images.env is taken as written, never run.",
+        killers=(f"{UNIT_SCRIPTS}::test_a_hostile_env_file_is_read_as_data",),
+    ),
+    Mistake(
+        name="images-env-read-by-a-reader-of-its-own",
+        file="scripts/ensure-images.sh",
+        find='  read_env_file "$root/images.env" "${IMAGE_NAMES[@]}"\n',
+        replace="""  local line name
+  while IFS= read -r line; do
+    name=${line%%=*}
+    [ -n "${!name:-}" ] || printf -v "$name" '%s' "${line#*=}"
+  done <"$root/images.env"
+""",
+        claim="images.env is read by the same data-only reader as .env.",
+        killers=(f"{UNIT_SCRIPTS}::test_a_hostile_env_file_is_read_as_data[images.env]",),
+    ),
+    Mistake(
         name="gate-runs-a-scenario-that-is-not-there",
         file=".ci/run",
         find="tests/containers/test_08_database.py::test_each_visit_is_a_row_listed_newest_first\n",

@@ -7,6 +7,8 @@ import stat
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.support.environment import ROOT
 
 
@@ -308,3 +310,50 @@ def test_the_base_images_root_file_system_is_checked_against_debians_keyring_and
     first_call = arguments.read_text().splitlines()[0].split()
     assert "--force-check-gpg" in first_call
     assert "--keyring=/usr/share/keyrings/debian-archive-keyring.gpg" in first_call
+
+
+HOSTILE_ENV_FILE = """\
+x[$(touch ran-a-subscript)]=1
+BASH_ENV=./evil.sh
+LD_PRELOAD=./evil.so
+PYTHON_IMAGE=$(touch ran-a-substitution)
+NGINX_IMAGE=nginx:`touch ran-backquotes`
+POSTGRES_IMAGE=postgres:17 ; touch ran-after-a-semicolon
+DEBIAN_SUITE=trixie$(touch ran-in-images-env)
+"""
+
+
+@pytest.mark.parametrize(
+    ("file_name", "load"),
+    [
+        (".env", 'source "$0/scripts/lib/dotenv.sh" && load_env "$PWD"'),
+        (
+            "images.env",
+            'source "$0/scripts/ensure-images.sh" && root="$PWD" && unset "${IMAGE_NAMES[@]}"'
+            " && load_image_names && export DEBIAN_SUITE",
+        ),
+    ],
+    ids=[".env", "images.env"],
+)
+def test_a_hostile_env_file_is_read_as_data(tmp_path: Path, file_name: str, load: str) -> None:
+    """.env and images.env are read as data: a line's value is taken as written and never run, a
+    name that is an array subscript (which would run a command) is skipped, and only the names
+    the scripts use are set: BASH_ENV or LD_PRELOAD in the file change nothing
+    the scripts start."""
+    (tmp_path / file_name).write_text(HOSTILE_ENV_FILE)
+    clean = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+
+    done = subprocess.run(
+        ["bash", "-c", f"{load} && env", str(ROOT)], cwd=tmp_path, env=clean, capture_output=True, text=True
+    )
+
+    assert done.returncode == 0, done.stderr
+    environment = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [file_name]  # nothing ran
+    assert "BASH_ENV" not in environment
+    assert "LD_PRELOAD" not in environment
+    if file_name == ".env":
+        assert environment["PYTHON_IMAGE"] == "$(touch ran-a-substitution)"
+        assert environment["NGINX_IMAGE"] == "nginx:`touch ran-backquotes`"
+    else:
+        assert environment["DEBIAN_SUITE"] == "trixie$(touch ran-in-images-env)"
