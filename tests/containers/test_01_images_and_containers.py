@@ -42,8 +42,8 @@ def test_a_stopped_container_keeps_its_files_and_a_removed_one_takes_them(api_im
 
 
 def test_the_image_is_unchanged_by_what_containers_do(api_image: DockerImage) -> None:
-    """What a container writes shows in its own diff, never in the image: the image's id
-    and layers stay the same."""
+    """What a container writes shows in its own diff, as a file added to the container's
+    writable layer."""
     image = api_image.get_wrapped_image()
     image.reload()
     layers_before = image.attrs["RootFS"]["Layers"]

@@ -1,5 +1,6 @@
-"""Chapter 2. The Dockerfile and the build context: each instruction leaves its mark on
-the image, and .dockerignore decides what the build may see at all."""
+"""Chapter 2. The Dockerfile and the build context: each instruction we check (WORKDIR, COPY,
+RUN, USER, EXPOSE, HEALTHCHECK, CMD) leaves its mark on the image, and .dockerignore decides
+what the build may see at all."""
 
 from __future__ import annotations
 
@@ -58,10 +59,11 @@ def test_image_metadata_matches_the_dockerfile(
 def test_the_health_check_probes_while_the_server_starts_and_rarely_once_it_is_healthy(
     request: pytest.FixtureRequest, image_fixture: str
 ) -> None:
-    """The engine probes a new container every half second (start_interval), so it is
-    reported healthy as soon as its server answers, and every 30 s once it is healthy: each
-    probe is a process started in the container, and probing an idle stack every second
-    cost it about 5% of a core. (start_interval needs Docker Engine 25.)"""
+    """The image has the engine probe a new container at least once a second while it starts
+    (start_interval) and no more often than every 30 s once it is healthy; the probes it kept
+    for a fresh container were under 2 s apart. (Each probe is a process in the container:
+    probing every second once cost an idle stack about 5% of a core, a measurement not
+    repeated here.) (start_interval needs Docker Engine 25.)"""
     image: DockerImage = request.getfixturevalue(image_fixture)
     at_rest, while_starting = seconds_between_probes(image.get_wrapped_image().attrs)
     assert at_rest >= 30
@@ -132,9 +134,10 @@ _SERVER_IMPORTS = {
 def test_the_image_carries_the_bytecode_of_what_its_server_imports(
     request: pytest.FixtureRequest, image_fixture: str
 ) -> None:
-    """The base image ships no compiled bytecode (as the official one); the image compiles
-    the standard library once, at build time, so a start does not compile again every module
-    the server imports (the packages pip installed are compiled by pip)."""
+    """The image compiles the standard library at build time, and pip compiles the packages
+    it installs, so every module the server imports from outside /app already has its
+    bytecode; only the service's own few files are compiled at a start. (The base image, like
+    the official one, ships none.)"""
     image: DockerImage = request.getfixturevalue(image_fixture)
     probe = _UNCOMPILED_MODULES.format(imports=_SERVER_IMPORTS[image_fixture])
     with _idle(image) as container:
@@ -148,7 +151,8 @@ def test_the_image_carries_the_bytecode_of_what_its_server_imports(
 
 
 def test_requirements_live_in_the_image_not_on_the_host(webapp_image: DockerImage) -> None:
-    """The packages the webapp imports were installed by the image's own pip, inside the image."""
+    """Flask, which the webapp imports, is installed inside the image (under /usr/local/lib
+    or /opt/venv/lib), and the host's project folder is nowhere in the container."""
     with _idle(webapp_image) as container:
         code, location = exec_output(container, "python", "-c", "import flask; print(flask.__file__)")
         assert code == 0
@@ -161,8 +165,9 @@ def test_requirements_live_in_the_image_not_on_the_host(webapp_image: DockerImag
 def test_dockerignore_keeps_local_clutter_out_of_the_build_context(
     images: Images, tmp_path: Path, diagnostics: Diagnostics
 ) -> None:
-    """A local virtual environment, caches, .git, .env and the secrets/ passwords, present in the project folder,
-    never reach the daemon: a probe image that copies the whole build context has none of them."""
+    """A local virtual environment, the bytecode cache, .git, .env and the secrets/ passwords,
+    present in the project folder, never reach the daemon: a probe image that copies the whole
+    build context has none of them."""
     context = tmp_path / "context"
     shutil.copytree(ROOT / "app", context / "app", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / ".dockerignore", context / ".dockerignore")

@@ -1,7 +1,8 @@
 """Chapter 3. Port mapping: publishing a port gives it a port on the host, which other machines
-reach too; a port only answers through it if the process inside listens on all interfaces. An
-unpublished port is no wall against the host itself: on Linux the host reaches any container
-at its address on a Docker network. What publishing decides is what other machines reach."""
+reach too; a port only answers through it if the process inside listens beyond its loopback
+(0.0.0.0), not on 127.0.0.1 alone. An unpublished port is no wall against the host itself: on
+Linux the host reaches a container at its address on a bridge network. What publishing decides
+is what other machines reach."""
 
 from __future__ import annotations
 
@@ -44,11 +45,12 @@ def test_an_unpublished_port_has_no_host_port(api_image: DockerImage) -> None:
 def test_the_host_reaches_an_unpublished_container_at_its_address_and_a_lan_neighbour_does_not(
     api_image: DockerImage,
 ) -> None:
-    """What "unpublished" means, on a Linux engine: the host itself reaches the container at its
-    address on its Docker network, published or not. Another machine does not: a neighbour on the
-    LAN (a network namespace routed through this host, as another machine would be) gets no
-    answer from the unpublished container's address (the engine's firewall drops what it does not
-    publish), while a published container answers it at this host's address and host port."""
+    """What "unpublished" means, on a Linux engine: the host itself reaches an unpublished
+    container at its address on its bridge network. Another machine does not: a neighbour on the
+    LAN (a network namespace routed through this host, as another machine would be) cannot open a
+    connection to the unpublished container's address within 3 s (on a stock engine its firewall
+    drops what is not published), while it can open one to a published container at this host's
+    address and host port."""
     with (
         api_container(api_image, publish=False) as hidden,
         api_container(api_image) as published,
@@ -86,7 +88,8 @@ def test_several_containers_of_one_image_on_different_host_ports(api_image: Dock
 
 def test_a_server_listening_on_loopback_inside_cannot_be_reached_through_the_mapping(api_image: DockerImage) -> None:
     """Published traffic arrives on the container's network interface, not its loopback:
-    a server listening on 127.0.0.1 answers inside the container and never from the host.
+    a server listening on 127.0.0.1 answers inside the container, but a request to its
+    published port on the host fails.
     This is why the webapp and the api bind 0.0.0.0."""
     loopback_only = (
         DockerContainer(str(api_image))

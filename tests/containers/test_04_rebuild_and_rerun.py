@@ -1,5 +1,6 @@
-"""Chapter 4. Rebuild and rerun: a container runs the image it was started from; a code
-change reaches users only through a new image and a new container."""
+"""Chapter 4. Rebuild and rerun: a container runs the image it was started from; after a code
+change, the running container keeps serving the old code, and a new container from the rebuilt
+image serves the new."""
 
 from __future__ import annotations
 
@@ -71,8 +72,8 @@ def test_a_code_only_change_to_the_webapp_rebuilds_without_pip(
     images: Images, webapp_image: DockerImage, tmp_path: Path
 ) -> None:
     """The root Dockerfile copies requirements.txt and installs it before it copies app/:
-    after a change to the webapp's code alone, the rebuild takes the pip layer from the
-    cache and only the code layer is new."""
+    after a change to the webapp's code alone, the rebuild takes the pip step from the
+    cache and builds the code step anew."""
     context = tmp_path / "webapp"
     context.mkdir()
     for name in ("Dockerfile", ".dockerignore", "requirements.txt"):

@@ -53,7 +53,7 @@ def test_up_ps_logs_and_down(docker_client: docker.DockerClient) -> None:
 def test_by_default_the_webapp_is_published_on_host_port_8080() -> None:
     """The tutorial's mapping `8080:5000` is the default: the configuration Compose resolves
     when WEBAPP_PORT is not set publishes container port 5000 on host port 8080, on this
-    machine's loopback only unless WEBAPP_BIND says otherwise. (Read from
+    machine's loopback only (WEBAPP_BIND, not set here, chooses another address). (Read from
     `docker compose config`, so the suite never needs the host's port 8080 free.)"""
     config = ProjectCompose(environment={"WEBAPP_PORT": "", "WEBAPP_BIND": ""}, env_file="/dev/null").get_config()
 
@@ -74,11 +74,12 @@ SLOW_START = {
 def test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy(
     docker_client: docker.DockerClient, tmp_path: Path, slow: str
 ) -> None:
-    """`depends_on` with `condition: service_healthy` (the db's through the one-shot migrate,
-    which waits for it healthy, and which the webapp waits for to complete): with the api
-    healthy already and the db slow to become ready (or the other way round), the engine's own
-    event stream shows the webapp container starting only after both reported healthy, not
-    when the slow one was merely running."""
+    """`depends_on` in the Compose file has the webapp wait for the api with `condition:
+    service_healthy`, and for the db through the one-shot migrate, which Compose starts once
+    the db is healthy and which the webapp waits for to complete. With the api healthy already
+    and the db slow to become ready (or the other way round), the engine's own event stream
+    shows the webapp container starting only after both the db and the api reported healthy,
+    not when the slow one was merely running."""
     override = tmp_path / "slow-start.yml"
     override.write_text(json.dumps({"services": {slow: SLOW_START[slow]}}))
     stack = ProjectCompose(compose_file_name=["docker-compose.yml", str(override)])

@@ -1,6 +1,6 @@
 """Chapter 7. Finding services by name: on a user-defined network Docker's DNS answers a
-service's name; on the default bridge it does not; an unpublished service has no host port,
-so no other machine reaches it."""
+service's name; on the default bridge it does not; an unpublished service has no host port
+(chapter 3 shows that no other machine then reaches it)."""
 
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ def test_in_compose_the_webapp_reaches_the_api_by_its_service_name(stack: Projec
 
 
 def test_the_api_publishes_no_port(stack: ProjectCompose) -> None:
-    """Only the webapp is published; the api has no host port, so no other machine reaches it
-    (the host itself still does, at its address on the stack's network: chapter 3)."""
+    """The api has no host port, neither for the engine nor for Compose (chapter 3 shows that
+    another machine then cannot reach it, while the host still can at its address)."""
     api = stack.container("api")
     assert not api.attrs["HostConfig"]["PortBindings"]
     assert all(port is None for port in api.attrs["NetworkSettings"]["Ports"].values())
@@ -104,8 +104,8 @@ def test_an_api_host_that_never_answers_costs_the_page_only_the_connect_timeout(
     postgres: PostgresContainer,
 ) -> None:
     """A host named "api" that drops every connection attempt (no answer, no refusal): with
-    the default API_CONNECT_TIMEOUT of 1 s the page answers in about a second, saying the
-    api did not answer, and still records and lists the visit."""
+    the default API_CONNECT_TIMEOUT of 1 s the page answers after at least that 1 s and within
+    2.5 s, saying the api did not answer, and still records and lists the visit."""
     with (
         unanswering_host(images, network, "api", 5001),
         webapp_container(webapp_image, network, **DB_ENV) as webapp,

@@ -95,10 +95,10 @@ def test_a_request_sent_again_with_its_request_id_is_recorded_once(
 def test_the_total_stays_exact_for_old_visits_and_for_rows_deleted_by_hand(
     webapp_image: DockerImage, images: Images, network: Network
 ) -> None:
-    """The page's total is kept by the database itself (triggers, in the same transaction as
-    each change), not counted row by row: a database from before that count existed keeps
-    its visits in the total once migrated (and learns to record a request sent again once),
-    and rows deleted or emptied by hand leave it at once."""
+    """The page's total stays exact: a database from before that count existed keeps its
+    visits in the total once migrated (and learns to record a request sent again once), and
+    rows deleted or emptied by hand leave the total on the next page. (The database keeps it
+    with triggers, in the same transaction as each change: migration 0002.)"""
     with postgres_container(images, network, migrated=False) as postgres:
         _old_visits_counted(webapp_image, network, postgres)
 
@@ -139,10 +139,10 @@ def test_a_migration_of_the_table_while_the_webapp_runs_costs_no_page(
     webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
     """Each pooled connection prepares the page's statement once. A migration that changes a
-    column the page returns (here the visit times' precision, to milliseconds) while the
-    webapp runs changes what that statement returns: PostgreSQL refuses the old plan, and the
-    webapp prepares it anew and records the visit, once, instead of answering 503 on every
-    connection prepared before."""
+    column the page returns changes what that statement returns: PostgreSQL refuses a plan
+    made before, and the webapp prepares it anew. Here the visit times' precision is changed
+    (to milliseconds) while the webapp runs: every page, six before and six after, answers 200
+    and records one visit (twelve rows, and the last page says 12 visits in all)."""
     engine = sqlalchemy.create_engine(postgres.get_connection_url())
     try:
         with webapp_container(webapp_image, network, **DB_ENV) as webapp:
@@ -168,8 +168,9 @@ def test_a_wrong_password_is_reported_not_crash_looped(
     webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
     """With a wrong password the webapp keeps running (no restart): readiness and the page
-    answer 503 "database unavailable", and only its log says why (the failed
-    authentication). No answer names the database's host, the role or the password."""
+    answer 503 "database unavailable", and its log says why (the failed password
+    authentication for its role), while no answer holds the password, the role as a user
+    (`user "webapp"`), the database's host (`"db"`) or its port (5432)."""
     wrong = {**DB_ENV, "POSTGRES_PASSWORD": "not-the-password", "DB_STARTUP_DEADLINE": "1"}
     with webapp_container(webapp_image, network, **wrong) as webapp:
         ready = wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), status=503, timeout=30)
@@ -240,9 +241,9 @@ def test_a_webapp_role_that_cannot_be_made_stops_the_first_start_with_why_and_no
 
 def test_the_database_image_reads_its_password_from_a_file_and_stops_fast(images: Images, tmp_path: Path) -> None:
     """The postgres image's contract, as the official image keeps it: POSTGRES_PASSWORD_FILE
-    names a file (a Docker secret) holding the password; `docker stop` is a fast shutdown
-    (STOPSIGNAL SIGINT) that ends cleanly at once, even with a client still connected,
-    instead of waiting for its clients to leave."""
+    names a file (a Docker secret) holding the password; `docker stop` is a fast shutdown (the
+    image's STOPSIGNAL is SIGINT) that ends cleanly (exit code 0) within 3 s, even with a client
+    still connected, instead of waiting for its clients to leave."""
     secret = tmp_path / "db-password"
     secret.write_text("from-a-secret-file\n")
     secret.chmod(0o644)
@@ -275,8 +276,9 @@ def test_a_database_host_that_never_answers_costs_a_request_only_the_connect_tim
     webapp_image: DockerImage, images: Images, network: Network
 ) -> None:
     """A host named "db" that drops every connection attempt (no answer, no refusal): with
-    the default DB_CONNECT_TIMEOUT of 2 s, a page answers "database unavailable" (503) in
-    about 2 s instead of waiting for the operating system to give up after minutes."""
+    the default DB_CONNECT_TIMEOUT of 2 s, a page answers "database unavailable" (503) within
+    4.5 s, its log saying the connect timed out, instead of waiting for the operating system to
+    give up after minutes."""
     with (
         unanswering_host(images, network, "db", 5432),
         webapp_container(webapp_image, network, **DB_ENV) as webapp,
@@ -293,9 +295,10 @@ def test_a_database_host_that_never_answers_costs_a_request_only_the_connect_tim
 def test_a_request_waiting_on_a_lock_held_elsewhere_ends_at_the_statement_timeout(
     webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
-    """Another connection holds a lock on the visits table: a page that needs it waits at
-    most DB_STATEMENT_TIMEOUT (1 s here), then answers 503 instead of holding a request
-    thread for as long as the lock lasts; once the lock is released pages work again."""
+    """Another connection holds a lock on the visits table: a page that needs it has its
+    statement cancelled by DB_STATEMENT_TIMEOUT (1 s here) and answers 503 within 3 s, instead
+    of holding a request thread for as long as the lock lasts; once the lock is released pages
+    work again."""
     with webapp_container(webapp_image, network, DB_STATEMENT_TIMEOUT="1", **DB_ENV) as webapp:
         page_url = url(webapp, WEBAPP_PORT)
         wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)

@@ -62,8 +62,8 @@ def _page_requests(container: DockerContainer) -> list[str]:
 
 def test_the_retry_backs_off_exponentially_up_to_its_cap(webapp_image: DockerImage, network: Network) -> None:
     """With no database yet, the webapp logs one line per failed attempt, and the pauses
-    between attempts double from DB_RETRY_INITIAL_DELAY (0.2 s) until they reach
-    DB_RETRY_MAX_DELAY (0.8 s), then stay there."""
+    between attempts grow from DB_RETRY_INITIAL_DELAY (0.2 s) to DB_RETRY_MAX_DELAY (0.8 s) by
+    the third pause, then stay there."""
     settings = {"DB_RETRY_INITIAL_DELAY": "0.2", "DB_RETRY_MAX_DELAY": "0.8", **DB_ENV}
     with webapp_container(webapp_image, network, **settings) as webapp:
         wait_until(lambda: _attempts_of_each_worker(webapp, 7), timeout=20, what="seven failed attempts per worker")
@@ -83,10 +83,11 @@ def test_the_retry_backs_off_exponentially_up_to_its_cap(webapp_image: DockerIma
 def test_the_webapp_is_ready_within_a_backoff_step_of_the_database_and_before_any_request(
     webapp_image: DockerImage, images: Images, network: Network
 ) -> None:
-    """The webapp starts first and retries in the background with its default backoff: a
-    tenth of a second after the first attempt, then doubling up to the 2 s cap. Started after
-    the retry has reached its cap, PostgreSQL is reached within about one capped step, before
-    any request has asked for a page; the first page then works, with no restart."""
+    """The webapp starts first and retries in the background with its default backoff: the
+    first pause is under half a second, and no pause goes past the 2 s cap (with half a
+    second's margin). Started once each worker has made eight attempts, PostgreSQL is reached
+    within about one capped step (under 3 s), before any request has asked for a page; the
+    first page then works, with no restart."""
     with webapp_container(webapp_image, network, **DB_ENV) as webapp:
         # 0.1 + 0.2 + 0.4 + 0.8 + 1.6 + 2 + 2 s: the eighth attempt is well into the cap. A pause
         # longer than the cap fails at once, not when the eighth attempt comes.
@@ -113,8 +114,8 @@ def test_with_no_database_it_gives_up_at_its_deadline_and_answers_unavailable_at
     webapp_image: DockerImage, network: Network
 ) -> None:
     """No database at all and DB_STARTUP_DEADLINE=3: the webapp keeps trying for the whole 3 s,
-    gives up by about one backoff step later (and logs it), and then every request
-    answers "database unavailable" at once instead of hanging."""
+    gives up by about one backoff step later (and logs it), and then a request is answered
+    503 "Database unavailable." in under 3 s instead of hanging."""
     settings = {"DB_STARTUP_DEADLINE": "3", "DB_RETRY_MAX_DELAY": "0.5", **DB_ENV}
     with webapp_container(webapp_image, network, **settings) as webapp:
         wait_until(lambda: len(GAVE_UP.findall(logs(webapp))) == 2, timeout=10, what="both workers to give up")
@@ -135,8 +136,8 @@ def test_with_no_database_it_gives_up_at_its_deadline_and_answers_unavailable_at
 def test_a_database_restart_under_a_running_webapp(
     webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
-    """While the database is stopped requests fail cleanly (503, quickly); once it is back
-    they succeed again, the data intact, with no restart of the webapp."""
+    """While the database is stopped a request fails cleanly (503, in under 5 s); once it is
+    back the page succeeds again, the data intact, with no restart of the webapp."""
     with webapp_container(webapp_image, network, **DB_ENV) as webapp:
         page_url = url(webapp, WEBAPP_PORT)
         wait_for_http(url(webapp, WEBAPP_PORT, "/readyz"), timeout=30)

@@ -46,7 +46,8 @@ def stack_factory(webapp_image: DockerImage, api_image: DockerImage) -> Iterator
 
 
 def test_visits_survive_stop_and_start(stack_factory: Callable[..., ProjectCompose]) -> None:
-    """`docker compose stop` then `start` keeps the containers, and with them the data."""
+    """`docker compose stop`, then `up` again, keeps the visits: the stopped containers are
+    started again, with their volume."""
     stack = stack_factory("docker-compose.yml")
     stack.start()
     _visit(stack)

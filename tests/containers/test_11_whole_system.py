@@ -34,7 +34,8 @@ def stack(images: Images) -> Iterator[ProjectCompose]:
 
 def test_the_stack_comes_up_healthy_and_the_page_shows_the_api_message_and_a_visit(stack: ProjectCompose) -> None:
     """All three services report healthy; the page shows the api's message, fetched by
-    service name over the Compose network, and the visit it just recorded in PostgreSQL."""
+    service name over the Compose network, and the visits recorded in PostgreSQL, the newest
+    first."""
     states = {container.Service: container.Health for container in stack.get_containers()}
     assert states == {"webapp": "healthy", "api": "healthy", "db": "healthy"}
 
@@ -51,9 +52,9 @@ def test_the_stack_comes_up_healthy_and_the_page_shows_the_api_message_and_a_vis
 
 def test_every_service_is_probed_often_while_it_starts_and_every_30_s_once_healthy(stack: ProjectCompose) -> None:
     """The health checks as the running containers have them (the webapp's and the api's
-    from their images, the database's from docker-compose.yml): every half second while a
-    service starts, which keeps `up --wait` short, and every 30 s once it is healthy, which
-    keeps the stack at rest near idle."""
+    from their images, the database's from docker-compose.yml): at least once a second while a
+    service starts, which keeps `up --wait` short, and no more often than every 30 s once it is
+    healthy, which keeps the stack at rest near idle."""
     services = ("webapp", "api", "db")
     intervals = {service: seconds_between_probes(stack.container(service).attrs) for service in services}
 
@@ -75,9 +76,9 @@ def test_every_service_keeps_a_bounded_log(stack: ProjectCompose) -> None:
 def test_only_the_webapp_shares_a_network_with_the_database_which_has_no_way_out(
     stack: ProjectCompose, docker_client: docker.DockerClient
 ) -> None:
-    """The api never needs the database, so it cannot reach it: from the api the name "db"
-    does not resolve. The database is on internal networks only (no route off this machine),
-    and the webapp, on both sides, reaches each (the page shows a visit and the api's message)."""
+    """The api never needs the database: from the api the name "db" does not even resolve. The
+    database is on internal networks only (no route off this machine), and the webapp reaches
+    both the database and the api (its page answers 200 with the api's message)."""
     code, output = stack.exec("api", "python", "-c", "import socket; socket.getaddrinfo('db', 5432)")
     database_networks = stack.container("db").attrs["NetworkSettings"]["Networks"]
     internal = {name: docker_client.networks.get(name).attrs["Internal"] for name in database_networks}
@@ -101,10 +102,11 @@ def test_64_clients_that_send_half_a_request_and_go_quiet_take_nothing_from_the_
     stack: ProjectCompose,
 ) -> None:
     """64 connections that send `GET / HTTP/1.1` and then nothing are held open against the
-    published port: meanwhile an ordinary client's pages answer as fast as usual (within three
-    times the usual median, and a tenth of a second), because the webapp's server reads a
-    request whole before a request thread sees it. A request left half sent is dropped after
-    10 s, so such sockets cannot pile up."""
+    published port: meanwhile the median of an ordinary client's ten pages stays within three
+    times the usual median plus a tenth of a second, because the webapp's server reads a
+    request whole before a request thread sees it. A request left half sent is dropped (its
+    limit is 10 s: here all 64 are dropped within a 20 s wait, the last no sooner than 8 s
+    after they were opened), so such sockets cannot pile up."""
     page = stack.url("webapp", 5000)
     port = int(stack.url("webapp", 5000).rsplit(":", 1)[1].rstrip("/"))
     usual = statistics.median(_seconds_for_a_page(page) for _ in range(10))
@@ -124,9 +126,10 @@ def test_64_clients_that_send_half_a_request_and_go_quiet_take_nothing_from_the_
 @pytest.mark.security
 @pytest.mark.parametrize("path", ["/", "/healthz", "/readyz", "/visits.json", "/no-such-page"])
 def test_every_answer_of_the_webapp_allows_no_script_no_frame_and_no_referrer(stack: ProjectCompose, path: str) -> None:
-    """The page needs no script: every answer, errors included, carries a Content-Security-Policy
-    that allows none (its one inline style by its hash, never 'unsafe-inline'), forbids being
-    framed, and tells the browser not to guess content types or send a referrer."""
+    """The page needs no script: the answer of every route (/, /healthz, /readyz, /visits.json),
+    and of an unknown page, carries a Content-Security-Policy that allows none (its one inline
+    style by its hash, never 'unsafe-inline'), forbids being framed, and tells the browser not
+    to guess content types or send a referrer."""
     answer = requests.get(stack.url("webapp", 5000, path), timeout=10)
     policy = [directive.strip() for directive in answer.headers.get("Content-Security-Policy", "").split(";")]
 
@@ -143,8 +146,8 @@ def test_every_answer_of_the_webapp_allows_no_script_no_frame_and_no_referrer(st
 @pytest.mark.security
 @pytest.mark.parametrize("service", ["webapp", "api"])
 def test_the_python_services_run_with_least_privilege(stack: ProjectCompose, service: str) -> None:
-    """The webapp and the api run as a non-root user, on a read-only root filesystem (a
-    tmpfs for /tmp), with every capability dropped, no way to gain privileges, bounded
+    """The webapp and the api run as a non-root user, on a read-only root filesystem (/tmp
+    writable), with every capability dropped, no way to gain privileges, bounded
     memory and processes, and a restart policy."""
     host = stack.container(service).attrs["HostConfig"]
 
@@ -236,10 +239,12 @@ def _process_environment(stack: ProjectCompose, service: str) -> str:
 def test_passwords_reach_the_services_only_as_secret_files(
     stack: ProjectCompose, docker_client: docker.DockerClient
 ) -> None:
-    """Both passwords (made at random in secrets/ by scripts/ensure-secrets.sh) reach the
-    services as files under /run/secrets, named by *_FILE variables. No container's
-    configuration (`docker inspect`) nor the environment of a running server holds a
-    *PASSWORD variable or either password, and no image's configuration or history does.
+    """Both passwords are kept in secrets/ (made at random by scripts/ensure-secrets.sh); the
+    webapp's running server is pointed to its own as a file:
+    POSTGRES_PASSWORD_FILE=/run/secrets/webapp_db_password. Neither the three services'
+    containers (`docker inspect`) nor their running servers' environments hold a *PASSWORD
+    variable or either password, and their images' configuration and history hold neither
+    password.
     (The official postgres image does export the password it read into its server's
     environment; the offline stand-in does not, and only it is held to that.)"""
     passwords = [(ROOT / "secrets" / name).read_text().strip() for name in ("db_password", "webapp_db_password")]

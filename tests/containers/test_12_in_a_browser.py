@@ -61,10 +61,11 @@ def _rows(page: Page) -> list[str]:
 def test_a_person_sees_the_page_a_new_row_on_reload_and_a_banner_when_the_api_stops(
     browser: BrowserContext,
 ) -> None:
-    """Chromium opens the published port: the heading and the api's message are visible, styled
-    by the page's own style, which its Content-Security-Policy allows (nothing refused);
-    reloading adds the new visit as the table's first row; with the api container stopped,
-    a reload shows a banner saying the api is unavailable, while the visits stay listed."""
+    """Chromium opens the published port: the heading is visible and styled by the page's own
+    style, which its Content-Security-Policy allows (nothing refused), and the api's message is
+    on the page; reloading adds the new visit as the table's first row; with the api container
+    stopped, a reload shows a banner saying the api is unavailable, while the visits stay
+    listed."""
     with ProjectCompose() as stack:
         page = browser.new_page()
         console: list[str] = []  # a style the page's Content-Security-Policy refused would be here

@@ -29,9 +29,9 @@ def test_a_webapp_given_only_its_credentials_runs_with_every_documented_default(
 ) -> None:
     """Given nothing but the database's user, password and name, the webapp reaches the
     database at "db", port 5432, and logs at start the settings it resolved (the password
-    left out): each is the
-    documented default (the startup deadline, the statement timeout, threads and the connection
-    budget among them, which take too long to see otherwise). Two server workers start."""
+    left out): each is the documented default (the startup deadline, the statement timeout,
+    threads and the connection budget among them, which take too long to see otherwise). As
+    many server workers start as docs/configuration.md documents (two)."""
     with webapp_container(webapp_image, network, **CREDENTIALS_ONLY) as webapp:
         # The settings first, as the server logs them at its start: a wrong default address
         # fails here at once, not after the wait for a database it would never reach.
@@ -73,7 +73,8 @@ def test_by_default_a_page_lists_the_newest_20_visits_with_times_in_utc(
 
 
 def test_an_api_given_nothing_boots_two_workers(api_image: DockerImage, network: Network) -> None:
-    """The api's gunicorn runs the documented number of workers, two, when nothing is set."""
+    """The api's gunicorn runs the number of workers docs/configuration.md documents for it
+    (two) when nothing is set."""
     workers = API_DEFAULTS["WEB_CONCURRENCY"]
     assert workers is not None
     with api_container(api_image, network) as api:

@@ -84,10 +84,9 @@ def _schema(engine: Engine) -> dict[str, list[tuple[str, ...]]]:
 
 def test_each_migration_has_a_downgrade_that_undoes_it_and_the_tables_agree_with_the_code(owner: Engine) -> None:
     """Step by step, each migration's downgrade leaves the schema exactly as it was before the
-    upgrade (columns, indexes, triggers, functions, sequences), down to nothing; the webapp's
-    role gets its rights at every revision (on the tables there are by then); and at the head,
-    `alembic check` finds no difference between the tables the code queries (app/visits.py)
-    and the tables the migrations made."""
+    upgrade (columns, indexes, triggers, functions, sequences), down to nothing; and at the
+    head, `alembic check` finds no difference between the tables the code queries
+    (app/visits.py) and the tables the migrations made."""
     with owner.begin() as connection:
         connection.execute(text("CREATE ROLE page_only LOGIN"))
     revisions = ["base", "0001", "0002", "0003", "0004"]
@@ -193,11 +192,11 @@ def test_two_migrations_started_at_once_take_turns_and_apply_each_step_once(
 def test_the_count_is_kept_whatever_the_search_path_and_survives_an_emptied_count_table(
     webapp_image: DockerImage, network: Network, owner: Engine
 ) -> None:
-    """The counting trigger runs with the rights of whoever changes the visits. Its search path
-    is pinned: a session whose path starts with another schema holding a `visit_counts` of its
-    own (planted there by anyone who can create one) still updates the real count. And the
-    count's shards are fixed, not counted: a count table emptied by hand costs the page no
-    error (no division by zero)."""
+    """The counting trigger runs with its owner's rights, whoever changes the visits (migration
+    0002), so its search path is pinned: a session whose path starts with another schema
+    holding a `visit_counts` of its own (planted there by anyone who can create one) still
+    updates the real count. And the count's shards are fixed, not counted: a count table
+    emptied by hand costs the page no error (no division by zero)."""
     migrate.upgrade(owner, DB_USER)
     with owner.begin() as connection:
         connection.execute(text("CREATE SCHEMA elsewhere"))
@@ -250,7 +249,7 @@ def _moment(value: str) -> datetime:
 def test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_what_a_page_needs(
     stack: ProjectCompose,
 ) -> None:
-    """`docker compose up`: the migrate service runs once as the database's owner and exits 0
+    """`docker compose up`: the migrate service runs as the database's owner and exits 0
     before the webapp starts (`condition: service_completed_successfully`). The webapp's role
     then owns nothing, and may insert a visit (its id and time the database's) and read visits,
     but not set an id or a time, change, delete or empty visits, write the count (its trigger
@@ -305,7 +304,8 @@ def test_a_database_made_by_the_release_before_migrations_is_adopted_with_every_
     """An upgrade as a user makes it, `git pull` and `docker compose up` on the same volume: the
     release before the migrations (its webapp made and owned its own schema) records visits;
     the current release's migrate service recognises its tables, keeps every row and the exact
-    total, takes the schema over from the webapp's role, and the next visit gets the next id."""
+    total, takes the schema over (its tables and sequences are then owned by the database's
+    owner, not the webapp's role), and the next visit gets the next id."""
     old = tmp_path / "release"
     shutil.copytree(RELEASE_FILES, old)
     shutil.copytree(ROOT / "secrets", old / "secrets", dirs_exist_ok=True)

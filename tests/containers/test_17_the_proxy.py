@@ -1,8 +1,8 @@
 """Chapter 17. The Swarm stack's reverse proxy on its own: the stack's nginx image with the
 stack's swarm/nginx.conf, in front of a stand-in webapp that echoes what reaches it, on an
 ordinary network (Docker's DNS answers there as on an overlay). The one service exposed
-beyond the machine tells visitors nothing internal, gives each request an id of its own, and
-holds no connection for a slow client."""
+beyond the machine names no nginx version and no internal address in its headers, gives each
+request an id of its own, and drops the connections of a client that stalls."""
 
 from __future__ import annotations
 
@@ -102,11 +102,12 @@ def test_each_request_gets_an_id_of_the_proxys_own(proxy: DockerContainer) -> No
 
 
 def test_slow_clients_are_dropped_and_one_client_holds_at_most_64_requests(proxy: DockerContainer) -> None:
-    """64 connections that send half a request's headers and go quiet cost other requests
-    nothing. Of 65 that send a request's headers but never its body, the proxy holds at most
-    64 (as many requests as one client may have in hand) and refuses the rest at once with
-    429. After 10 s without a byte it drops every stalled connection, and the client is
-    served again."""
+    """64 connections that send half a request's headers and go quiet do not stop another
+    request from being answered 200. Of 65 that send a request's headers but never its body,
+    the proxy holds at most 64 (as many requests as one client may have in hand) and refuses
+    the rest with 429 while the stalled connections are still held. It then drops every
+    stalled connection, the last seen gone no sooner than 8 s after the first were opened (its
+    limit is 10 s without a byte), and the client is served again."""
     page, port = url(proxy, 80), _port(proxy)
     with held_connections(port, 64, b"GET / HTTP/1.1\r\nHost: proxy\r\n") as half_sent:
         opened = time.monotonic()

@@ -215,9 +215,10 @@ def test_a_rolling_update_under_load_answers_every_request(
     stack: Stack, docker_client: docker.DockerClient, record_testsuite_property: RecordProperty
 ) -> None:
     """The webapp's image is updated (`docker service update --image`, the same image under a
-    new tag) while 2 clients load the page. The update replaces one task at a time, starting
-    the new one before stopping the old (order start-first): never fewer than 3 healthy
-    replicas, every request answered 200, the update completed, every task on the new image."""
+    new tag) while 2 clients load the page. The update replaces the tasks one at a time,
+    starting each new one before stopping its old one (as the stack file's update_config
+    says): every count taken during the update finds at least 3 healthy replicas, every
+    request answered 200, the update completed, every task on the new image."""
     stack.wait_converged("webapp", WEBAPP_REPLICAS)
     service = stack.service("webapp")
     current = stack.inspect("webapp")["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"]
@@ -253,9 +254,9 @@ def test_a_killed_webapp_replica_is_replaced_and_no_request_fails(
 ) -> None:
     """One webapp replica's container is killed (SIGKILL) under a load of 2 clients. The
     orchestrator starts a new task in its place (3 healthy replicas again, the killed one not
-    among them), and no request fails: the proxy retries a request its connection lost on
-    another replica, with the same request id, so the visits recorded are exactly the pages
-    answered, none twice."""
+    among them); no request fails, and the visits recorded are exactly as many as the pages
+    answered (the proxy is set to send a request whose connection was lost to another
+    replica, with the same request id, which the webapp records once)."""
     stack.wait_converged("webapp", WEBAPP_REPLICAS)
     before = visits_total(stack.url)
     load = Load(stack.url, clients=2, seconds=150, timeout=10)
@@ -305,9 +306,9 @@ def test_the_proxy_is_as_hard_as_the_services_behind_it(stack: Stack) -> None:
 
 @pytest.mark.security
 def test_the_api_cannot_reach_the_database_in_the_stack_either(stack: Stack) -> None:
-    """As in Compose: the database is on the back-end network with the webapp only, and that
-    network is internal (no way off the swarm): from an api task the database's name does not
-    even resolve, while a webapp task reaches it."""
+    """As in Compose: the database is on the back-end network, which the api is not on, and
+    that network is internal (no way off the swarm): from an api task the database's name does
+    not even resolve, while a webapp task reaches it."""
     probe = "import socket, sys; socket.create_connection((sys.argv[1], 5432), timeout=3).close()"
     (api, *_) = stack.containers("api")
     (webapp, *_) = stack.containers("webapp")

@@ -3,10 +3,9 @@ this one (`make cluster-up`, scripts/cluster.sh). Each node is a Docker engine i
 container; all three are managers; the images reach them through a registry beside them, as
 on real hosts. The database is pinned to the node that keeps its volume, the proxy to the node
 whose port the clients reach (one node, node1, for both), the webapp's replicas spread one per
-node. Under a bounded load
-through the proxy, a node is drained, a node is killed, the leader is killed, the database's
-node is killed, and the webapp is updated across the nodes. Run these alone with
-`pytest -m cluster`: about four minutes."""
+node. Under a bounded load through the proxy, a node is drained, a node is killed, the leader
+is killed and the webapp is updated across the nodes; then, with no load, the database's node
+is killed. Run these alone with `pytest -m cluster`: about four minutes."""
 
 from __future__ import annotations
 
@@ -129,9 +128,9 @@ def test_a_rolling_update_across_the_nodes_answers_every_request(
     cluster: Cluster, record_testsuite_property: RecordProperty
 ) -> None:
     """The webapp's spec changes (`docker service update`, a new container label) while two
-    clients load the page: one task at a time, the new one started and healthy before the old
-    stops (order start-first). Never fewer than 3 replicas run, every request is answered 200,
-    and the replicas stay spread over the nodes."""
+    clients load the page (the stack file's update order: one task at a time, the new one
+    started first). Every count taken during the update finds at least 3 replicas running,
+    every request is answered 200, and afterwards the replicas run on at least two nodes."""
     cluster.wait_converged("webapp", REPLICAS)
     load = Load(cluster.url, clients=CLIENTS, seconds=240, timeout=CLIENT_TIMEOUT)
     watch = RunningReplicasWatch(cluster)
@@ -231,9 +230,9 @@ def test_the_replicas_of_a_killed_node_are_started_on_the_others(
     cluster: Cluster, record_testsuite_property: RecordProperty
 ) -> None:
     """A node running a webapp replica (not the database's, not the proxy's) is killed under
-    load, as a host that loses its power. The swarm marks it Down and starts its tasks on the
-    two others: 3 replicas run again. Only requests in flight at the kill may fail, and no
-    answered visit is lost."""
+    load, as a host that loses its power. The swarm marks it Down and starts its webapp
+    replica on one of the two others: 3 replicas run again, none on it. Only requests in
+    flight at the kill may fail, and no answered visit is lost."""
     victim = cluster.plain_node_running_webapp(avoid=cluster.leader())
     before = visits_total(cluster.url)
     load = Load(cluster.url, clients=CLIENTS, seconds=300, timeout=CLIENT_TIMEOUT)

@@ -1,5 +1,6 @@
-"""Chapter 20. The suite cleans up after itself: whatever a scenario starts is removed by the
-end of its session, even when the scenario fails without stopping anything."""
+"""Chapter 20. The suite cleans up after itself: the containers, networks and volumes a
+scenario starts are removed by the end of its session, even when the scenario fails without
+stopping anything."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """Chapter 21. The base images: whichever images are in use (the official ones pulled from a
 registry, or their stand-ins built from Debian's packages), they keep the contract the
-project's Dockerfiles and Compose file rely on. The same checks pass on both, so a green run
+project's Dockerfiles and Compose file rely on. The same checks run on both, so a green run
 offline says the same as a green run with a registry. The last two prove what the stand-in for
 postgres adds to the official image's contract (with the official image they are skipped).
 
-The pairing (images.env): Python PYTHON_SERIES and PostgreSQL POSTGRES_MAJOR, from the Debian
-release DEBIAN_SUITE, for the official images and the stand-ins alike."""
+The pairing (images.env): Python PYTHON_SERIES and PostgreSQL POSTGRES_MAJOR, for the official
+images and the stand-ins alike."""
 
 from __future__ import annotations
 
@@ -204,9 +204,9 @@ def _init_scripts(directory: Path) -> Path:
 
 def test_init_scripts_run_once_on_an_empty_data_directory(images: Images, data_volume: str, tmp_path: Path) -> None:
     """On its first start, on an empty data directory, the image runs what
-    /docker-entrypoint-initdb.d/ holds, in name order: *.sql and *.sql.gz with psql, *.sh
-    executed if executable and sourced if not; other files are ignored. A second start on
-    the same data runs none of them again."""
+    /docker-entrypoint-initdb.d/ holds: *.sql and *.sql.gz with psql, *.sh executed if
+    executable and sourced if not; other files are ignored. A second start on the same data
+    runs none of them again."""
     scripts = _init_scripts(tmp_path)
 
     def start() -> DockerContainer:

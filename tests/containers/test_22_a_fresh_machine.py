@@ -76,9 +76,11 @@ def test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green() ->
     its -updates and -security suites offer newer ones), from the commit alone: `make up`
     serves the page with the api's message on port 8080, a second run of its set-up installs
     and changes nothing, `make down` leaves no container or volume, and the README's test
-    command is green: for the browser chapter (the one that needs most of the machine), the
-    migrations' adoption of a database made by an earlier release (that release built from the
-    repository's files, in a copy with no git history) and the unit tests, or whole with REHEARSAL_WHOLE_SUITE=1."""
+    command is green for the browser chapter (the one that needs most of the machine) and for
+    the migrations' adoption of a database made by an earlier release (that release built from
+    the repository's files, in a copy with no git history); `make unit`, which the rehearsal
+    runs next, passes too, since any failed step fails the rehearsal. With
+    REHEARSAL_WHOLE_SUITE=1 the test command rehearsed is the whole `make test` instead."""
     output = rehearse("bookworm")
 
     steps = steps_passed(output)
@@ -94,8 +96,8 @@ def test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green() ->
 
 def test_an_engine_older_than_25_that_runs_is_refused_with_what_to_do_and_left_alone() -> None:
     """Where Debian's Docker Engine 20.10 is installed and running, `make up` stops within 60 s
-    (its first check) with a message that names the engine's version and what to do; the
-    running engine is not replaced."""
+    (its first check) with a message that names the engine's version and the version the
+    project needs; the running engine is not replaced."""
     output = rehearse("bookworm-engine-20")
 
     assert "make up stops within 60 s with what to do: ok" in output
