@@ -3,9 +3,11 @@ them, `ps` and `logs` show them, `down` removes them with their network."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import docker
@@ -17,7 +19,7 @@ from tests.support.compose import DEFAULT_ENVIRONMENT, ProjectCompose
 from tests.support.containers import free_host_port
 from tests.support.environment import ROOT
 from tests.support.events import EventRecorder
-from tests.support.waiting import wait_until
+from tests.support.waiting import ConditionTimeoutError, wait_until
 
 
 def test_up_ps_logs_and_down(docker_client: docker.DockerClient) -> None:
@@ -63,11 +65,24 @@ def test_by_default_the_webapp_is_published_on_host_port_8080() -> None:
 
 
 # Each dependency in turn is made to become healthy 3 s late (its server starts late), so
-# that "started" and "healthy" are seconds apart for it, whichever is usually faster.
+# that "started" and "healthy" are seconds apart for it. The api is held until the scenario
+# releases it (a file in a folder it mounts): a fixed delay would race the migrations, which the
+# webapp waits for too and which take longer than three seconds on a loaded machine.
 SLOW_START = {
     "db": {"entrypoint": ["sh", "-c", 'sleep 3 && exec docker-entrypoint.sh "$$@"', "sh"], "command": ["postgres"]},
-    "api": {"command": ["sh", "-c", "sleep 3 && exec gunicorn --config gunicorn_conf.py 'service:create_app()'"]},
+    "api": {
+        "command": [
+            "sh",
+            "-c",
+            "until [ -e /held/released ]; do sleep 0.1; done;"
+            " exec gunicorn --config gunicorn_conf.py 'service:create_app()'",
+        ],
+        "volumes": ["{held}:/held:ro"],
+    },
 }
+# How long, once the migrations completed, the webapp is watched for a start it must not make
+# while the api is held (with `condition: service_started` it starts at once).
+HELD_WATCH = 5
 
 
 @pytest.mark.parametrize("slow", ["db", "api"])
@@ -80,23 +95,43 @@ def test_the_webapp_starts_only_once_the_database_and_the_api_are_healthy(
     and the db slow to become ready (or the other way round), the engine's own event stream
     shows the webapp container starting only after both the db and the api reported healthy,
     not when the slow one was merely running."""
+    held = tmp_path / "held"
+    held.mkdir()
+    held.chmod(0o755)  # the api runs as a user of its own
     override = tmp_path / "slow-start.yml"
-    override.write_text(json.dumps({"services": {slow: SLOW_START[slow]}}))
+    override.write_text(json.dumps({"services": {slow: SLOW_START[slow]}}).replace("{held}", str(held)))
     stack = ProjectCompose(compose_file_name=["docker-compose.yml", str(override)])
     project: Filters = {"label": f"com.docker.compose.project={stack.project_name}"}
     other = "api" if slow == "db" else "db"
-    with EventRecorder(docker_client, project) as events:
+    with EventRecorder(docker_client, project) as events, ThreadPoolExecutor(max_workers=1) as background:
         try:
             # The other dependency first, healthy already: the webapp then waits on the slow one only.
             stack.compose("up", "--wait", "--detach", other)
-            stack.start()
+            up = background.submit(stack.start)  # returns once every service is healthy
+            if slow == "api":
+                _watch_the_webapp_while_the_api_is_held(events, up)
+                (held / "released").touch()
+            up.result(timeout=180)
         finally:
+            (held / "released").touch()
             events.stop()
             stack.stop()
 
     webapp_started = events.first("webapp", "start")
     assert webapp_started > events.first("db", "health_status: healthy")
     assert webapp_started > events.first("api", "health_status: healthy")
+
+
+def _watch_the_webapp_while_the_api_is_held(events: EventRecorder, up: Future[None]) -> None:
+    """Once the migrations have completed, HELD_WATCH seconds for the webapp to start (it must
+    not: the api is not healthy); a start ends the watch at once."""
+    wait_until(
+        lambda: events.saw("die", "migrate") or (up.exception(timeout=0) if up.done() else None),
+        timeout=120,
+        what="the migrations to complete",
+    )
+    with contextlib.suppress(ConditionTimeoutError):
+        wait_until(lambda: events.saw("start", "webapp"), timeout=HELD_WATCH, what="a start of the webapp")
 
 
 def test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing(docker_client: docker.DockerClient) -> None:

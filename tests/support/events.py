@@ -43,8 +43,13 @@ class EventRecorder:
         self._stream.close()
         self._reader.join(timeout=5)
 
-    def saw(self, action: str) -> bool:
-        return any(event.get("Action") == action for event in self._events)
+    def saw(self, action: str, service: str | None = None) -> bool:
+        """Whether `service`'s container (any, for None) did `action` yet."""
+        return any(
+            event.get("Action") == action
+            and (service is None or event["Actor"]["Attributes"].get(SERVICE_LABEL) == service)
+            for event in list(self._events)
+        )
 
     def first(self, service: str | None, action: str) -> int:
         """When (ns since the epoch) `service`'s container (any, for None) first did `action`;

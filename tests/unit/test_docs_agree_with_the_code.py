@@ -107,6 +107,20 @@ def test_the_readme_gives_each_part_the_chapters_the_specification_puts_in_it() 
         assert f"{name} ({numbers.start}–{numbers.stop - 1})" in readme, part
 
 
+def test_the_gate_page_names_each_stage_as_ci_runs_it() -> None:
+    """Each make command .ci/run runs as a stage (with its arguments) is in docs/gate.md's table
+    of stages, written as .ci/run writes it."""
+    script = _text(ROOT / ".ci" / "run")
+    stages = re.findall(
+        r"(?:^|-- )(make (?:test|rehearse|mutate|bench)\b(?: [A-Z_]+=\"[^\"]*\"| [A-Z_]+=\S+)?)", script, re.M
+    )
+    table = "\n".join(line for line in _text(ROOT / "docs" / "gate.md").splitlines() if line.startswith("| "))
+
+    assert {command.split()[1] for command in stages} == {"test", "rehearse", "mutate", "bench"}
+    for command in stages:
+        assert f"`{command}" in table, command
+
+
 def test_what_the_gate_runs_on_every_python_exists_and_the_gate_page_names_its_chapters() -> None:
     """Each scenario .ci/run names is a test of the suite; docs/gate.md names its chapter."""
     gate = _text(ROOT / "docs" / "gate.md")
