@@ -28,6 +28,17 @@ PAGE_NEEDS = {
 }
 # The databases every cluster has: no application's, so no role of one connects there.
 _OTHER_DATABASES = ("postgres", "template1")
+# Functions every role may call through PUBLIC that a page never needs: the advisory locks (a
+# role that held the migrations' lock forever would hang every later `up`) and those that make
+# large objects (storage outside any table). Revoked from PUBLIC in this database; the
+# migrations run as a superuser, which needs no grant.
+_UNNEEDED_FUNCTIONS = text(
+    "SELECT CAST(CAST(oid AS regprocedure) AS text) FROM pg_proc"
+    " WHERE pronamespace = CAST('pg_catalog' AS regnamespace)"
+    " AND (proname ~ '^pg_(try_)?advisory_(xact_)?lock(_shared)?$'"
+    " OR proname IN ('lo_creat', 'lo_create', 'lo_from_bytea'))"
+    " ORDER BY 1"
+)
 
 
 def restrict_webapp(connection: Connection, role: str) -> None:
@@ -59,6 +70,8 @@ def restrict_webapp(connection: Connection, role: str) -> None:
         text("SELECT datname FROM pg_database WHERE datname = ANY(:names)"), {"names": list(_OTHER_DATABASES)}
     ).scalars()
     statements += [f"REVOKE CONNECT, TEMPORARY ON DATABASE {quote(name)} FROM PUBLIC" for name in present]
+    unneeded = connection.execute(_UNNEEDED_FUNCTIONS).scalars().all()
+    statements += [f"REVOKE EXECUTE ON FUNCTION {function} FROM PUBLIC" for function in unneeded]
     for statement in statements:
         connection.execute(text(statement))
     log.info("the webapp's role %s may do what a page needs: %s", role, "; ".join(grants).format(role=role))

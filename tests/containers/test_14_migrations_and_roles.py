@@ -254,7 +254,8 @@ def test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_
     then owns nothing, and may insert a visit (its id and time the database's) and read visits,
     but not set an id or a time, change, delete or empty visits, write the count (its trigger
     does, with its owner's rights), drop or alter the table, rename or drop the counting
-    function, create a table (also a temporary one) or a schema, or connect to the cluster's
+    function, create a table (also a temporary one) or a schema, take an advisory lock (so not
+    the one the migrations take turns on), make a large object, or connect to the cluster's
     `postgres` database. Another `up` runs migrate again, which finds nothing to do."""
     migrated, webapp = stack.container("migrate"), stack.container("webapp")
     page = requests.get(stack.url("webapp", 5000), timeout=10)
@@ -287,6 +288,9 @@ def test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_
             "CREATE TABLE planted (n int)",
             "CREATE TEMPORARY TABLE planted (n int)",
             "CREATE SCHEMA planted",
+            "SELECT pg_advisory_lock(1)",
+            "SELECT pg_try_advisory_xact_lock(1)",
+            "SELECT lo_create(0)",
         )
     }
     assert {query: code for query, (code, _) in refused.items()} == dict.fromkeys(refused, 1), refused

@@ -305,6 +305,26 @@ def test_the_proxy_is_as_hard_as_the_services_behind_it(stack: Stack) -> None:
 
 
 @pytest.mark.security
+def test_every_service_of_the_stack_drops_every_capability_and_is_bounded_in_memory_and_processes(
+    stack: Stack,
+) -> None:
+    """As in Compose, each service of the stack drops every capability (the proxy and the
+    database add back only what their entrypoints need) and has its memory and its number of
+    processes bounded: 256 MiB and 128 processes for the webapp, the api and the migrations'
+    job, 512 MiB and 256 for the database, 64 MiB and 32 for the proxy. (A Swarm service has no
+    no-new-privileges, which Compose's have: docs/security.md says what bounds that.)"""
+    bounds = {"proxy": (64, 32), "webapp": (256, 128), "api": (256, 128), "migrate": (256, 128), "db": (512, 256)}
+    found = {}
+    for service in bounds:
+        spec = stack.inspect(service)["Spec"]["TaskTemplate"]
+        limits = spec.get("Resources", {}).get("Limits", {})
+        dropped = spec["ContainerSpec"].get("CapabilityDrop")
+        found[service] = ((limits.get("MemoryBytes", 0) // 2**20, limits.get("Pids")), dropped)
+
+    assert found == {service: (bound, ["ALL"]) for service, bound in bounds.items()}
+
+
+@pytest.mark.security
 def test_the_api_cannot_reach_the_database_in_the_stack_either(stack: Stack) -> None:
     """As in Compose: the database is on the back-end network, which the api is not on, and
     that network is internal (no way off the swarm): from an api task the database's name does

@@ -1948,6 +1948,28 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{CH17}::test_slow_clients_are_dropped_and_one_client_holds_at_most_64_requests",),
     ),
     Mistake(
+        name="stack-database-processes-unbounded",
+        file="swarm/stack.yml",
+        find="          memory: 512M\n          pids: 256\n",
+        replace="          memory: 512M\n",
+        claim="The stack's database has its number of processes bounded, as in Compose.",
+        killers=(
+            f"{CH18}::test_every_service_of_the_stack_drops_every_capability_and_is_bounded_in_memory_and_processes",
+        ),
+    ),
+    Mistake(
+        name="stack-migrations-job-unbounded",
+        file="swarm/stack.yml",
+        find=(
+            "        max_attempts: 5\n      resources:\n        limits:\n          memory: 256M\n          pids: 128\n"
+        ),
+        replace="        max_attempts: 5\n",
+        claim="The stack's migrations job has its memory and processes bounded, as in Compose.",
+        killers=(
+            f"{CH18}::test_every_service_of_the_stack_drops_every_capability_and_is_bounded_in_memory_and_processes",
+        ),
+    ),
+    Mistake(
         name="stack-proxy-root-writable",
         file="swarm/stack.yml",
         find="    read_only: true\n    cap_drop:\n      - ALL\n    cap_add:\n      - CHOWN\n      - SETGID\n",
@@ -2169,6 +2191,34 @@ MISTAKES: tuple[Mistake, ...] = (
 """,
         claim="images.env is read by the same data-only reader as .env.",
         killers=(f"{UNIT_SCRIPTS}::test_a_hostile_env_file_is_read_as_data[images.env]",),
+    ),
+    Mistake(
+        name="gate-runs-its-mistakes-other-than-the-page-says",
+        file=".ci/run",
+        find='make mutate MUTATE_ARGS="--jobs 2" FRESH=',
+        replace='make mutate MUTATE_ARGS="--jobs 3" FRESH=',
+        claim="docs/gate.md names each stage of .ci/run as .ci/run runs it, arguments included.",
+        killers=(f"{UNIT_DOCS}::test_the_gate_page_names_each_stage_as_ci_runs_it",),
+    ),
+    Mistake(
+        name="webapp-may-take-advisory-locks",
+        file="app/privileges.py",
+        find="""    " AND (proname ~ '^pg_(try_)?advisory_(xact_)?lock(_shared)?$'"\n""",
+        replace="""    " AND (false"\n""",
+        claim="The webapp's role may take no advisory lock, so not the one the migrations take turns on.",
+        killers=(
+            f"{CH14}::test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_what_a_page_needs",
+        ),
+    ),
+    Mistake(
+        name="webapp-may-make-large-objects",
+        file="app/privileges.py",
+        find="""    " OR proname IN ('lo_creat', 'lo_create', 'lo_from_bytea'))"\n""",
+        replace="""    ")"\n""",
+        claim="The webapp's role may make no large object (storage outside any table).",
+        killers=(
+            f"{CH14}::test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_what_a_page_needs",
+        ),
     ),
     Mistake(
         name="gate-runs-a-scenario-that-is-not-there",
