@@ -24,6 +24,8 @@
 #
 #   CLUSTER_NAME   names its containers, volumes, network and socket folder (default
 #                  docker-tutorial-cluster); two clusters of different names can run at once
+#   CLUSTER_SOCKETS the folder of the nodes' sockets (default ${TMPDIR:-/tmp}/$CLUSTER_NAME): it
+#                  must be yours and writable by you alone, else nothing starts (own_folder)
 #   CLUSTER_PORT   the host port (on 127.0.0.1) of the stack's proxy (default 8090; 0: any free one);
 #                  chosen when the nodes are made (`down` first to change it)
 #   WEBAPP_IMAGE, API_IMAGE   the project's images on this engine (default: built and tagged :dev)
@@ -138,12 +140,28 @@ start_registry() {
 # so whoever may use the host's engine may use the nodes' (root only where there is none).
 socket_group() { getent group docker | cut -d: -f3 | grep . || echo 0; }
 
+# own_folder DIR: DIR made, or found, a folder (no link) that this user owns and no one else may
+# write to; anything else is refused, naming it. The sockets' folder has a name anyone can guess:
+# another user who made it first could swap a node's socket for a listener of their own, and the
+# host's CLI would send it the swarm's join token and, through `docker secret create`, the
+# database's passwords. (Such a user can still make the name unusable: CLUSTER_SOCKETS moves it.)
+own_folder() {
+  local dir=$1 owner mode
+  [ -L "$dir" ] || (umask 022 && mkdir -p "$dir" 2>/dev/null) || true
+  [ -d "$dir" ] && [ ! -L "$dir" ] || die "$dir is not a folder of its own (a link, or a file): remove it, or set CLUSTER_SOCKETS to another folder"
+  read -r owner mode < <(stat -c '%u %a' "$dir")
+  [ "$owner" = "$(id -u)" ] || die "$dir belongs to the user with uid $owner, not to you: another user may have made it to take the nodes' sockets; remove it, or set CLUSTER_SOCKETS to another folder"
+  ((8#$mode & 8#022)) && die "$dir may be written to by others (mode $mode): anyone could swap a node's socket there; remove it, or set CLUSTER_SOCKETS to another folder"
+  return 0
+}
+
 # start_node NODE: a privileged container running an engine, at a fixed address.
 start_node() {
   local node=$1 name
   name=$(node_container "$node")
   start_if_made "$name" && return 0
-  mkdir -p "$SOCKETS/$node"
+  own_folder "$SOCKETS"
+  own_folder "$SOCKETS/$node"
   local -a publish=()
   if [ "$node" = "$EDGE_NODE" ]; then
     local host_port=$CLUSTER_PORT

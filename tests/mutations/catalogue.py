@@ -1493,6 +1493,52 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_SCRIPTS}::test_the_secrets_script_changes_nothing_a_link_points_to",),
     ),
     Mistake(
+        name="cluster-socket-folder-of-another-user-taken",
+        file="scripts/cluster.sh",
+        find='  [ "$owner" = "$(id -u)" ] || die',
+        replace="  true || die",
+        claim="A nodes' socket folder another user made is refused, naming it.",
+        killers=(
+            f"{UNIT_SCRIPTS}::test_a_socket_folder_someone_else_could_swap_a_socket_in_is_refused_naming_it_and_why",
+        ),
+    ),
+    Mistake(
+        name="cluster-socket-folder-writable-by-all-taken",
+        file="scripts/cluster.sh",
+        find="  ((8#$mode & 8#022)) && die",
+        replace="  false && die",
+        claim="A nodes' socket folder others may write to is refused, naming it.",
+        killers=(
+            f"{UNIT_SCRIPTS}::test_a_socket_folder_someone_else_could_swap_a_socket_in_is_refused_naming_it_and_why",
+        ),
+    ),
+    Mistake(
+        name="cluster-socket-folder-may-be-a-link",
+        file="scripts/cluster.sh",
+        find='  [ -d "$dir" ] && [ ! -L "$dir" ] || die',
+        replace='  [ -d "$dir" ] || die',
+        claim="A nodes' socket folder that is a link elsewhere is refused, saying so.",
+        killers=(
+            f"{UNIT_SCRIPTS}::test_a_socket_folder_someone_else_could_swap_a_socket_in_is_refused_naming_it_and_why",
+        ),
+    ),
+    Mistake(
+        name="cluster-socket-folder-made-with-the-users-umask",
+        file="scripts/cluster.sh",
+        find='(umask 022 && mkdir -p "$dir" 2>/dev/null)',
+        replace='(mkdir -p "$dir" 2>/dev/null)',
+        claim="The nodes' socket folder is made writable by its user alone, whatever the umask.",
+        killers=(f"{UNIT_SCRIPTS}::test_the_nodes_socket_folder_is_made_writable_by_its_user_alone",),
+    ),
+    Mistake(
+        name="cluster-node-started-without-checking-its-socket-folder",
+        file="scripts/cluster.sh",
+        find='  own_folder "$SOCKETS"\n  own_folder "$SOCKETS/$node"\n',
+        replace='  mkdir -p "$SOCKETS/$node"\n',
+        claim="No node starts while its socket folder is writable by others.",
+        killers=(f"{UNIT_SCRIPTS}::test_no_node_starts_while_its_socket_folder_is_writable_by_others",),
+    ),
+    Mistake(
         name="failed-role-statement-logged-with-its-password",
         file="db/initdb.d/10-webapp-role.sh",
         find="SET log_min_error_statement = panic;\n",

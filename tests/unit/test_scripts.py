@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -357,3 +358,87 @@ def test_a_hostile_env_file_is_read_as_data(tmp_path: Path, file_name: str, load
         assert environment["NGINX_IMAGE"] == "nginx:`touch ran-backquotes`"
     else:
         assert environment["DEBIAN_SUITE"] == "trixie$(touch ran-in-images-env)"
+
+
+def _own_folder(folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", 'source scripts/cluster.sh && own_folder "$1"', "test", str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_the_nodes_socket_folder_is_made_writable_by_its_user_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "docker-tutorial-cluster"
+    done = subprocess.run(
+        ["bash", "-c", 'umask 000 && source scripts/cluster.sh && own_folder "$1"', "test", str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    made = folder.lstat()
+    assert made.st_uid == os.getuid()
+    assert stat.S_IMODE(made.st_mode) & 0o022 == 0, oct(made.st_mode)
+    assert _own_folder(folder).returncode == 0, "a folder it made itself is accepted the next time"
+
+
+def _writable_by_all(folder: Path) -> None:
+    folder.mkdir()
+    folder.chmod(0o777)
+
+
+def _another_users(folder: Path) -> None:
+    folder.mkdir(mode=0o755)
+    os.chown(folder, 65534, 65534)
+
+
+def _a_link(folder: Path) -> None:
+    (folder.parent / "elsewhere").mkdir(mode=0o755)
+    folder.symlink_to(folder.parent / "elsewhere")
+
+
+@pytest.mark.parametrize(
+    ("made_first", "why"),
+    [(_writable_by_all, "written to by others"), (_another_users, "belongs to"), (_a_link, "a link")],
+    ids=["writable_by_all", "another_users", "a_link"],
+)
+def test_a_socket_folder_someone_else_could_swap_a_socket_in_is_refused_naming_it_and_why(
+    tmp_path: Path, made_first: Callable[[Path], None], why: str
+) -> None:
+    if made_first is _another_users and os.getuid() != 0:
+        folder = Path("/")  # owned by root: another user's, for anyone else
+    else:
+        folder = tmp_path / "docker-tutorial-cluster"
+        made_first(folder)
+    done = _own_folder(folder)
+    assert done.returncode != 0
+    for said in (str(folder), why, "CLUSTER_SOCKETS"):
+        assert said in done.stderr, done.stderr
+
+
+def test_no_node_starts_while_its_socket_folder_is_writable_by_others(tmp_path: Path) -> None:
+    sockets = tmp_path / "docker-tutorial-cluster"
+    _writable_by_all(sockets)
+    calls = tmp_path / "docker-calls"
+    done = subprocess.run(
+        [
+            "bash",
+            "-c",
+            'source scripts/cluster.sh && start_if_made() { return 1; } && docker() { echo "docker $*" >> "$1"; }'
+            " && start_node node2",
+            "test",
+            str(calls),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "CLUSTER_SOCKETS": str(sockets)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode != 0
+    assert str(sockets) in done.stderr, done.stderr
+    assert not calls.exists(), calls.read_text()
