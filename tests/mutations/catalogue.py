@@ -66,6 +66,7 @@ CLUSTER_DB_NODE_KILLED = f"{CH19}::test_the_database_waits_for_its_node_and_come
 INNER_LOOP = f"{CH05}::test_an_edit_is_served_live_a_syntax_error_is_logged_and_new_requirements_rebuild"
 UNIT_CLEANUP = "tests/unit/test_cleanup.py"
 UNIT_VERDICTS = "tests/unit/test_verdicts.py"
+UNIT_STATE = "tests/unit/test_state_folder.py"
 UNIT_STAGES = "tests/unit/test_stages.py"
 REHEARSE_BOOKWORM = f"{CH22}::test_on_a_stock_bookworm_make_up_serves_the_page_and_make_test_is_green"
 REHEARSE_OLD_ENGINE = f"{CH22}::test_an_engine_older_than_25_that_runs_is_refused_with_what_to_do_and_left_alone"
@@ -1491,6 +1492,78 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="  true || die",
         claim="A secrets folder that is a link elsewhere is refused, not made private.",
         killers=(f"{UNIT_SCRIPTS}::test_the_secrets_script_changes_nothing_a_link_points_to",),
+    ),
+    Mistake(
+        name="state-folder-of-another-user-trusted",
+        file="tests/support/state_folder.py",
+        find="    if found.st_uid != os.getuid():\n",
+        replace="    if False:\n",
+        claim="A state folder another user owns is refused, naming it.",
+        killers=(f"{UNIT_STATE}::test_a_state_folder_someone_else_could_write_in_is_refused_naming_it_and_why",),
+    ),
+    Mistake(
+        name="state-folder-writable-by-all-trusted",
+        file="tests/support/state_folder.py",
+        find="    if stat.S_IMODE(found.st_mode) & 0o022:\n",
+        replace="    if False:\n",
+        claim="A state folder others may write to is refused, naming it.",
+        killers=(f"{UNIT_STATE}::test_a_state_folder_someone_else_could_write_in_is_refused_naming_it_and_why",),
+    ),
+    Mistake(
+        name="state-folder-may-be-a-link",
+        file="tests/support/state_folder.py",
+        find="    found = folder.lstat()\n",
+        replace="    found = folder.stat()\n",
+        claim="A state folder that is a link elsewhere is refused, saying so.",
+        killers=(f"{UNIT_STATE}::test_a_state_folder_someone_else_could_write_in_is_refused_naming_it_and_why",),
+    ),
+    Mistake(
+        name="state-folder-made-with-the-users-umask",
+        file="tests/support/state_folder.py",
+        find="        folder.mkdir(mode=0o700)\n",
+        replace="        folder.mkdir(mode=0o777)\n",
+        claim="The suite's state folder is made writable by its user alone, whatever the umask.",
+        killers=(f"{UNIT_STATE}::test_the_state_folder_is_made_writable_by_its_user_alone_whatever_the_umask",),
+    ),
+    Mistake(
+        name="sessions-read-from-any-folder",
+        file="tests/support/cleanup.py",
+        find="    with state_folder.checked(SESSIONS_FILE).open(",
+        replace="    with SESSIONS_FILE.open(",
+        claim="The running sessions are read only from a folder of the user's own.",
+        killers=(
+            f"{UNIT_STATE}::test_the_sessions_the_swarms_users_and_the_snapshots_lock_are_read_only_from_a_folder_of_ones_own",
+        ),
+    ),
+    Mistake(
+        name="swarm-lock-taken-in-any-folder",
+        file="tests/support/swarm.py",
+        find="    return exclusive(state_folder.checked(LOCK_FILE))",
+        replace="    return exclusive(LOCK_FILE)",
+        claim="The swarm's lock is taken only in a folder of the user's own.",
+        killers=(
+            f"{UNIT_STATE}::test_the_sessions_the_swarms_users_and_the_snapshots_lock_are_read_only_from_a_folder_of_ones_own",
+        ),
+    ),
+    Mistake(
+        name="swarm-users-read-from-any-folder",
+        file="tests/support/swarm.py",
+        find="raw = json.loads(state_folder.checked(STATE_FILE).read_text())",
+        replace="raw = json.loads(STATE_FILE.read_text())",
+        claim="Who uses the swarm is read only from a folder of the user's own.",
+        killers=(
+            f"{UNIT_STATE}::test_the_sessions_the_swarms_users_and_the_snapshots_lock_are_read_only_from_a_folder_of_ones_own",
+        ),
+    ),
+    Mistake(
+        name="snapshot-lock-taken-in-any-folder",
+        file="tests/support/snapshot.py",
+        find="    return exclusive(state_folder.checked(state_folder.FOLDER /",
+        replace="    return exclusive((state_folder.FOLDER /",
+        claim="The snapshot's lock is taken only in a folder of the user's own.",
+        killers=(
+            f"{UNIT_STATE}::test_the_sessions_the_swarms_users_and_the_snapshots_lock_are_read_only_from_a_folder_of_ones_own",
+        ),
     ),
     Mistake(
         name="cluster-socket-folder-of-another-user-taken",

@@ -20,15 +20,13 @@ import fcntl
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 
 import docker
 from docker.errors import APIError, NotFound
 from testcontainers.core.labels import LABEL_SESSION_ID, SESSION_ID
 
-from tests.support import snapshot
+from tests.support import snapshot, state_folder
 from tests.support.environment import (
     API_REPOSITORY,
     API_SOURCES,
@@ -43,7 +41,7 @@ COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
 # What the Docker SDK's list(filters=...) takes.
 Filters = dict[str, str | list[str] | bool]
 COMPOSE_PROJECT_PREFIX = f"tut{SESSION_ID.replace('-', '')[:10]}"
-SESSIONS_FILE = Path(tempfile.gettempdir()) / "docker-tutorial-sessions.json"
+SESSIONS_FILE = state_folder.FOLDER / "sessions.json"
 # The planted-mistake runner's images (tests/mutations/run.py).
 MUTANT_IMAGE = re.compile(r"[^:]+/[^:]+:mutant-")
 
@@ -97,7 +95,7 @@ def sweep(client: docker.DockerClient) -> dict[str, list[str]]:
 @contextlib.contextmanager
 def _sessions() -> Iterator[dict[str, int]]:
     """The noted sessions (id -> process id), locked; what the block leaves in it is written."""
-    with SESSIONS_FILE.open("a+") as handle:
+    with state_folder.checked(SESSIONS_FILE).open("a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)
         try:

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import tempfile
 from pathlib import Path
 
 import docker
 from docker.errors import ImageNotFound
 
+from tests.support import state_folder
 from tests.support.environment import IMAGE_NAMES, ROOT, source_digest
 from tests.support.locks import exclusive
 
@@ -60,7 +60,7 @@ def snapshot_tag(postgres_image_id: str, credentials: tuple[str, str, str], root
 
 def _turn(tag: str) -> contextlib.AbstractContextManager[None]:
     """One maker of `tag` at a time, across processes."""
-    return exclusive(Path(tempfile.gettempdir()) / f"docker-tutorial-{tag.replace('/', '-').replace(':', '-')}.lock")
+    return exclusive(state_folder.checked(state_folder.FOLDER / f"{tag.replace('/', '-').replace(':', '-')}.lock"))
 
 
 def current_tag(client: docker.DockerClient, postgres_image: str) -> str:

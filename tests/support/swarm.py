@@ -14,23 +14,22 @@ import json
 import os
 import re
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import docker
 from docker.errors import NotFound
 from docker.models.containers import Container
 
+from tests.support import state_folder
 from tests.support.cleanup import process_alive
 from tests.support.environment import ROOT
 from tests.support.locks import exclusive
 from tests.support.waiting import wait_until
 
-LOCK_FILE = Path(tempfile.gettempdir()) / "docker-tutorial-swarm.lock"
-STATE_FILE = Path(tempfile.gettempdir()) / "docker-tutorial-swarm.json"
+LOCK_FILE = state_folder.FOLDER / "swarm.lock"
+STATE_FILE = state_folder.FOLDER / "swarm.json"
 STACK_SCRIPT = ROOT / "scripts" / "stack.sh"
 NAMESPACE_LABEL = "com.docker.stack.namespace"
 SERVICE_LABEL = "com.docker.swarm.service.name"
@@ -44,7 +43,7 @@ GATEWAY_BRIDGE = "docker_gwbridge"
 
 
 def _locked() -> contextlib.AbstractContextManager[None]:
-    return exclusive(LOCK_FILE)  # read at each call: a unit test points it elsewhere
+    return exclusive(state_folder.checked(LOCK_FILE))  # read at each call: a unit test points it elsewhere
 
 
 @dataclass
@@ -60,7 +59,7 @@ class _SwarmState:
     def read(cls) -> _SwarmState:
         """The state, without the users that died (a killed session never said goodbye)."""
         try:
-            raw = json.loads(STATE_FILE.read_text())
+            raw = json.loads(state_folder.checked(STATE_FILE).read_text())
             state = cls(list(raw["users"]), str(raw["made"]), bool(raw["made_bridge"]))
         except (FileNotFoundError, ValueError, KeyError, TypeError):
             state = cls()
@@ -68,7 +67,9 @@ class _SwarmState:
         return state
 
     def write(self) -> None:
-        STATE_FILE.write_text(json.dumps({"users": self.users, "made": self.made, "made_bridge": self.made_bridge}))
+        state_folder.checked(STATE_FILE).write_text(
+            json.dumps({"users": self.users, "made": self.made, "made_bridge": self.made_bridge})
+        )
 
 
 def swarm_state(client: docker.DockerClient) -> str:
