@@ -41,10 +41,27 @@ _UNNEEDED_FUNCTIONS = text(
 )
 
 
+# A role's attributes that a page never needs: each would let the webapp's role out of the
+# rights below (a superuser ignores them; the others make roles, databases, bypass row security
+# or read the whole cluster's changes). A plain role has none; one that has them (given by hand,
+# or by a superuser's session once) is a plain role again after each migrate run.
+_PLAIN_ROLE = ("SUPERUSER", "CREATEROLE", "CREATEDB", "BYPASSRLS", "REPLICATION")
+_ROLE_ATTRIBUTES = text(
+    "SELECT rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolreplication FROM pg_roles WHERE rolname = :role"
+)
+# The roles the webapp's role is a member of (each grant with its grantor, whom a REVOKE must
+# name): none is what a page needs, and some read or write the server's files or run programs.
+_MEMBERSHIPS = text(
+    "SELECT granted.rolname, grantor.rolname FROM pg_auth_members m"
+    " JOIN pg_roles granted ON granted.oid = m.roleid JOIN pg_roles grantor ON grantor.oid = m.grantor"
+    " WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = :role) ORDER BY 1, 2"
+)
+
+
 def restrict_webapp(connection: Connection, role: str) -> None:
     """Own everything the role owns (a database adopted from before the migrations: the webapp
-    made its tables then), then leave it exactly PAGE_NEEDS in this database, and no way into
-    the cluster's other standard databases."""
+    made its tables then), make it a plain role in no other role, then leave it exactly
+    PAGE_NEEDS in this database, and no way into the cluster's other standard databases."""
     owner = connection.execute(text("SELECT current_user")).scalar_one()
     if role == owner:
         log.warning("the webapp's role %s is the schema's owner: its rights cannot be narrowed", role)
@@ -56,6 +73,7 @@ def restrict_webapp(connection: Connection, role: str) -> None:
     role_name = quote(role)
     statements = [
         f"REASSIGN OWNED BY {role_name} TO CURRENT_USER",
+        *_plain_role(connection, role, role_name),
         # CONNECT, TEMPORARY and CREATE, which every role has through PUBLIC, go; CONNECT to the webapp only.
         f"REVOKE ALL ON DATABASE {database} FROM PUBLIC, {role_name}",
         f"GRANT CONNECT ON DATABASE {database} TO {role_name}",
@@ -75,6 +93,19 @@ def restrict_webapp(connection: Connection, role: str) -> None:
     for statement in statements:
         connection.execute(text(statement))
     log.info("the webapp's role %s may do what a page needs: %s", role, "; ".join(grants).format(role=role))
+
+
+def _plain_role(connection: Connection, role: str, role_name: str) -> list[str]:
+    """What makes `role` a plain role in no other role: nothing when it is one already (so a
+    migrator that may not alter roles needs to only where there is something to undo)."""
+    quote = connection.dialect.identifier_preparer.quote
+    has = connection.execute(_ROLE_ATTRIBUTES, {"role": role}).one()
+    statements = [f"ALTER ROLE {role_name} " + " ".join(f"NO{name}" for name in _PLAIN_ROLE)] if any(has) else []
+    for granted, grantor in connection.execute(_MEMBERSHIPS, {"role": role}).all():
+        statements.append(f"REVOKE {quote(granted)} FROM {role_name} GRANTED BY {quote(grantor)}")
+    if statements:
+        log.warning("the webapp's role %s had more than a page needs: %s", role, "; ".join(statements))
+    return statements
 
 
 def _exists(connection: Connection, relation: str) -> bool:

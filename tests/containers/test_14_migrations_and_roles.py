@@ -5,6 +5,7 @@ webapp logs in as a role that may do what a page needs and nothing more, and cre
 from __future__ import annotations
 
 import itertools
+import logging
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
@@ -214,6 +215,39 @@ def test_the_count_is_kept_whatever_the_search_path_and_survives_an_emptied_coun
     with webapp_container(webapp_image, network, **DB_ENV) as webapp:
         page = requests.get(url(webapp, WEBAPP_PORT), timeout=10)
     assert page.status_code == 200
+
+
+@pytest.mark.security
+def test_each_migrate_run_leaves_the_webapps_role_a_plain_role_in_no_other_role(
+    owner: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A webapp role given more than a page needs (by hand, or by a session that once had a
+    superuser's rights): superuser, CREATEROLE, CREATEDB, BYPASSRLS and REPLICATION, and
+    membership in the roles that run programs on the server and read its files. The next
+    migrate run takes each of them away and says so in its log; the role still logs in."""
+    with owner.begin() as connection:
+        connection.execute(text("CREATE ROLE page LOGIN SUPERUSER CREATEROLE CREATEDB BYPASSRLS REPLICATION"))
+        connection.execute(text("GRANT pg_execute_server_program, pg_read_server_files TO page"))
+    with caplog.at_level(logging.WARNING, logger="app.privileges"):
+        migrate.upgrade(owner, "page")
+    with owner.connect() as connection:
+        attributes = connection.execute(
+            text(
+                "SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolreplication"
+                " FROM pg_roles WHERE rolname = 'page'"
+            )
+        ).one()
+        memberships = (
+            connection.execute(
+                text("SELECT CAST(CAST(roleid AS regrole) AS text) FROM pg_auth_members WHERE member = 'page'::regrole")
+            )
+            .scalars()
+            .all()
+        )
+
+    assert tuple(attributes) == (True, False, False, False, False, False)
+    assert memberships == []
+    assert "the webapp's role page had more than a page needs" in caplog.text
 
 
 def test_visit_ids_go_past_the_range_of_integer(

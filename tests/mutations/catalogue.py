@@ -229,18 +229,23 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="restore-not-one-transaction",
         file="scripts/restore.sh",
-        find=" --single-transaction",
-        replace="",
-        claim="A dump cut short changes nothing: the restore is one transaction, rolled back when it fails midway.",
+        find='--quiet --single-transaction -c "TRUNCATE visits"',
+        replace='--quiet -c "TRUNCATE visits"',
+        claim="A dump whose rows the stack's table refuses changes nothing: one transaction, rolled back.",
         killers=(f"{CH15}::test_a_restore_refuses_a_dump_cut_short_and_a_file_that_is_no_dump_and_changes_nothing",),
     ),
     Mistake(
-        name="restore-without-migrate",
+        name="restore-loads-the-dump-into-the-stacks-database",
         file="scripts/restore.sh",
-        find="  restore_archive\n  migrate\n",
-        replace="  restore_archive\n",
-        claim="After a restore the page counts visits again: migrate runs once and grants the webapp its rights.",
-        killers=(f"{CH15}::test_a_restore_refuses_a_database_that_has_visits_and_with_force_replaces_them",),
+        find='  in_sandbox pg_restore --dbname=restore --no-owner --no-acl --exit-on-error <"$file" ||\n',
+        replace=(
+            "  # shellcheck disable=SC2016\n"
+            '  db_client \'exec pg_restore --dbname="$PGDATABASE" --clean --if-exists --no-owner --no-acl'
+            ' --single-transaction --exit-on-error\' <"$file" &&\n'
+            '  in_sandbox pg_restore --dbname=restore --no-owner --no-acl --exit-on-error <"$file" ||\n'
+        ),
+        claim="A dump is read as data: what else it holds runs in a throwaway server, never in the stack's database.",
+        killers=(f"{CH15}::test_a_hostile_dump_is_read_as_data_and_its_code_runs_in_a_throwaway_server_only",),
     ),
     Mistake(
         name="ids-widened-but-not-their-sequence",
@@ -341,18 +346,33 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="restore-leaves-the-webapp-stopped",
         file="scripts/restore.sh",
-        find="  trap 'docker compose start webapp >&2 "
-        '|| say "start the webapp again: docker compose start webapp"\' EXIT\n',
-        replace="",
+        find="  remove_sandbox\n  start_the_webapp_again\n",
+        replace="  remove_sandbox\n",
         claim="A restore holds the webapp off while it runs, and it serves again afterwards.",
         killers=(f"{CH15}::test_a_restore_refuses_a_database_that_has_visits_and_with_force_replaces_them",),
     ),
     Mistake(
+        name="restore-leaves-its-throwaway-server",
+        file="scripts/restore.sh",
+        find="  remove_sandbox\n  start_the_webapp_again\n",
+        replace="  start_the_webapp_again\n",
+        claim="The throwaway server a dump is loaded into is gone once the restore ends.",
+        killers=(f"{CH15}::test_a_hostile_dump_is_read_as_data_and_its_code_runs_in_a_throwaway_server_only",),
+    ),
+    Mistake(
+        name="restore-takes-a-dump-of-a-newer-release",
+        file="scripts/restore.sh",
+        find='  grep -qxF -- "$version" <(known_revisions) ||\n',
+        replace="  true ||\n",
+        claim="A dump at a schema version this release's migrations do not know (a newer release's) is refused.",
+        killers=(f"{CH15}::test_a_restore_refuses_a_dump_cut_short_and_a_file_that_is_no_dump_and_changes_nothing",),
+    ),
+    Mistake(
         name="restore-takes-a-dump-without-its-version",
         file="scripts/restore.sh",
-        find="  grep -qE 'TABLE DATA public alembic_version ' <<<\"$contents\" ||\n",
-        replace="  true ||\n",
-        claim="A dump without the schema's version is refused: migrate could not tell where to go on from it.",
+        find='2>/dev/null) ||\n    die "$file has no schema version',
+        replace='2>/dev/null) ||\n    true "$file has no schema version',
+        claim="A dump without the schema's version is refused: the restore could not tell what its tables hold.",
         killers=(f"{CH15}::test_a_restore_refuses_a_dump_cut_short_and_a_file_that_is_no_dump_and_changes_nothing",),
     ),
     Mistake(
@@ -2338,6 +2358,32 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(
             f"{CH14}::test_migrate_runs_to_completion_before_the_webapp_starts_and_leaves_it_only_what_a_page_needs",
         ),
+    ),
+    Mistake(
+        name="webapp-role-keeps-its-attributes",
+        file="app/privileges.py",
+        find=" for name in _PLAIN_ROLE)] if any(has) else []\n",
+        replace=" for name in _PLAIN_ROLE)] if False else []\n",
+        claim="Each migrate run takes SUPERUSER, CREATEROLE, CREATEDB, BYPASSRLS, REPLICATION from the webapp's role.",
+        killers=(f"{CH14}::test_each_migrate_run_leaves_the_webapps_role_a_plain_role_in_no_other_role",),
+    ),
+    Mistake(
+        name="webapp-role-keeps-its-memberships",
+        file="app/privileges.py",
+        find='    for granted, grantor in connection.execute(_MEMBERSHIPS, {"role": role}).all():\n',
+        replace="    for granted, grantor in ():\n",
+        claim="Each migrate run takes the webapp's role out of every other role (those that run programs too).",
+        killers=(f"{CH14}::test_each_migrate_run_leaves_the_webapps_role_a_plain_role_in_no_other_role",),
+    ),
+    Mistake(
+        name="webapp-role-made-plain-in-silence",
+        file="app/privileges.py",
+        find=(
+            '        log.warning("the webapp\'s role %s had more than a page needs: %s", role, "; ".join(statements))\n'
+        ),
+        replace="        pass\n",
+        claim="A migrate run that takes rights from the webapp's role says so in its log.",
+        killers=(f"{CH14}::test_each_migrate_run_leaves_the_webapps_role_a_plain_role_in_no_other_role",),
     ),
     Mistake(
         name="gate-runs-a-scenario-that-is-not-there",
