@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import schema
 from app.config import ConfigError, MigrationSettings, load_migration_settings
-from app.privileges import restrict_webapp
+from app.privileges import disarm_the_schema, restrict_webapp
 from app.startup import describe_error, wait_for_database
 
 log = logging.getLogger("app.migrate")
@@ -59,6 +59,7 @@ def _alembic(connection: Connection) -> Config:
 def upgrade(engine: Engine, webapp_role: str, revision: str = "head") -> None:
     def work(connection: Connection) -> None:
         before = schema.current(connection)
+        disarm_the_schema(connection)
         command.upgrade(_alembic(connection), revision)
         after = schema.current(connection)
         restrict_webapp(connection, webapp_role)

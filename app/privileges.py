@@ -58,10 +58,61 @@ _MEMBERSHIPS = text(
 )
 
 
+# The triggers the migrations make (0002, the count). Any other trigger, and any rule, on the
+# schema's tables was planted (by the webapp's role, say, when it owned its table before the
+# migrations) and would run with the rights of whoever changes the table: the migrations' owner,
+# or the counting function.
+_OUR_TRIGGERS = ("visits_counted_insert", "visits_counted_delete", "visits_counted_truncate")
+_PLANTED = text(
+    "SELECT 'TRIGGER', t.tgname, CAST(CAST(t.tgrelid AS regclass) AS text) FROM pg_trigger t"
+    " JOIN pg_class c ON c.oid = t.tgrelid"
+    " WHERE c.relnamespace = CAST('public' AS regnamespace) AND NOT t.tgisinternal AND t.tgname <> ALL(:ours)"
+    " UNION ALL SELECT 'RULE', rulename, quote_ident(tablename) FROM pg_rules WHERE schemaname = 'public'"
+    " ORDER BY 1, 3, 2"
+)
+# The functions the migrations' triggers call that the role owns: a database adopted from before
+# the migrations may have had one of that name, whose owner CREATE OR REPLACE keeps.
+_OWNED_TRIGGER_FUNCTIONS = text(
+    "SELECT DISTINCT CAST(CAST(t.tgfoid AS regprocedure) AS text) FROM pg_trigger t"
+    " JOIN pg_proc p ON p.oid = t.tgfoid"
+    " WHERE t.tgname = ANY(:ours) AND p.proowner = (SELECT oid FROM pg_roles WHERE rolname = :role) ORDER BY 1"
+)
+# The database and the schemas the role owns (a database made by the webapp's role itself).
+_OWNED_CONTAINERS = text(
+    "SELECT 'DATABASE', quote_ident(datname) FROM pg_database"
+    " WHERE datname = current_database() AND datdba = (SELECT oid FROM pg_roles WHERE rolname = :role)"
+    " UNION ALL SELECT 'SCHEMA', quote_ident(nspname) FROM pg_namespace"
+    " WHERE nspowner = (SELECT oid FROM pg_roles WHERE rolname = :role) ORDER BY 1, 2"
+)
+# The schema's relations of a kind ('r' tables, 'S' sequences) that the role owns: the visits
+# it made before the migrations. A table's own sequence goes with the table.
+_OWNED = text(
+    "SELECT CAST(CAST(oid AS regclass) AS text) FROM pg_class"
+    " WHERE relnamespace = CAST('public' AS regnamespace) AND relkind = ANY(:kinds)"
+    " AND relowner = (SELECT oid FROM pg_roles WHERE rolname = :role) ORDER BY 1"
+)
+
+
+def disarm_the_schema(connection: Connection) -> None:
+    """Drop every trigger and rule on the schema's tables that the migrations did not make, before
+    the migrations run (so none runs with the owner's rights), on each migrate run."""
+    quote = connection.dialect.identifier_preparer.quote
+    planted = connection.execute(_PLANTED, {"ours": list(_OUR_TRIGGERS)}).all()
+    for kind, name, table in planted:
+        connection.execute(text(f"DROP {kind} {quote(name)} ON {table}"))
+    if planted:
+        log.warning(
+            "dropped what the migrations did not make on the schema's tables: %s",
+            ", ".join(f"{kind.lower()} {name} on {table}" for kind, name, table in planted),
+        )
+
+
 def restrict_webapp(connection: Connection, role: str) -> None:
-    """Own everything the role owns (a database adopted from before the migrations: the webapp
-    made its tables then), make it a plain role in no other role, then leave it exactly
-    PAGE_NEEDS in this database, and no way into the cluster's other standard databases."""
+    """Own the database, schemas, tables, sequences and count function the role owns (a database
+    adopted from before the migrations: the webapp made its table then) and drop whatever else it
+    owns here (a function of its own would otherwise become the owner's, and run with the owner's
+    rights), make it a plain role in no other role, then leave it exactly PAGE_NEEDS in this
+    database, and no way into the cluster's other standard databases."""
     owner = connection.execute(text("SELECT current_user")).scalar_one()
     if role == owner:
         log.warning("the webapp's role %s is the schema's owner: its rights cannot be narrowed", role)
@@ -71,8 +122,16 @@ def restrict_webapp(connection: Connection, role: str) -> None:
     quote = connection.dialect.identifier_preparer.quote
     database = quote(connection.execute(text("SELECT current_database()")).scalar_one())
     role_name = quote(role)
+    for kind, name in connection.execute(_OWNED_CONTAINERS, {"role": role}).all():
+        connection.execute(text(f"ALTER {kind} {name} OWNER TO CURRENT_USER"))
+    for kind, kinds in (("TABLE", ["r", "p"]), ("SEQUENCE", ["S"])):
+        for relation in connection.execute(_OWNED, {"role": role, "kinds": kinds}).scalars().all():
+            connection.execute(text(f"ALTER {kind} {relation} OWNER TO CURRENT_USER"))
+    ours = {"ours": list(_OUR_TRIGGERS), "role": role}
+    for function in connection.execute(_OWNED_TRIGGER_FUNCTIONS, ours).scalars().all():
+        connection.execute(text(f"ALTER FUNCTION {function} OWNER TO CURRENT_USER"))
     statements = [
-        f"REASSIGN OWNED BY {role_name} TO CURRENT_USER",
+        f"DROP OWNED BY {role_name}",
         *_plain_role(connection, role, role_name),
         # CONNECT, TEMPORARY and CREATE, which every role has through PUBLIC, go; CONNECT to the webapp only.
         f"REVOKE ALL ON DATABASE {database} FROM PUBLIC, {role_name}",

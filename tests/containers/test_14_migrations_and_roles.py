@@ -250,6 +250,71 @@ def test_each_migrate_run_leaves_the_webapps_role_a_plain_role_in_no_other_role(
     assert "the webapp's role page had more than a page needs" in caplog.text
 
 
+# A webapp's role, before the migrations, that made its own table and planted on it a trigger
+# whose function, were it ever the owner's, would run with the owner's rights: it makes the
+# role a superuser.
+PLANTED_BY_AN_OLD_WEBAPP = """
+CREATE TABLE visits (id serial PRIMARY KEY, visited_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO visits DEFAULT VALUES;
+CREATE FUNCTION planted() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+  BEGIN
+    EXECUTE 'ALTER ROLE page SUPERUSER';
+  EXCEPTION WHEN OTHERS THEN NULL;
+  END;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER planted AFTER INSERT ON visits FOR EACH STATEMENT EXECUTE FUNCTION planted();
+CREATE RULE planted AS ON DELETE TO visits DO INSTEAD NOTHING;
+"""
+
+
+@pytest.mark.security
+def test_a_database_adopted_from_before_the_migrations_keeps_its_visits_and_nothing_the_old_webapp_planted(
+    owner: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A webapp's role that made its own table before the migrations may have planted on it a
+    trigger, a rule and functions of its own. The migrate run that adopts the database keeps the
+    table and its visits, now the owner's, and drops the trigger and the rule (saying so in its
+    log) and every function the old role owned, so none ever runs with the owner's rights: a
+    visit inserted afterwards, as the webapp's role, leaves it a plain role, and a delete by the
+    owner deletes."""
+    with owner.begin() as connection:
+        connection.execute(text("CREATE ROLE page LOGIN"))
+        connection.execute(text("GRANT CREATE ON SCHEMA public TO page"))
+        connection.execute(text("SET LOCAL ROLE page"))
+        connection.execute(text(PLANTED_BY_AN_OLD_WEBAPP))
+    with caplog.at_level(logging.WARNING, logger="app.privileges"):
+        migrate.upgrade(owner, "page")
+    with owner.begin() as connection:
+        connection.execute(text("SET LOCAL ROLE page"))
+        connection.execute(text("INSERT INTO visits DEFAULT VALUES"))
+    with owner.connect() as connection:
+        triggers = connection.execute(
+            text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'visits'::regclass AND NOT tgisinternal ORDER BY 1")
+        ).scalars()
+        left = {
+            "visits": connection.execute(text("SELECT count(*) FROM visits")).scalar_one(),
+            "triggers": list(triggers),
+            "rules": connection.execute(text("SELECT count(*) FROM pg_rules WHERE tablename = 'visits'")).scalar_one(),
+            "function": connection.execute(text("SELECT to_regprocedure('planted()') IS NULL")).scalar_one(),
+            "superuser": connection.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = 'page'")).scalar_one(),
+        }
+    with owner.begin() as connection:
+        deleted = connection.execute(text("DELETE FROM visits")).rowcount
+
+    assert left == {
+        "visits": 2,
+        "triggers": ["visits_counted_delete", "visits_counted_insert", "visits_counted_truncate"],
+        "rules": 0,
+        "function": True,
+        "superuser": False,
+    }
+    assert deleted == 2
+    dropped = "dropped what the migrations did not make on the schema's tables"
+    assert f"{dropped}: rule planted on visits, trigger planted on visits" in caplog.text
+
+
 def test_visit_ids_go_past_the_range_of_integer(
     webapp_image: DockerImage, network: Network, postgres: PostgresContainer
 ) -> None:
