@@ -206,10 +206,37 @@ require_new_enough_engine() {
     die "Docker Engine $version answers; this project needs $MIN_ENGINE_MAJOR or later (health checks with start_interval). Upgrade it, or stop it and run this script again to install Debian's docker.io of $NEWER_DEBIAN_SUITE."
 }
 
+# Docker Engine before 28 forwards to a container's address, from any interface, the packets of
+# a port it published on 127.0.0.1 only (moby/moby#45610): another machine on the LAN that routes
+# a bridge's subnet through this host reaches the webapp (published on 127.0.0.1) at its container
+# address. A chain of ours, called first from DOCKER-USER (the engine's own place for a user's
+# rules, which it keeps), drops a new connection forwarded into a Docker bridge unless it comes
+# from a Docker bridge or through a port published on an address that interface has (the engine
+# rewrote its destination: DNAT). Made afresh on each run (so its rules are always these, in this
+# order); they last until the machine restarts. IPv4: the engine's IPv6 is off by default.
+LAN_GUARD=DOCKER-TUTORIAL-LAN-GUARD
+BRIDGES=(docker0 br-+ docker_gwbridge)
+
+close_container_addresses_to_the_lan() {
+  as_root iptables -nL DOCKER-USER >/dev/null 2>&1 || {
+    say "warning: no DOCKER-USER chain to guard (an engine with --iptables=false, or no root): other machines that route to this host may reach containers at their addresses"
+    return 0
+  }
+  as_root iptables -nL "$LAN_GUARD" >/dev/null 2>&1 || as_root iptables -N "$LAN_GUARD"
+  as_root iptables -F "$LAN_GUARD"
+  local bridge
+  for bridge in "${BRIDGES[@]}"; do as_root iptables -A "$LAN_GUARD" -i "$bridge" -j RETURN; done
+  as_root iptables -A "$LAN_GUARD" -m conntrack --ctstate DNAT -j RETURN
+  for bridge in "${BRIDGES[@]}"; do as_root iptables -A "$LAN_GUARD" -o "$bridge" -j DROP; done
+  as_root iptables -C DOCKER-USER -m conntrack --ctstate NEW -j "$LAN_GUARD" 2>/dev/null ||
+    as_root iptables -I DOCKER-USER 1 -m conntrack --ctstate NEW -j "$LAN_GUARD"
+}
+
 main() {
   command -v docker >/dev/null || install_engine
   engine_answers || start_engine
   require_new_enough_engine
+  close_container_addresses_to_the_lan
   ensure_compose
   say "engine $(docker version --format '{{.Server.Version}}'), $(docker compose version --short 2>/dev/null | sed 's/^/compose /')"
 }

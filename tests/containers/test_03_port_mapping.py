@@ -6,12 +6,16 @@ is what other machines reach."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 import requests
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.image import DockerImage
+from testcontainers.core.wait_strategies import HealthcheckWaitStrategy
 
 from tests.support.containers import API_MESSAGE, API_PORT, api_container, exec_output, fetch_inside, url
+from tests.support.diagnostics import LoggedContainer
 from tests.support.neighbour import lan_neighbour
 from tests.support.waiting import wait_until
 
@@ -66,6 +70,30 @@ def test_the_host_reaches_an_unpublished_container_at_its_address_and_a_lan_neig
 
         assert not neighbour.connects(address, API_PORT)
         assert neighbour.connects(neighbour.router, host_port)
+
+
+def test_a_port_published_on_127_0_0_1_answers_the_host_and_no_lan_neighbour_not_even_at_its_address(
+    api_image: DockerImage,
+) -> None:
+    """`-p 127.0.0.1::5001` (as the webapp is published): the host reaches it at 127.0.0.1 and a
+    neighbour on the LAN does not, neither at this host's address nor at the container's own.
+    Docker Engine before 28 forwards to the container's address, from any interface, the packets
+    of a port published on 127.0.0.1 only (moby/moby#45610); the engine's set-up
+    (scripts/ensure-engine.sh) drops a new connection forwarded into a Docker bridge unless it
+    comes from one or through a port published on that interface."""
+    loopback_only = LoggedContainer(str(api_image)).waiting_for(HealthcheckWaitStrategy())
+    # Docker's SDK takes (address, None) for "this address, any free port"; testcontainers types
+    # its ports as plain numbers.
+    cast(dict[str, Any], loopback_only.ports)[f"{API_PORT}/tcp"] = ("127.0.0.1", None)
+    with loopback_only as api, lan_neighbour() as neighbour:
+        bindings = api.get_wrapped_container().attrs["NetworkSettings"]["Ports"][f"{API_PORT}/tcp"]
+        (host_port,) = {int(binding["HostPort"]) for binding in bindings}
+        address = _address(api)
+
+        assert {binding["HostIp"] for binding in bindings} == {"127.0.0.1"}
+        assert requests.get(f"http://127.0.0.1:{host_port}/", timeout=5).text == API_MESSAGE
+        assert not neighbour.connects(neighbour.router, host_port)
+        assert not neighbour.connects(address, API_PORT)
 
 
 def _address(container: DockerContainer) -> str:

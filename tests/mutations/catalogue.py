@@ -1642,6 +1642,56 @@ MISTAKES: tuple[Mistake, ...] = (
         ),
     ),
     Mistake(
+        name="lan-guard-never-set-up",
+        file="scripts/ensure-engine.sh",
+        find="  require_new_enough_engine\n  close_container_addresses_to_the_lan\n",
+        replace="  require_new_enough_engine\n",
+        claim="The engine's set-up guards the containers' addresses against other machines.",
+        killers=(
+            f"{UNIT_SCRIPTS}::test_the_set_up_drops_what_another_machine_sends_to_a_containers_address[the set-up]",
+        ),
+    ),
+    Mistake(
+        name="lan-guard-drops-nothing",
+        file="scripts/ensure-engine.sh",
+        find='  for bridge in "${BRIDGES[@]}"; do as_root iptables -A "$LAN_GUARD" -o "$bridge" -j DROP; done\n',
+        replace="",
+        claim="A new connection from another machine to a container's address is dropped (moby/moby#45610).",
+        killers=(
+            f"{UNIT_SCRIPTS}::test_the_set_up_drops_what_another_machine_sends_to_a_containers_address[the guard]",
+        ),
+    ),
+    Mistake(
+        name="lan-guard-drops-published-ports",
+        file="scripts/ensure-engine.sh",
+        find='  as_root iptables -A "$LAN_GUARD" -m conntrack --ctstate DNAT -j RETURN\n',
+        replace="",
+        claim="What comes through a port published on that interface still reaches its container.",
+        killers=(
+            f"{UNIT_SCRIPTS}::test_the_set_up_drops_what_another_machine_sends_to_a_containers_address[the guard]",
+        ),
+    ),
+    Mistake(
+        name="lan-guard-drops-what-containers-send",
+        file="scripts/ensure-engine.sh",
+        find='  for bridge in "${BRIDGES[@]}"; do as_root iptables -A "$LAN_GUARD" -i "$bridge" -j RETURN; done\n',
+        replace="",
+        claim="What comes from a Docker bridge (a container) is never dropped by the guard.",
+        killers=(
+            f"{UNIT_SCRIPTS}::test_the_set_up_drops_what_another_machine_sends_to_a_containers_address[the guard]",
+        ),
+    ),
+    Mistake(
+        name="lan-guard-rules-added-again-on-each-run",
+        file="scripts/ensure-engine.sh",
+        find='  as_root iptables -F "$LAN_GUARD"\n',
+        replace="",
+        claim="The guard's chain is made afresh on each run: its rules are these, in this order, once.",
+        killers=(
+            f"{UNIT_SCRIPTS}::test_the_set_up_drops_what_another_machine_sends_to_a_containers_address[the guard]",
+        ),
+    ),
+    Mistake(
         name="cluster-socket-folder-of-another-user-taken",
         file="scripts/cluster.sh",
         find='  [ "$owner" = "$(id -u)" ] || die',
@@ -1745,8 +1795,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="running-engine-version-not-checked",
         file="scripts/ensure-engine.sh",
-        find="  require_new_enough_engine\n  ensure_compose\n",
-        replace="  ensure_compose\n",
+        find="  require_new_enough_engine\n  close_container_addresses_to_the_lan\n",
+        replace="  close_container_addresses_to_the_lan\n",
         claim="Where an engine older than 25 already runs, make up stops with what to do and leaves it alone.",
         killers=(REHEARSE_OLD_ENGINE,),
     ),
@@ -2607,4 +2657,10 @@ DOCKER_BEHAVIOUR: dict[str, str] = {
         "`webapp-listens-on-loopback-only` and `api-listens-on-loopback-only`"
     ),
     f"{CH07}::test_on_the_default_bridge_names_do_not_resolve": "the default bridge's lack of DNS is the engine's",
+    f"{CH03}::test_a_port_published_on_127_0_0_1_answers_the_host_and_no_lan_neighbour_not_even_at_its_address": (
+        "what this machine's engine, as the set-up left it, forwards: a mutant's run does not set the engine up again "
+        "(its rules would be every concurrent run's); the set-up's rules are proven by `lan-guard-never-set-up`, "
+        "`lan-guard-drops-nothing`, `lan-guard-drops-published-ports`, `lan-guard-drops-what-containers-send` and "
+        "`lan-guard-rules-added-again-on-each-run`, and this scenario fails with the guard's chain emptied"
+    ),
 }

@@ -442,3 +442,57 @@ def test_no_node_starts_while_its_socket_folder_is_writable_by_others(tmp_path: 
     assert done.returncode != 0
     assert str(sockets) in done.stderr, done.stderr
     assert not calls.exists(), calls.read_text()
+
+
+def _fake_iptables(tmp_path: Path) -> tuple[Path, Path]:
+    """A folder with an `iptables` that notes each call and finds the engine's DOCKER-USER chain
+    and nothing else (no rule of ours yet), and the file of its calls."""
+    fake_bin, calls = tmp_path / "bin", tmp_path / "iptables-calls"
+    fake_bin.mkdir(exist_ok=True)
+    (fake_bin / "iptables").write_text(
+        f'#!/bin/sh\necho "$*" >> {calls}\ncase "$*" in "-nL DOCKER-USER") exit 0 ;; -nL*|-C*) exit 1 ;; esac\n'
+    )
+    (fake_bin / "iptables").chmod(0o755)
+    return fake_bin, calls
+
+
+def _guard_rules(calls: Path) -> list[str]:
+    return [line for line in calls.read_text().splitlines() if line.startswith(("-A DOCKER-TUTORIAL", "-I"))]
+
+
+@pytest.mark.parametrize(
+    "commands",
+    [
+        "close_container_addresses_to_the_lan",
+        # the whole set-up, on a machine whose engine runs already
+        "engine_answers() { :; }; require_new_enough_engine() { :; }; ensure_compose() { :; };"
+        " docker() { echo 26; }; main",
+    ],
+    ids=["the guard", "the set-up"],
+)
+def test_the_set_up_drops_what_another_machine_sends_to_a_containers_address(tmp_path: Path, commands: str) -> None:
+    """The chain DOCKER-USER jumps, for each new connection, to a chain of ours that first lets
+    through what comes from a Docker bridge and what came through a published port (DNAT), then
+    drops the rest forwarded into a Docker bridge (moby/moby#45610)."""
+    fake_bin, calls = _fake_iptables(tmp_path)
+    done = subprocess.run(
+        ["bash", "-c", f'source scripts/ensure-engine.sh && as_root() {{ "$@"; }} && {commands}'],
+        cwd=ROOT,
+        env={**os.environ, "PATH": f"{fake_bin}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    assert done.returncode == 0, done.stderr
+    guard = "DOCKER-TUTORIAL-LAN-GUARD"
+    assert _guard_rules(calls) == [
+        f"-A {guard} -i docker0 -j RETURN",
+        f"-A {guard} -i br-+ -j RETURN",
+        f"-A {guard} -i docker_gwbridge -j RETURN",
+        f"-A {guard} -m conntrack --ctstate DNAT -j RETURN",
+        f"-A {guard} -o docker0 -j DROP",
+        f"-A {guard} -o br-+ -j DROP",
+        f"-A {guard} -o docker_gwbridge -j DROP",
+        f"-I DOCKER-USER 1 -m conntrack --ctstate NEW -j {guard}",
+    ]
+    assert f"-F {guard}" in calls.read_text().splitlines(), "made afresh, so its rules are these and only these"
