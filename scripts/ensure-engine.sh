@@ -212,22 +212,32 @@ require_new_enough_engine() {
 # address. A chain of ours, called first from DOCKER-USER (the engine's own place for a user's
 # rules, which it keeps), drops a new connection forwarded into a Docker bridge unless it comes
 # from a Docker bridge or through a port published on an address that interface has (the engine
-# rewrote its destination: DNAT). Made afresh on each run (so its rules are always these, in this
-# order); they last until the machine restarts. IPv4: the engine's IPv6 is off by default.
+# rewrote its destination: DNAT). Its rules are written only when they differ from these, and
+# then in one transaction (iptables-restore): other runs of this script (every `make up` runs it)
+# never leave a moment with the chain half made. They last until the machine restarts; each run
+# puts them back. IPv4: the engine's IPv6 is off by default.
 LAN_GUARD=DOCKER-TUTORIAL-LAN-GUARD
 BRIDGES=(docker0 br-+ docker_gwbridge)
+
+# lan_guard_rules: the chain's rules, as `iptables -S` prints them.
+lan_guard_rules() {
+  local bridge
+  echo "-N $LAN_GUARD"
+  for bridge in "${BRIDGES[@]}"; do echo "-A $LAN_GUARD -i $bridge -j RETURN"; done
+  echo "-A $LAN_GUARD -m conntrack --ctstate DNAT -j RETURN"
+  for bridge in "${BRIDGES[@]}"; do echo "-A $LAN_GUARD -o $bridge -j DROP"; done
+}
 
 close_container_addresses_to_the_lan() {
   as_root iptables -nL DOCKER-USER >/dev/null 2>&1 || {
     say "warning: no DOCKER-USER chain to guard (an engine with --iptables=false, or no root): other machines that route to this host may reach containers at their addresses"
     return 0
   }
-  as_root iptables -nL "$LAN_GUARD" >/dev/null 2>&1 || as_root iptables -N "$LAN_GUARD"
-  as_root iptables -F "$LAN_GUARD"
-  local bridge
-  for bridge in "${BRIDGES[@]}"; do as_root iptables -A "$LAN_GUARD" -i "$bridge" -j RETURN; done
-  as_root iptables -A "$LAN_GUARD" -m conntrack --ctstate DNAT -j RETURN
-  for bridge in "${BRIDGES[@]}"; do as_root iptables -A "$LAN_GUARD" -o "$bridge" -j DROP; done
+  if [ "$(as_root iptables -S "$LAN_GUARD" 2>/dev/null)" != "$(lan_guard_rules)" ]; then
+    # With --noflush only the chains named here are emptied, and all of it is one commit.
+    { echo '*filter'; echo ":$LAN_GUARD - [0:0]"; lan_guard_rules | grep '^-A'; echo COMMIT; } |
+      as_root iptables-restore --noflush
+  fi
   as_root iptables -C DOCKER-USER -m conntrack --ctstate NEW -j "$LAN_GUARD" 2>/dev/null ||
     as_root iptables -I DOCKER-USER 1 -m conntrack --ctstate NEW -j "$LAN_GUARD"
 }

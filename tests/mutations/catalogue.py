@@ -1654,7 +1654,7 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="lan-guard-drops-nothing",
         file="scripts/ensure-engine.sh",
-        find='  for bridge in "${BRIDGES[@]}"; do as_root iptables -A "$LAN_GUARD" -o "$bridge" -j DROP; done\n',
+        find='  for bridge in "${BRIDGES[@]}"; do echo "-A $LAN_GUARD -o $bridge -j DROP"; done\n',
         replace="",
         claim="A new connection from another machine to a container's address is dropped (moby/moby#45610).",
         killers=(
@@ -1664,7 +1664,7 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="lan-guard-drops-published-ports",
         file="scripts/ensure-engine.sh",
-        find='  as_root iptables -A "$LAN_GUARD" -m conntrack --ctstate DNAT -j RETURN\n',
+        find='  echo "-A $LAN_GUARD -m conntrack --ctstate DNAT -j RETURN"\n',
         replace="",
         claim="What comes through a port published on that interface still reaches its container.",
         killers=(
@@ -1674,7 +1674,7 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="lan-guard-drops-what-containers-send",
         file="scripts/ensure-engine.sh",
-        find='  for bridge in "${BRIDGES[@]}"; do as_root iptables -A "$LAN_GUARD" -i "$bridge" -j RETURN; done\n',
+        find='  for bridge in "${BRIDGES[@]}"; do echo "-A $LAN_GUARD -i $bridge -j RETURN"; done\n',
         replace="",
         claim="What comes from a Docker bridge (a container) is never dropped by the guard.",
         killers=(
@@ -1684,12 +1684,20 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="lan-guard-rules-added-again-on-each-run",
         file="scripts/ensure-engine.sh",
-        find='  as_root iptables -F "$LAN_GUARD"\n',
+        find='echo ":$LAN_GUARD - [0:0]"; ',
         replace="",
-        claim="The guard's chain is made afresh on each run: its rules are these, in this order, once.",
+        claim="The guard's chain is written whole in one transaction, emptied first: its rules are these, once.",
         killers=(
             f"{UNIT_SCRIPTS}::test_the_set_up_drops_what_another_machine_sends_to_a_containers_address[the guard]",
         ),
+    ),
+    Mistake(
+        name="lan-guard-rewritten-by-every-run",
+        file="scripts/ensure-engine.sh",
+        find='  if [ "$(as_root iptables -S "$LAN_GUARD" 2>/dev/null)" != "$(lan_guard_rules)" ]; then\n',
+        replace="  if true; then\n",
+        claim="A guard already as it should be is left alone: no run sees it being made.",
+        killers=(f"{UNIT_SCRIPTS}::test_a_guard_already_as_it_should_be_is_left_alone",),
     ),
     Mistake(
         name="cluster-socket-folder-of-another-user-taken",
@@ -2660,7 +2668,8 @@ DOCKER_BEHAVIOUR: dict[str, str] = {
     f"{CH03}::test_a_port_published_on_127_0_0_1_answers_the_host_and_no_lan_neighbour_not_even_at_its_address": (
         "what this machine's engine, as the set-up left it, forwards: a mutant's run does not set the engine up again "
         "(its rules would be every concurrent run's); the set-up's rules are proven by `lan-guard-never-set-up`, "
-        "`lan-guard-drops-nothing`, `lan-guard-drops-published-ports`, `lan-guard-drops-what-containers-send` and "
-        "`lan-guard-rules-added-again-on-each-run`, and this scenario fails with the guard's chain emptied"
+        "`lan-guard-drops-nothing`, `lan-guard-drops-published-ports`, `lan-guard-drops-what-containers-send`, "
+        "`lan-guard-rules-added-again-on-each-run` and `lan-guard-rewritten-by-every-run`, and this scenario "
+        "fails with the guard's chain emptied"
     ),
 }

@@ -444,20 +444,53 @@ def test_no_node_starts_while_its_socket_folder_is_writable_by_others(tmp_path: 
     assert not calls.exists(), calls.read_text()
 
 
-def _fake_iptables(tmp_path: Path) -> tuple[Path, Path]:
-    """A folder with an `iptables` that notes each call and finds the engine's DOCKER-USER chain
-    and nothing else (no rule of ours yet), and the file of its calls."""
+def _fake_iptables(tmp_path: Path, chain_now: str = "") -> tuple[Path, Path]:
+    """A folder with an `iptables` that notes each call, finds the engine's DOCKER-USER chain
+    and prints `chain_now` for the guard's (no chain: nothing), and an `iptables-restore` that
+    notes what it was given; and the file of their calls."""
     fake_bin, calls = tmp_path / "bin", tmp_path / "iptables-calls"
     fake_bin.mkdir(exist_ok=True)
+    now = tmp_path / "chain-now"
+    now.write_text(chain_now)
     (fake_bin / "iptables").write_text(
-        f'#!/bin/sh\necho "$*" >> {calls}\ncase "$*" in "-nL DOCKER-USER") exit 0 ;; -nL*|-C*) exit 1 ;; esac\n'
+        f'#!/bin/sh\necho "iptables $*" >> {calls}\n'
+        'case "$*" in\n'
+        '  "-nL DOCKER-USER") exit 0 ;;\n'
+        f'  "-S DOCKER-TUTORIAL-LAN-GUARD") [ -s {now} ] && cat {now} && exit 0; exit 1 ;;\n'
+        "  -C*) exit 1 ;;\n"
+        "esac\n"
     )
-    (fake_bin / "iptables").chmod(0o755)
+    (fake_bin / "iptables-restore").write_text(f'#!/bin/sh\necho "iptables-restore $*" >> {calls}\ncat >> {calls}\n')
+    for tool in ("iptables", "iptables-restore"):
+        (fake_bin / tool).chmod(0o755)
     return fake_bin, calls
 
 
-def _guard_rules(calls: Path) -> list[str]:
-    return [line for line in calls.read_text().splitlines() if line.startswith(("-A DOCKER-TUTORIAL", "-I"))]
+GUARD = "DOCKER-TUTORIAL-LAN-GUARD"
+GUARD_RULES = [
+    f"-A {GUARD} -i docker0 -j RETURN",
+    f"-A {GUARD} -i br-+ -j RETURN",
+    f"-A {GUARD} -i docker_gwbridge -j RETURN",
+    f"-A {GUARD} -m conntrack --ctstate DNAT -j RETURN",
+    f"-A {GUARD} -o docker0 -j DROP",
+    f"-A {GUARD} -o br-+ -j DROP",
+    f"-A {GUARD} -o docker_gwbridge -j DROP",
+]
+
+
+def _set_up(tmp_path: Path, commands: str, chain_now: str = "") -> list[str]:
+    """What the set-up's `commands` asked of iptables (sourced, as root, with fakes)."""
+    fake_bin, calls = _fake_iptables(tmp_path, chain_now)
+    done = subprocess.run(
+        ["bash", "-c", f'source scripts/ensure-engine.sh && as_root() {{ "$@"; }} && {commands}'],
+        cwd=ROOT,
+        env={**os.environ, "PATH": f"{fake_bin}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    assert done.returncode == 0, done.stderr
+    return calls.read_text().splitlines()
 
 
 @pytest.mark.parametrize(
@@ -473,26 +506,21 @@ def _guard_rules(calls: Path) -> list[str]:
 def test_the_set_up_drops_what_another_machine_sends_to_a_containers_address(tmp_path: Path, commands: str) -> None:
     """The chain DOCKER-USER jumps, for each new connection, to a chain of ours that first lets
     through what comes from a Docker bridge and what came through a published port (DNAT), then
-    drops the rest forwarded into a Docker bridge (moby/moby#45610)."""
-    fake_bin, calls = _fake_iptables(tmp_path)
-    done = subprocess.run(
-        ["bash", "-c", f'source scripts/ensure-engine.sh && as_root() {{ "$@"; }} && {commands}'],
-        cwd=ROOT,
-        env={**os.environ, "PATH": f"{fake_bin}:{os.environ['PATH']}"},
-        capture_output=True,
-        text=True,
-        timeout=10,
-    )
-    assert done.returncode == 0, done.stderr
-    guard = "DOCKER-TUTORIAL-LAN-GUARD"
-    assert _guard_rules(calls) == [
-        f"-A {guard} -i docker0 -j RETURN",
-        f"-A {guard} -i br-+ -j RETURN",
-        f"-A {guard} -i docker_gwbridge -j RETURN",
-        f"-A {guard} -m conntrack --ctstate DNAT -j RETURN",
-        f"-A {guard} -o docker0 -j DROP",
-        f"-A {guard} -o br-+ -j DROP",
-        f"-A {guard} -o docker_gwbridge -j DROP",
-        f"-I DOCKER-USER 1 -m conntrack --ctstate NEW -j {guard}",
+    drops the rest forwarded into a Docker bridge (moby/moby#45610). The chain is written in one
+    transaction, declared (so emptied) first: never half made, never twice."""
+    calls = _set_up(tmp_path, commands)
+    restore = calls.index("iptables-restore --noflush")
+    assert calls[restore + 1 : restore + 4 + len(GUARD_RULES)] == [
+        "*filter",
+        f":{GUARD} - [0:0]",
+        *GUARD_RULES,
+        "COMMIT",
     ]
-    assert f"-F {guard}" in calls.read_text().splitlines(), "made afresh, so its rules are these and only these"
+    assert f"iptables -I DOCKER-USER 1 -m conntrack --ctstate NEW -j {GUARD}" in calls
+
+
+def test_a_guard_already_as_it_should_be_is_left_alone(tmp_path: Path) -> None:
+    """Every `make up` runs the set-up, several at once in the suite: where the chain holds these
+    rules already nothing is written, so no run ever sees it being made."""
+    calls = _set_up(tmp_path, "close_container_addresses_to_the_lan", "\n".join([f"-N {GUARD}", *GUARD_RULES]))
+    assert not [call for call in calls if call.startswith("iptables-restore")]
