@@ -202,9 +202,10 @@ def test_only_the_webapp_is_published_and_only_on_loopback(stack: ProjectCompose
 @pytest.mark.security
 def test_the_webapp_uses_its_own_database_role_not_the_superuser(stack: ProjectCompose) -> None:
     """The webapp logs in as its own role, "webapp", which db/initdb.d/ makes on the
-    database's first start: not a superuser, no new roles, no new databases, and owner of
-    neither the database nor its table (the migrate service made them, as the database's
-    owner; chapter 14 has what the role may do)."""
+    database's first start: not a superuser, no new roles, no new databases (made so: the
+    migrate service, which would take such rights away and say so, found none to take), and
+    owner of neither the database nor its table (the migrate service made them, as the
+    database's owner; chapter 14 has what the role may do)."""
     requests.get(stack.url("webapp", 5000), timeout=10).raise_for_status()
 
     database = stack.container("db")
@@ -224,6 +225,7 @@ def test_the_webapp_uses_its_own_database_role_not_the_superuser(stack: ProjectC
 
     assert logged_in == "webapp"
     assert role == "f|f|f"
+    assert "had more than a page needs" not in stack.compose("logs", "migrate")
     assert owners == "postgres,postgres"
 
 
