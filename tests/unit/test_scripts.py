@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.environment import ROOT
+from tests.unit.folders_made_first import HOW_MADE_FIRST, made_first, writable_by_all
 
 
 def _set_env_var(env_file: Path, name: str, value: str) -> None:
@@ -386,34 +387,11 @@ def test_the_nodes_socket_folder_is_made_writable_by_its_user_alone(tmp_path: Pa
     assert _own_folder(folder).returncode == 0, "a folder it made itself is accepted the next time"
 
 
-def _writable_by_all(folder: Path) -> None:
-    folder.mkdir()
-    folder.chmod(0o777)
-
-
-def _another_users(folder: Path) -> None:
-    folder.mkdir(mode=0o755)
-    os.chown(folder, 65534, 65534)
-
-
-def _a_link(folder: Path) -> None:
-    (folder.parent / "elsewhere").mkdir(mode=0o755)
-    folder.symlink_to(folder.parent / "elsewhere")
-
-
-@pytest.mark.parametrize(
-    ("made_first", "why"),
-    [(_writable_by_all, "written to by others"), (_another_users, "belongs to"), (_a_link, "a link")],
-    ids=["writable_by_all", "another_users", "a_link"],
-)
+@HOW_MADE_FIRST
 def test_a_socket_folder_someone_else_could_swap_a_socket_in_is_refused_naming_it_and_why(
-    tmp_path: Path, made_first: Callable[[Path], None], why: str
+    tmp_path: Path, how: Callable[[Path], None], why: str
 ) -> None:
-    if made_first is _another_users and os.getuid() != 0:
-        folder = Path("/")  # owned by root: another user's, for anyone else
-    else:
-        folder = tmp_path / "docker-tutorial-cluster"
-        made_first(folder)
+    folder = made_first(tmp_path / "docker-tutorial-cluster", how)
     done = _own_folder(folder)
     assert done.returncode != 0
     for said in (str(folder), why, "CLUSTER_SOCKETS"):
@@ -422,7 +400,7 @@ def test_a_socket_folder_someone_else_could_swap_a_socket_in_is_refused_naming_i
 
 def test_no_node_starts_while_its_socket_folder_is_writable_by_others(tmp_path: Path) -> None:
     sockets = tmp_path / "docker-tutorial-cluster"
-    _writable_by_all(sockets)
+    writable_by_all(sockets)
     calls = tmp_path / "docker-calls"
     done = subprocess.run(
         [

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import cleanup, snapshot, state_folder, swarm
+from tests.unit.folders_made_first import HOW_MADE_FIRST, made_first, writable_by_all
 
 
 @pytest.fixture
@@ -32,41 +33,11 @@ def test_the_state_folder_is_made_writable_by_its_user_alone_whatever_the_umask(
     assert state_folder.checked(state) == state, "a folder it made itself is accepted the next time"
 
 
-def _writable_by_all(folder: Path) -> None:
-    folder.mkdir()
-    folder.chmod(0o777)
-
-
-def _another_users(folder: Path) -> None:
-    folder.mkdir(mode=0o700)
-    os.chown(folder, 65534, 65534)
-
-
-def _a_link(folder: Path) -> None:
-    (folder.parent / "elsewhere").mkdir(mode=0o700)
-    folder.symlink_to(folder.parent / "elsewhere")
-
-
-def _made_first(tmp_path: Path, made_first: Callable[[Path], None]) -> Path:
-    if made_first is _another_users and os.getuid() != 0:
-        return Path("/")  # owned by root: another user's, for anyone else
-    folder = tmp_path / "docker-tutorial-state"
-    made_first(folder)
-    return folder
-
-
-HOW_MADE_FIRST = pytest.mark.parametrize(
-    ("made_first", "why"),
-    [(_writable_by_all, "written to by others"), (_another_users, "belongs to"), (_a_link, "a link")],
-    ids=["writable_by_all", "another_users", "a_link"],
-)
-
-
 @HOW_MADE_FIRST
 def test_a_state_folder_someone_else_could_write_in_is_refused_naming_it_and_why(
-    tmp_path: Path, made_first: Callable[[Path], None], why: str
+    tmp_path: Path, how: Callable[[Path], None], why: str
 ) -> None:
-    folder = _made_first(tmp_path, made_first)
+    folder = made_first(tmp_path / "docker-tutorial-state", how)
     with pytest.raises(state_folder.UnsafeStateFolderError) as refused:
         state_folder.checked(folder / "sessions.json")
     for said in (str(folder), why, "TMPDIR"):
@@ -76,7 +47,7 @@ def test_a_state_folder_someone_else_could_write_in_is_refused_naming_it_and_why
 def test_the_sessions_the_swarms_users_and_the_snapshots_lock_are_read_only_from_a_folder_of_ones_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = _made_first(tmp_path, _writable_by_all)
+    folder = made_first(tmp_path / "docker-tutorial-state", writable_by_all)
     (folder / "sessions.json").write_text('{"11111111-2222-3333-4444-555555555555": 1}')
     monkeypatch.setattr(cleanup, "SESSIONS_FILE", folder / "sessions.json")
     monkeypatch.setattr(swarm, "LOCK_FILE", folder / "swarm.lock")
