@@ -458,15 +458,8 @@ GUARD_RULES = [
 
 def _set_up(tmp_path: Path, commands: str, chain_now: str = "") -> list[str]:
     """What the set-up's `commands` asked of iptables (sourced, as root, with fakes)."""
-    fake_bin, calls = _fake_iptables(tmp_path, chain_now)
-    done = subprocess.run(
-        ["bash", "-c", f'source scripts/ensure-engine.sh && as_root() {{ "$@"; }} && {commands}'],
-        cwd=ROOT,
-        env={**os.environ, "PATH": f"{fake_bin}:{os.environ['PATH']}"},
-        capture_output=True,
-        text=True,
-        timeout=10,
-    )
+    _, calls = _fake_iptables(tmp_path, chain_now)  # in the folder _engine_script puts first on PATH
+    done = _engine_script(f'as_root() {{ "$@"; }} && {commands}', tmp_path)
     assert done.returncode == 0, done.stderr
     return calls.read_text().splitlines()
 
