@@ -274,9 +274,9 @@ def test_a_database_adopted_from_before_the_migrations_keeps_its_visits_and_noth
     owner: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A webapp's role that made its own table before the migrations may have planted on it a
-    trigger, a rule and functions of its own. The migrate run that adopts the database keeps the
-    table and its visits, now the owner's, and drops the trigger and the rule (saying so in its
-    log) and every function the old role owned, so none ever runs with the owner's rights: a
+    trigger, a rule and a function of its own. The migrate run that adopts the database keeps
+    the table and its visits, now the owner's, and drops the trigger and the rule (saying so in
+    its log) and the function the old role owned, so none ever runs with the owner's rights: a
     visit inserted afterwards, as the webapp's role, leaves it a plain role, and a delete by the
     owner deletes."""
     with owner.begin() as connection:
