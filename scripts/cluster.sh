@@ -232,30 +232,37 @@ wait_for_managers() {
 }
 
 # push_images: the stack's images into the registry, through its port on the host's loopback;
-# the nodes pull them from it by its name on their network ($REGISTRY/<the same name>).
+# each one's digest, as this push reported it, kept in PINNED: the stack names the images by it
+# (registry:5000/<the same name>@sha256:...). The registry has no accounts, so any local user
+# may push a tag there; a node pulling by tag at a task's start would run whatever was pushed
+# last, with the stack's secrets. By digest it runs what this push sent, or nothing.
+declare -A PINNED
 push_images() {
-  local port image
+  local port image output digest
   port=$(docker port "$(node_container registry)" 5000/tcp | head -n 1 | sed 's/.*://')
   for image in "$WEBAPP_IMAGE" "$API_IMAGE" "${POSTGRES_IMAGE:?}" "${NGINX_IMAGE:?}"; do
     docker tag "$image" "127.0.0.1:$port/$image"
-    if ! docker push -q "127.0.0.1:$port/$image" >/dev/null; then
+    output=$(docker push "127.0.0.1:$port/$image" 2>&1) || {
       docker image rm "127.0.0.1:$port/$image" >/dev/null
-      die "pushing $image to the cluster's registry failed"
-    fi
+      die "pushing $image to the cluster's registry failed: ${output##*$'\n'}"
+    }
     docker image rm "127.0.0.1:$port/$image" >/dev/null
+    digest=$(sed -n 's/.*digest: \(sha256:[0-9a-f]\{64\}\).*/\1/p' <<<"$output" | tail -n 1)
+    [ -n "$digest" ] || die "pushing $image to the cluster's registry reported no digest: $output"
+    PINNED[$image]="$REGISTRY/$image@$digest"
   done
 }
 
 # deploy_stack: swarm/stack.yml with swarm/three-nodes.yml, through scripts/stack.sh, on the
-# edge node's engine, the images named as the nodes find them in the registry.
+# edge node's engine, the images named as the nodes find them in the registry, by digest.
 deploy_stack() {
   local webapp_id
   webapp_id=$(docker image inspect -f '{{.Id}}' "$WEBAPP_IMAGE")
   DOCKER_HOST="unix://$(node_socket "$EDGE_NODE")" \
     STACK_NAME=tutorial STACK_OVERLAY="$root/swarm/three-nodes.yml" STACK_WAIT_SECONDS="$CLUSTER_WAIT_SECONDS" \
     PROXY_PORT="$NODE_PROXY_PORT" WEBAPP_IMAGE_ID="$webapp_id" \
-    WEBAPP_IMAGE="$REGISTRY/$WEBAPP_IMAGE" API_IMAGE="$REGISTRY/$API_IMAGE" \
-    POSTGRES_IMAGE="$REGISTRY/$POSTGRES_IMAGE" NGINX_IMAGE="$REGISTRY/$NGINX_IMAGE" \
+    WEBAPP_IMAGE="${PINNED[$WEBAPP_IMAGE]}" API_IMAGE="${PINNED[$API_IMAGE]}" \
+    POSTGRES_IMAGE="${PINNED[$POSTGRES_IMAGE]}" NGINX_IMAGE="${PINNED[$NGINX_IMAGE]}" \
     "$root/scripts/stack.sh" deploy
 }
 

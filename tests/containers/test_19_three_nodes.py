@@ -9,6 +9,8 @@ is killed. Run these alone with `pytest -m cluster`: about four minutes."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import threading
@@ -124,14 +126,21 @@ def test_three_managers_replicas_on_every_node_and_pages_served_across_the_overl
     assert serving_nodes - {EDGE_NODE}, "no page was served by a replica on another node than the proxy's"
 
 
-def test_a_rolling_update_across_the_nodes_answers_every_request(
-    cluster: Cluster, record_testsuite_property: RecordProperty
+def test_a_rolling_update_across_the_nodes_answers_every_request_and_runs_only_the_deployed_image(
+    cluster: Cluster, images: Images, record_testsuite_property: RecordProperty
 ) -> None:
     """The webapp's spec changes (`docker service update`, a new container label) while two
     clients load the page (the stack file's update order: one task at a time, the new one
     started first). Every count taken during the update finds at least 3 replicas running,
-    every request is answered 200, and afterwards the replicas run on at least two nodes."""
+    every request is answered 200, and afterwards the replicas run on at least two nodes.
+    Before the update, another image (one that works) is pushed into the registry under the
+    webapp's name, as any user of this machine may (the registry has no accounts): every
+    replica the update starts runs the image the stack was deployed with, because the stack
+    names each image by the digest its push reported, not by its tag."""
     cluster.wait_converged("webapp", REPLICAS)
+    deployed = cluster.host.images.get(images.webapp).id
+    with _impostor_of(cluster.host, images.webapp) as impostor:
+        cluster.push_under(impostor, images.webapp)
     load = Load(cluster.url, clients=CLIENTS, seconds=240, timeout=CLIENT_TIMEOUT)
     watch = RunningReplicasWatch(cluster)
     try:
@@ -158,6 +167,20 @@ def test_a_rolling_update_across_the_nodes_answers_every_request(
     assert fewest >= REPLICAS, watch.counts
     assert set(statuses) == {200}, statuses
     assert len(cluster.replicas_by_node("webapp")) >= 2, cluster.replicas_by_node("webapp")
+    running = {node: {c.attrs["Image"] for c in cluster.containers(node, "webapp")} for node in NODES}
+    assert set().union(*running.values()) == {deployed}, (deployed, running)
+
+
+@contextlib.contextmanager
+def _impostor_of(host: docker.DockerClient, image: str) -> Iterator[str]:
+    """An image that works as `image` does and is another (one label more), removed afterwards."""
+    tag = f"{COMPOSE_PROJECT_PREFIX}impostor:{os.getpid()}"
+    host.images.build(fileobj=io.BytesIO(f"FROM {image}\nLABEL org.example.impostor=true\n".encode()), tag=tag, rm=True)
+    try:
+        yield tag
+    finally:
+        with contextlib.suppress(DockerException):
+            host.images.remove(tag, force=True)
 
 
 def test_killing_the_leader_elects_another_and_the_stack_keeps_serving(

@@ -58,7 +58,9 @@ CH15 = "tests/containers/test_15_backup_and_restore.py"
 CH05 = "tests/containers/test_05_the_inner_loop.py"
 CH19 = "tests/containers/test_19_three_nodes.py"
 CLUSTER_SPREAD = f"{CH19}::test_three_managers_replicas_on_every_node_and_pages_served_across_the_overlay"
-CLUSTER_ROLLING_UPDATE = f"{CH19}::test_a_rolling_update_across_the_nodes_answers_every_request"
+CLUSTER_ROLLING_UPDATE = (
+    f"{CH19}::test_a_rolling_update_across_the_nodes_answers_every_request_and_runs_only_the_deployed_image"
+)
 CLUSTER_LEADER_KILLED = f"{CH19}::test_killing_the_leader_elects_another_and_the_stack_keeps_serving"
 CLUSTER_DRAIN = f"{CH19}::test_draining_a_node_moves_its_tasks_to_the_others_with_no_failed_request"
 CLUSTER_NODE_KILLED = f"{CH19}::test_the_replicas_of_a_killed_node_are_started_on_the_others"
@@ -2308,6 +2310,14 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="",
         claim="Every node trusts the cluster's registry: the stack's images reach every node through it.",
         killers=(CLUSTER_SPREAD,),
+    ),
+    Mistake(
+        name="cluster-images-pulled-by-tag",
+        file="scripts/cluster.sh",
+        find='    PINNED[$image]="$REGISTRY/$image@$digest"\n',
+        replace='    PINNED[$image]="$REGISTRY/$image"\n',
+        claim="The stack names the cluster's images by digest: an image pushed under the same tag never runs.",
+        killers=(CLUSTER_ROLLING_UPDATE,),
     ),
     Mistake(
         name="cluster-two-managers",

@@ -128,6 +128,18 @@ class Cluster:
         assert bindings, f"{EDGE_NODE} publishes no {NODE_PROXY_PORT}"
         return f"http://{bindings[0]['HostIp']}:{bindings[0]['HostPort']}/"
 
+    def push_under(self, image: str, name: str) -> None:
+        """`image` pushed into the cluster's registry as `name`, through the registry's port on
+        the host's loopback, as any user of this machine may: the registry has no accounts."""
+        bindings = self.host.containers.get(f"{self.name}-registry").ports.get("5000/tcp")
+        assert bindings, "the cluster's registry publishes no port"
+        target = f"127.0.0.1:{bindings[0]['HostPort']}/{name}"
+        subprocess.run(["docker", "tag", image, target], check=True, capture_output=True)
+        try:
+            subprocess.run(["docker", "push", "-q", target], check=True, capture_output=True, timeout=120)
+        finally:
+            subprocess.run(["docker", "image", "rm", target], check=False, capture_output=True)
+
     # --- the swarm ---------------------------------------------------------------------------------
 
     def nodes(self, via: str = EDGE_NODE) -> dict[str, Node]:
