@@ -1,7 +1,9 @@
 # Stand-in for the official nginx image, built from Debian's nginx.
 # Contract kept: nginx in the foreground as the command, its configuration read from
 # /etc/nginx/conf.d/*.conf (Debian's own default site removed, as the official image has
-# none but conf.d/default.conf), logs to the container's stdout and stderr, a graceful
+# none but conf.d/default.conf), or a whole /etc/nginx/nginx.conf in its place (with the TCP
+# layer, stream, which Debian ships as a module, and the official image's worker user, nginx),
+# logs to the container's stdout and stderr, a graceful
 # stop on SIGQUIT, NGINX_VERSION in the environment, wget for a health check (the official
 # image has BusyBox's), and nginx's own default of naming its version (Debian turns it off in
 # nginx.conf; the official image does not, so a site that wants it off must say so itself).
@@ -18,7 +20,8 @@ ENV NGINX_VERSION=${NGINX_VERSION}
 RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d \
  && chmod +x /usr/sbin/policy-rc.d \
  && apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx wget \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx libnginx-mod-stream wget \
+ && useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin nginx \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /etc/nginx/sites-enabled/default \
  && sed -i 's/^\([[:space:]]*\)server_tokens off;/\1# server_tokens off;/' /etc/nginx/nginx.conf \
  && installed=$(dpkg-query -W -f '${Version}' nginx) && installed=${installed#*:} \

@@ -25,13 +25,15 @@ from tests.support.waiting import wait_for_http, wait_until
 
 pytestmark = pytest.mark.security
 
-# A "webapp" that answers every GET with the X-Request-Id it received, and a 200.
+# A "webapp" that answers every GET with the X-Request-Id it received (/client: the
+# X-Forwarded-For), and a 200.
 _ECHO_WEBAPP = """
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Echo(BaseHTTPRequestHandler):
     def do_GET(self):
-        body = (self.headers.get("X-Request-Id") or "-").encode()
+        header = "X-Forwarded-For" if self.path == "/client" else "X-Request-Id"
+        body = (self.headers.get(header) or "-").encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -66,7 +68,7 @@ def _proxy_on(network: Network, images: Images) -> Iterator[DockerContainer]:
     nginx = (
         LoggedContainer(images.nginx)
         .with_network(network)
-        .with_volume_mapping(str(ROOT / "swarm" / "nginx.conf"), "/etc/nginx/conf.d/default.conf", "ro")
+        .with_volume_mapping(str(ROOT / "swarm" / "nginx.conf"), "/etc/nginx/nginx.conf", "ro")
         .with_exposed_ports(80)
     )
     with echo, nginx:
@@ -137,3 +139,28 @@ def test_slow_clients_are_dropped_and_one_client_holds_at_most_64_requests(proxy
     assert still_half_sent == 64
     assert dropped_after >= 8
     assert served_again.status_code == 200
+
+
+def test_a_thousand_connections_from_one_address_leave_the_page_to_everyone_else(proxy: DockerContainer) -> None:
+    """One client address opens 1000 connections that each send half a request's headers and
+    go quiet (nginx's HTTP layer counts none of them: no request has arrived). The proxy's TCP
+    layer keeps 256 of them (its bound per client address) and closes the other 744 at once,
+    within 8 s of the first, so the workers' connections are not used up: meanwhile a client
+    at another address (the proxy container's own loopback) is answered, and the webapp is
+    told that address (X-Forwarded-For: 127.0.0.1), as the TCP layer saw it."""
+    hog = 1000
+    with held_connections(_port(proxy), hog, b"GET / HTTP/1.1\r\nHost: proxy\r\n") as half_sent:
+        opened = time.monotonic()
+        wait_until(
+            lambda: len(answered_or_closed(half_sent)) >= hog - 256,
+            timeout=8,
+            what="the connections past the client's 256 closed",
+        )
+        kept = hog - len(answered_or_closed(half_sent))
+        elsewhere = proxy.get_wrapped_container().exec_run(["wget", "-q", "-O", "-", "http://127.0.0.1/client"])
+        # Still within the 10 s the HTTP layer gives a request's headers: all 256 were held.
+        held_throughout = time.monotonic() - opened < 9 and len(answered_or_closed(half_sent)) == hog - kept
+
+    assert kept == 256
+    assert (elsewhere.exit_code, elsewhere.output) == (0, b"127.0.0.1")
+    assert held_throughout

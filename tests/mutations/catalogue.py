@@ -2164,7 +2164,7 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="stack-proxy-shows-its-version",
         file="swarm/nginx.conf",
-        find="    server_tokens off;\n",
+        find="        server_tokens off;\n",
         replace="",
         claim="The proxy's answers name no version of nginx.",
         killers=(f"{CH17}::test_answers_name_no_nginx_version_and_no_address_inside",),
@@ -2172,16 +2172,16 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="stack-proxy-names-the-serving-task",
         file="swarm/nginx.conf",
-        find="        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n",
-        replace="        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-        "        add_header X-Upstream $upstream_addr always;\n",
+        find="            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n",
+        replace="            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+        "            add_header X-Upstream $upstream_addr always;\n",
         claim="No header of the proxy's answers names the address of the task that served them.",
         killers=(f"{CH17}::test_answers_name_no_nginx_version_and_no_address_inside",),
     ),
     Mistake(
         name="stack-proxy-passes-the-clients-request-id",
         file="swarm/nginx.conf",
-        find="        proxy_set_header X-Request-Id $request_id;\n",
+        find="            proxy_set_header X-Request-Id $request_id;\n",
         replace="",
         claim="Every request reaches the webapp with an id the proxy gave it; a client's own is replaced.",
         killers=(f"{CH17}::test_each_request_gets_an_id_of_the_proxys_own",),
@@ -2189,15 +2189,34 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="stack-proxy-waits-a-minute-for-slow-clients",
         file="swarm/nginx.conf",
-        find="    client_header_timeout 10s;\n    client_body_timeout 10s;\n",
-        replace="    client_header_timeout 60s;\n    client_body_timeout 60s;\n",
+        find="        client_header_timeout 10s;\n        client_body_timeout 10s;\n",
+        replace="        client_header_timeout 60s;\n        client_body_timeout 60s;\n",
         claim="The proxy drops a client that sends nothing for 10 s, in its headers or its body.",
         killers=(f"{CH17}::test_slow_clients_are_dropped_and_one_client_holds_at_most_64_requests",),
     ),
     Mistake(
+        name="stack-proxy-no-connection-bound-per-client",
+        file="swarm/nginx.conf",
+        find="        limit_conn connections_per_client 256;\n",
+        replace="",
+        claim="One client address holds at most 256 connections, sent a request or not: the rest are closed at once.",
+        killers=(f"{CH17}::test_a_thousand_connections_from_one_address_leave_the_page_to_everyone_else",),
+    ),
+    Mistake(
+        name="stack-proxy-takes-the-hand-over-for-the-client",
+        file="swarm/nginx.conf",
+        find="    real_ip_header proxy_protocol;\n",
+        replace="",
+        claim="Behind its TCP layer, the proxy still knows each client's address and tells the webapp.",
+        killers=(
+            f"{CH17}::test_a_thousand_connections_from_one_address_leave_the_page_to_everyone_else",
+            f"{CH17}::test_slow_clients_are_dropped_and_one_client_holds_at_most_64_requests",
+        ),
+    ),
+    Mistake(
         name="stack-proxy-no-limit-per-client",
         file="swarm/nginx.conf",
-        find="    limit_conn per_client 64;\n",
+        find="        limit_conn per_client 64;\n",
         replace="",
         claim="One client holds at most 64 requests at the proxy: the next is refused with 429.",
         killers=(f"{CH17}::test_slow_clients_are_dropped_and_one_client_holds_at_most_64_requests",),
@@ -2268,8 +2287,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="proxy-resolves-the-webapp-once",
         file="swarm/nginx.conf",
-        find="        set $webapp webapp:5000;\n        proxy_pass http://$webapp;\n",
-        replace="        proxy_pass http://webapp:5000;\n",
+        find="            set $webapp webapp:5000;\n            proxy_pass http://$webapp;\n",
+        replace="            proxy_pass http://webapp:5000;\n",
         claim="The proxy follows the webapp's tasks as they come and go: it resolves the service per request.",
         killers=(
             f"{CH18}::test_scaling_the_webapp_from_3_to_5_and_back_keeps_serving",
@@ -2279,8 +2298,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="proxy-never-retries-another-replica",
         file="swarm/nginx.conf",
-        find="        proxy_next_upstream error timeout;\n",
-        replace="        proxy_next_upstream off;\n",
+        find="            proxy_next_upstream error timeout;\n",
+        replace="            proxy_next_upstream off;\n",
         claim="A request whose webapp task is killed or going away is retried on another: none fails.",
         killers=(f"{CH18}::test_a_killed_webapp_replica_is_replaced_and_no_request_fails",),
     ),
