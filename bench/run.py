@@ -181,7 +181,7 @@ def rebuild_after_one_line(context: Path, code_file: str, dockerfile: str, build
         copy = Path(scratch) / "context"
         clutter = shutil.ignore_patterns("__pycache__", ".venv", ".git", "reports", ".tox", "secrets")
         shutil.copytree(context, copy, ignore=clutter)
-        tag = f"bench-rebuild:{context.name or 'root'}"
+        tag = f"docker-tutorial.invalid/bench-rebuild:{context.name or 'root'}"
         command = ["docker", "build", "-q", "-t", tag, "-f", str(copy / dockerfile)]
         for name, value in build_args.items():
             command += ["--build-arg", f"{name}={value}"]

@@ -118,8 +118,8 @@ def our_stack(environment: dict[str, str]) -> Stack:
         environment={
             **environment,
             "WEBAPP_PORT": "0",
-            "WEBAPP_IMAGE": "docker-tutorial/webapp:bench",
-            "API_IMAGE": "docker-tutorial/api:bench",
+            "WEBAPP_IMAGE": "docker-tutorial.invalid/webapp:bench",
+            "API_IMAGE": "docker-tutorial.invalid/api:bench",
         },
     )
 

@@ -84,13 +84,13 @@ ensure_images() {
   "$root/scripts/ensure-secrets.sh"
   load_env "$root"
   if [ -z "${WEBAPP_IMAGE:-}" ] || [ -z "${API_IMAGE:-}" ]; then
-    export WEBAPP_IMAGE=${WEBAPP_IMAGE:-docker-tutorial/webapp:dev} API_IMAGE=${API_IMAGE:-docker-tutorial/api:dev}
+    export WEBAPP_IMAGE=${WEBAPP_IMAGE:-docker-tutorial.invalid/webapp:dev} API_IMAGE=${API_IMAGE:-docker-tutorial.invalid/api:dev}
     "$root/scripts/stack.sh" build
   fi
   local image
   for image in node registry; do
     DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE_IMAGE=${DEBIAN_IMAGE:?run scripts/ensure-images.sh --cluster}" \
-      -f "$root/swarm/cluster/$image.Dockerfile" -t "docker-tutorial/cluster-$image:dev" \
+      -f "$root/swarm/cluster/$image.Dockerfile" -t "docker-tutorial.invalid/cluster-$image:dev" \
       "$root/swarm/cluster" >/dev/null
   done
 }
@@ -133,7 +133,7 @@ start_registry() {
   docker volume create "${LABELS[@]}" "$name-data" >/dev/null
   docker run -d -q --name "$name" "${LABELS[@]}" \
     --network "$CLUSTER_NAME" --network-alias "${REGISTRY%:*}" -p 127.0.0.1::5000 \
-    -v "$name-data:/var/lib/docker-registry" docker-tutorial/cluster-registry:dev >/dev/null
+    -v "$name-data:/var/lib/docker-registry" docker-tutorial.invalid/cluster-registry:dev >/dev/null
 }
 
 # socket_group: the group that may use the nodes' sockets on the host: the host's docker group,
@@ -177,7 +177,7 @@ start_node() {
     -v "$name-var-lib-docker:/var/lib/docker" -v "$SOCKETS/$node:/node" \
     -e TRUSTED_REGISTRY="$REGISTRY" \
     -e SOCKET_GID="$(socket_group)" \
-    docker-tutorial/cluster-node:dev >/dev/null
+    docker-tutorial.invalid/cluster-node:dev >/dev/null
 }
 
 wait_for_engines() {

@@ -34,7 +34,7 @@ load_image_names() {
   read_env_file "$root/images.env" "${IMAGE_NAMES[@]}"
 }
 load_image_names
-DEBIAN_BASE_IMAGE=offline/debian:$DEBIAN_SUITE
+DEBIAN_BASE_IMAGE=docker-tutorial.invalid/offline-debian:$DEBIAN_SUITE
 RECIPE_LABEL=org.example.offline-recipe
 HOST_CA_BUNDLE=${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 

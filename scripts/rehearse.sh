@@ -98,12 +98,12 @@ machine_rootfs() {
 start_machine() {
   local name=$1 suite=$2 tarball client
   tarball=$(machine_rootfs "$suite")
-  docker import --change "LABEL $REHEARSAL_LABEL=$name" "$tarball" "rehearsal/$name:pristine" >/dev/null
+  docker import --change "LABEL $REHEARSAL_LABEL=$name" "$tarball" "docker-tutorial.invalid/rehearsal-$name:pristine" >/dev/null
   docker volume create --label "$REHEARSAL_LABEL=$name" "$name-var-lib-docker" >/dev/null
   # The engine inside needs the privileges of one and a /var/lib/docker that is no overlayfs.
   docker create -q --name "$name" --hostname "$suite" --label "$REHEARSAL_LABEL=$name" \
     --privileged --init -v "$name-var-lib-docker:/var/lib/docker" \
-    -e LANG=C.UTF-8 -w /root "rehearsal/$name:pristine" sleep infinity >/dev/null
+    -e LANG=C.UTF-8 -w /root "docker-tutorial.invalid/rehearsal-$name:pristine" sleep infinity >/dev/null
   # A Docker client but no engine, as this kind of machine has.
   client=$(command -v docker)
   docker cp "$client" "$name:/usr/local/bin/docker" >/dev/null
@@ -134,7 +134,7 @@ remove_machine() {
   local name=$1
   docker rm -f -v "$name" >/dev/null 2>&1 || true
   docker volume rm -f "$name-var-lib-docker" >/dev/null 2>&1 || true
-  docker image rm -f "rehearsal/$name:pristine" >/dev/null 2>&1 || true
+  docker image rm -f "docker-tutorial.invalid/rehearsal-$name:pristine" >/dev/null 2>&1 || true
 }
 
 # --- steps: what runs inside the machine ----------------------------------------------------------

@@ -37,7 +37,7 @@ say() { printf 'stack: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 build_project_images() {
-  export WEBAPP_IMAGE=${WEBAPP_IMAGE:-docker-tutorial/webapp:dev} API_IMAGE=${API_IMAGE:-docker-tutorial/api:dev}
+  export WEBAPP_IMAGE=${WEBAPP_IMAGE:-docker-tutorial.invalid/webapp:dev} API_IMAGE=${API_IMAGE:-docker-tutorial.invalid/api:dev}
   say "building $WEBAPP_IMAGE and $API_IMAGE"
   local base=${PYTHON_IMAGE:?PYTHON_IMAGE is unset: run scripts/ensure-images.sh}
   DOCKER_BUILDKIT=0 docker build -q --build-arg "PYTHON_IMAGE=$base" -t "$WEBAPP_IMAGE" "$root" >/dev/null
@@ -63,8 +63,8 @@ ensure_swarm() {
 
 deploy_stack() {
   # The image's id beside its name: a rebuilt image under the same tag is a new spec.
-  WEBAPP_IMAGE_ID=${WEBAPP_IMAGE_ID:-$(docker image inspect -f '{{.Id}}' "${WEBAPP_IMAGE:-docker-tutorial/webapp:dev}")} ||
-    die "no image ${WEBAPP_IMAGE:-docker-tutorial/webapp:dev}: run scripts/stack.sh up, which builds it"
+  WEBAPP_IMAGE_ID=${WEBAPP_IMAGE_ID:-$(docker image inspect -f '{{.Id}}' "${WEBAPP_IMAGE:-docker-tutorial.invalid/webapp:dev}")} ||
+    die "no image ${WEBAPP_IMAGE:-docker-tutorial.invalid/webapp:dev}: run scripts/stack.sh up, which builds it"
   export WEBAPP_IMAGE_ID
   say "deploying stack $STACK_NAME (proxy on host port ${PROXY_PORT:-8080})"
   docker stack deploy --resolve-image never --prune -c "$stack_file" ${STACK_OVERLAY:+-c "$STACK_OVERLAY"} "$STACK_NAME" >/dev/null

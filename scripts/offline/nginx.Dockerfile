@@ -7,7 +7,7 @@
 # stop on SIGQUIT, NGINX_VERSION in the environment, wget for a health check (the official
 # image has BusyBox's), and nginx's own default of naming its version (Debian turns it off in
 # nginx.conf; the official image does not, so a site that wants it off must say so itself).
-ARG BASE_IMAGE=offline/debian:trixie
+ARG BASE_IMAGE=docker-tutorial.invalid/offline-debian:trixie
 FROM ${BASE_IMAGE}
 
 # Debian's nginx package of the suite; ensure-images.sh passes its version (upstream part).

@@ -4,7 +4,7 @@
 # initialisation only on an empty data directory, password auth over TCP,
 # psql and pg_isready on PATH, fast shutdown on SIGTERM's replacement SIGINT, PG_MAJOR
 # and PG_VERSION (the Debian package's version) in the environment.
-ARG BASE_IMAGE=offline/debian:trixie
+ARG BASE_IMAGE=docker-tutorial.invalid/offline-debian:trixie
 FROM ${BASE_IMAGE}
 
 # Both from ensure-images.sh: PG_MAJOR is images.env's POSTGRES_MAJOR, PG_VERSION the version

@@ -5,7 +5,7 @@
 # user into their own ~/.local (the environment sees user sites, as the official image
 # does); no .pyc files shipped; PYTHON_VERSION in the environment;
 # pip trusting the host's CA bundle (this machine's network needs it).
-ARG BASE_IMAGE=offline/debian:trixie
+ARG BASE_IMAGE=docker-tutorial.invalid/offline-debian:trixie
 FROM ${BASE_IMAGE}
 
 # Debian's python3 package of the suite; ensure-images.sh passes the version it installs.

@@ -44,7 +44,7 @@ def test_a_code_change_needs_a_rebuild_and_a_new_container(
     new = f"Hello from the rebuilt API container! ({run})"
     context = tmp_path / "api"
     shutil.copytree(ROOT / "api", context, ignore=shutil.ignore_patterns("__pycache__"))
-    tag = f"docker-tutorial/rebuild-test:{run}"
+    tag = f"docker-tutorial.invalid/rebuild-test:{run}"
     build_args = {"PYTHON_IMAGE": images.python}
 
     # The first build is the project's api image again, from cache: removing that image would
@@ -82,7 +82,7 @@ def test_a_code_only_change_to_the_webapp_rebuilds_without_pip(
     views = context / "app" / "views.py"
     views.write_text(views.read_text() + f"\n# changed by the rebuild scenario {uuid.uuid4().hex}\n")
 
-    tag = f"docker-tutorial/rebuild-test:{uuid.uuid4().hex[:12]}"
+    tag = f"docker-tutorial.invalid/rebuild-test:{uuid.uuid4().hex[:12]}"
     with DockerImage(path=context, tag=tag, buildargs={"PYTHON_IMAGE": images.python}) as rebuilt:
         steps = _cached_steps(rebuilt)
 

@@ -17,7 +17,7 @@ import requests
 from tests.support.cleanup import Filters
 from tests.support.compose import DEFAULT_ENVIRONMENT, ProjectCompose
 from tests.support.containers import free_host_port
-from tests.support.environment import ROOT
+from tests.support.environment import API_REPOSITORY, ROOT, WEBAPP_REPOSITORY
 from tests.support.events import EventRecorder
 from tests.support.waiting import ConditionTimeoutError, wait_until
 
@@ -136,13 +136,20 @@ def _watch_the_webapp_while_the_api_is_held(events: EventRecorder, up: Future[No
 
 def test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing(docker_client: docker.DockerClient) -> None:
     """The README's own commands: `make up` returns only once every service is healthy and
-    the page answers; `make down`
-    removes the stack's containers, its network and the database's anonymous volume, so
-    nothing is left orphaned."""
+    the page answers, and asks no registry for an image it builds, not even the webapp's,
+    which the migrations' service shares (its output has no pull line, with images not built
+    before); `make down` removes the stack's containers, its network and the database's
+    anonymous volume, so nothing is left orphaned."""
     stack = ProjectCompose()
-    make_env = {**os.environ, **DEFAULT_ENVIRONMENT, "COMPOSE_PROJECT_NAME": stack.project_name}
+    images = {
+        "WEBAPP_IMAGE": f"{WEBAPP_REPOSITORY}:{stack.project_name}",
+        "API_IMAGE": f"{API_REPOSITORY}:{stack.project_name}",
+    }
+    make_env = {**os.environ, **DEFAULT_ENVIRONMENT, **images, "COMPOSE_PROJECT_NAME": stack.project_name}
     try:
-        subprocess.run(["make", "up"], cwd=ROOT, env=make_env, check=True, capture_output=True, timeout=150)
+        made = subprocess.run(["make", "up"], cwd=ROOT, env=make_env, check=True, capture_output=True, timeout=150)
+        output = (made.stdout + made.stderr).decode(errors="replace")
+        assert [line for line in output.splitlines() if "pull" in line.lower()] == []
 
         assert {container.Service: container.Health for container in stack.get_containers()} == dict.fromkeys(
             ("webapp", "api", "db"), "healthy"
@@ -161,3 +168,6 @@ def test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing(docker_cli
         assert [name for name in volumes if docker_client.volumes.list(filters={"name": name})] == []
     finally:
         stack.stop()
+        for image in images.values():
+            with contextlib.suppress(docker.errors.APIError):
+                docker_client.images.remove(image)

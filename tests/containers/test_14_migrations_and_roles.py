@@ -414,8 +414,8 @@ def test_a_database_made_by_the_release_before_migrations_is_adopted_with_every_
     shutil.copytree(ROOT / "secrets", old / "secrets", dirs_exist_ok=True)
     files = ["docker-compose.yml", "compose.volume.yml"]
     release_images = {
-        "WEBAPP_IMAGE": f"docker-tutorial/webapp:release-{RELEASE_BEFORE_MIGRATIONS}",
-        "API_IMAGE": f"docker-tutorial/api:release-{RELEASE_BEFORE_MIGRATIONS}",
+        "WEBAPP_IMAGE": f"docker-tutorial.invalid/webapp:release-{RELEASE_BEFORE_MIGRATIONS}",
+        "API_IMAGE": f"docker-tutorial.invalid/api:release-{RELEASE_BEFORE_MIGRATIONS}",
     }
     before = ProjectCompose(context=old, compose_file_name=files, build=True, wait=True, environment=release_images)
     after = ProjectCompose(project_name=before.project_name, compose_file_name=files, build=True, wait=True)

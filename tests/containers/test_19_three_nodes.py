@@ -174,7 +174,7 @@ def test_a_rolling_update_across_the_nodes_answers_every_request_and_runs_only_t
 @contextlib.contextmanager
 def _impostor_of(host: docker.DockerClient, image: str) -> Iterator[str]:
     """An image that works as `image` does and is another (one label more), removed afterwards."""
-    tag = f"{COMPOSE_PROJECT_PREFIX}impostor:{os.getpid()}"
+    tag = f"docker-tutorial.invalid/impostor:{COMPOSE_PROJECT_PREFIX}-{os.getpid()}"
     host.images.build(fileobj=io.BytesIO(f"FROM {image}\nLABEL org.example.impostor=true\n".encode()), tag=tag, rm=True)
     try:
         yield tag

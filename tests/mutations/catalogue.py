@@ -57,6 +57,7 @@ CH14 = "tests/containers/test_14_migrations_and_roles.py"
 CH15 = "tests/containers/test_15_backup_and_restore.py"
 CH05 = "tests/containers/test_05_the_inner_loop.py"
 CH19 = "tests/containers/test_19_three_nodes.py"
+IMAGE_NAMES_TESTS = "tests/unit/test_image_names.py"
 CLUSTER_SPREAD = f"{CH19}::test_three_managers_replicas_on_every_node_and_pages_served_across_the_overlay"
 CLUSTER_ROLLING_UPDATE = (
     f"{CH19}::test_a_rolling_update_across_the_nodes_answers_every_request_and_runs_only_the_deployed_image"
@@ -2107,17 +2108,17 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="compose-default-webapp-image-latest",
         file="docker-compose.yml",
-        find="    image: &webapp-image ${WEBAPP_IMAGE:-docker-tutorial/webapp:dev}\n",
-        replace="    image: &webapp-image ${WEBAPP_IMAGE:-docker-tutorial/webapp:latest}\n",
-        claim="The webapp's image is docker-tutorial/webapp:dev unless WEBAPP_IMAGE says otherwise.",
+        find="    image: &webapp-image ${WEBAPP_IMAGE:-docker-tutorial.invalid/webapp:dev}\n",
+        replace="    image: &webapp-image ${WEBAPP_IMAGE:-docker-tutorial.invalid/webapp:latest}\n",
+        claim="The webapp's image is docker-tutorial.invalid/webapp:dev unless WEBAPP_IMAGE says otherwise.",
         killers=(f"{UNIT_DEFAULTS}::test_every_compose_default_is_the_documented_one_wherever_it_is_written",),
     ),
     Mistake(
         name="compose-default-api-image-latest",
         file="docker-compose.yml",
-        find="    image: ${API_IMAGE:-docker-tutorial/api:dev}\n",
-        replace="    image: ${API_IMAGE:-docker-tutorial/api:latest}\n",
-        claim="The api's image is docker-tutorial/api:dev unless API_IMAGE says otherwise.",
+        find="    image: ${API_IMAGE:-docker-tutorial.invalid/api:dev}\n",
+        replace="    image: ${API_IMAGE:-docker-tutorial.invalid/api:latest}\n",
+        claim="The api's image is docker-tutorial.invalid/api:dev unless API_IMAGE says otherwise.",
         killers=(f"{UNIT_DEFAULTS}::test_every_compose_default_is_the_documented_one_wherever_it_is_written",),
     ),
     Mistake(
@@ -2329,6 +2330,30 @@ MISTAKES: tuple[Mistake, ...] = (
         replace="",
         claim="Every node trusts the cluster's registry: the stack's images reach every node through it.",
         killers=(CLUSTER_SPREAD,),
+    ),
+    Mistake(
+        name="migrate-image-asked-of-a-registry",
+        file="docker-compose.yml",
+        find="    pull_policy: never\n",
+        replace="",
+        claim="`make up` asks no registry for an image it builds, the migrations' service's included.",
+        killers=("tests/containers/test_06_compose_basics.py::test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing",),
+    ),
+    Mistake(
+        name="stand-in-named-in-docker-hubs-namespace",
+        file="images.env",
+        find="OFFLINE_NGINX_IMAGE=docker-tutorial.invalid/offline-nginx:trixie\n",
+        replace="OFFLINE_NGINX_IMAGE=offline/nginx:trixie\n",
+        claim="No image the project makes has a name a public registry could serve (a Swarm node pulls by name).",
+        killers=(f"{IMAGE_NAMES_TESTS}::test_every_image_name_the_project_makes_is_under_a_registry_no_one_reaches",),
+    ),
+    Mistake(
+        name="cluster-images-named-in-docker-hubs-namespace",
+        file="scripts/cluster.sh",
+        find='-t "docker-tutorial.invalid/cluster-$image:dev"',
+        replace='-t "docker-tutorial/cluster-$image:dev"',
+        claim="No image the project makes has a name a public registry could serve (a Swarm node pulls by name).",
+        killers=(f"{IMAGE_NAMES_TESTS}::test_every_image_name_the_project_makes_is_under_a_registry_no_one_reaches",),
     ),
     Mistake(
         name="cluster-images-pulled-by-tag",

@@ -3,8 +3,10 @@ defaults, a Dockerfile's ARG), the copy must say the same."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +53,92 @@ def test_the_image_script_reads_its_names_from_images_env_and_the_environment_wi
         check=True,
     )
     assert result.stdout.split() == [IMAGE_NAMES["OFFICIAL_POSTGRES_IMAGE"], "elsewhere/python:1"]
+
+
+# --- names no one else owns ---------------------------------------------------------------------
+
+# The registry host of every image the project makes: `.invalid` is never resolved (RFC 6761),
+# so no engine pulls such a name from anywhere; a name without a registry host would be Docker
+# Hub's (`offline/python` is whoever owns `offline` there), and a Swarm node pulls a task's
+# image by name when it starts it.
+OWN_REGISTRY = "docker-tutorial.invalid/"
+# Where a name is given to an image the project builds, tags or imports, by kind of file.
+_NAMING = {
+    ".sh": (
+        r"\s(?:-t|--tag)\s+\"?([^\s\"]+)",
+        r"docker tag\s+\S+\s+\"?([^\s\"]+)",
+        r"docker import\s(?:--change \"[^\"]*\"\s+)?\S+\s+\"?([^\s\"]+)",
+        r"\b\w+_IMAGE=([^\s;$\"][^\s;\"]*)",
+        r"\$\{\w+_IMAGE:-([^}]+)\}",
+    ),
+    ".yml": (r"\$\{\w+_IMAGE:-([^}]+)\}", r"^\s*image:\s+(?:&\S+\s+)?([^\s$*&{][^\s]*)"),
+    ".py": (r"\btag\s*=\s*f?\"([^\"]+)\"", r"\"\w+_IMAGE\":\s*f?\"([^\"]+)\"", r"\b\w+_IMAGE=f?\"([^\"]+)\""),
+    "Dockerfile": (r"^ARG \w*IMAGE=(\S+)",),
+    "images.env": (r"^(?:OFFLINE_\w+_IMAGE|\w+_REPOSITORY)=(\S+)",),
+}
+
+
+def _kind(path: str) -> str | None:
+    name = path.rsplit("/", 1)[-1]
+    if name == "images.env" or name.endswith("Dockerfile"):
+        return "images.env" if name == "images.env" else "Dockerfile"
+    suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
+    return suffix if suffix in _NAMING else None
+
+
+def names_given(path: str, text: str) -> list[str]:
+    """The image names `text` (a file of kind `path`) gives, as literals: a name whose
+    repository is a variable (`$image`, `{WEBAPP_REPOSITORY}:src-...`, `$REGISTRY/...`) is
+    given where the variable is."""
+    kind = _kind(path)
+    found = [m.group(1) for pattern in _NAMING.get(kind or "", ()) for m in re.finditer(pattern, text, re.M)]
+    return [name for name in found if not re.match(r"\"?(\$\{?\w+\}?|\{[^}]*\})([:/@]|$)", name)]
+
+
+def acceptable(name: str) -> bool:
+    """Ours (under the registry no one reaches), one of the official images images.env names
+    (pulled, never made), or one on the three nodes' own registries (a loopback port, or the
+    name the nodes give theirs)."""
+    official = {v for k, v in IMAGE_NAMES.items() if k.startswith("OFFICIAL_")}
+    return name.startswith((OWN_REGISTRY, "127.0.0.1:", "registry:5000/")) or name in official
+
+
+def _code_files() -> list[str]:
+    # The tree as it is (a scratch copy of it has no git): what is not hidden, a report or a cache.
+    listed = []
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [d for d in subfolders if not d.startswith((".", "__pycache__", "reports"))]
+        listed += [str((Path(folder) / f).relative_to(ROOT)) for f in files]
+    # An old release's files, kept as they were, run under names the scenario gives them; the
+    # lint's self-test writes wrong Dockerfiles on purpose, for the lint to refuse.
+    skipped = ("tests/fixtures/", "tests/unit/", "scripts/lint-selftest.sh")
+    return [f for f in listed if _kind(f) and not f.startswith(skipped)]
+
+
+def test_every_image_name_the_project_makes_is_under_a_registry_no_one_reaches() -> None:
+    given = {(path, name) for path in _code_files() for name in names_given(path, (ROOT / path).read_text())}
+
+    assert len(given) >= 20, given  # the scan still finds the names it is for
+    assert sorted((path, name) for path, name in given if not acceptable(name)) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "name"),
+    [
+        ("scripts/x.sh", 'docker build -q -t "offline/python:1" .', "offline/python:1"),
+        ("scripts/x.sh", 'docker tag "$image" "docker-tutorial/webapp:dev"', "docker-tutorial/webapp:dev"),
+        ("scripts/x.sh", "tar -c . | docker import - offline/debian:trixie >/dev/null", "offline/debian:trixie"),
+        ("scripts/x.sh", 'docker import --change "LABEL a=b" "$t" "rehearsal/x:pristine"', "rehearsal/x:pristine"),
+        ("scripts/x.sh", '    -f "$f" -t "docker-tutorial/cluster-$image:dev" \\\n', "docker-tutorial/cluster-$image:dev"),
+        ("t.py", '    tag = f"{PREFIX}impostor:{os.getpid()}"', "{PREFIX}impostor:{os.getpid()}"),
+        ("x.yml", "    image: ${WEBAPP_IMAGE:-webapp:dev}\n", "webapp:dev"),
+        ("x.yml", "    image: bench-web:latest\n", "bench-web:latest"),
+        ("t.py", 'DockerImage(path=p, tag=f"rebuild-test:{run}")', "rebuild-test:{run}"),
+        ("t.py", '{"WEBAPP_IMAGE": "docker-tutorial/webapp:bench"}', "docker-tutorial/webapp:bench"),
+        ("x/Dockerfile", "ARG BASE_IMAGE=offline/debian:trixie\n", "offline/debian:trixie"),
+        ("images.env", "OFFLINE_NGINX_IMAGE=offline/nginx:trixie\n", "offline/nginx:trixie"),
+    ],
+)
+def test_a_name_a_public_registry_could_serve_is_found_and_refused(path: str, text: str, name: str) -> None:
+    assert names_given(path, text) == [name]
+    assert not acceptable(name)

@@ -153,11 +153,11 @@ def test_the_pytest_command_stops_at_the_first_failure_and_runs_only_the_killers
 
 
 def test_each_mutant_builds_under_tags_of_its_own() -> None:
-    env = mutant_environment({"PATH": "/bin", "WEBAPP_IMAGE": "docker-tutorial/webapp:dev"}, "odd name/1")
+    env = mutant_environment({"PATH": "/bin", "WEBAPP_IMAGE": "docker-tutorial.invalid/webapp:dev"}, "odd name/1")
     assert env == {
         "PATH": "/bin",
-        "WEBAPP_IMAGE": f"docker-tutorial/webapp:mutant-{run.RUN_ID}-odd-name-1",
-        "API_IMAGE": f"docker-tutorial/api:mutant-{run.RUN_ID}-odd-name-1",
+        "WEBAPP_IMAGE": f"docker-tutorial.invalid/webapp:mutant-{run.RUN_ID}-odd-name-1",
+        "API_IMAGE": f"docker-tutorial.invalid/api:mutant-{run.RUN_ID}-odd-name-1",
         "PLANTED_MISTAKE": "odd name/1",
     }
     assert "PLANTED_MISTAKE" not in mutant_environment(env, "unmutated", planted=False)
@@ -169,10 +169,10 @@ def test_a_mistake_in_a_base_image_recipe_rebuilds_the_stand_ins_under_its_own_n
     assert not rebuilds_stand_ins(MISTAKE)
     assert stand_in_environment("x") == {
         "OFFLINE": "1",
-        "PYTHON_IMAGE": f"offline/python:mutant-{run.RUN_ID}-x",
-        "OFFLINE_PYTHON_IMAGE": f"offline/python:mutant-{run.RUN_ID}-x",
-        "POSTGRES_IMAGE": f"offline/postgres:mutant-{run.RUN_ID}-x",
-        "OFFLINE_POSTGRES_IMAGE": f"offline/postgres:mutant-{run.RUN_ID}-x",
+        "PYTHON_IMAGE": f"docker-tutorial.invalid/offline-python:mutant-{run.RUN_ID}-x",
+        "OFFLINE_PYTHON_IMAGE": f"docker-tutorial.invalid/offline-python:mutant-{run.RUN_ID}-x",
+        "POSTGRES_IMAGE": f"docker-tutorial.invalid/offline-postgres:mutant-{run.RUN_ID}-x",
+        "OFFLINE_POSTGRES_IMAGE": f"docker-tutorial.invalid/offline-postgres:mutant-{run.RUN_ID}-x",
     }
 
 
