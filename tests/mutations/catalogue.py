@@ -2337,7 +2337,9 @@ MISTAKES: tuple[Mistake, ...] = (
         find="    pull_policy: never\n",
         replace="",
         claim="`make up` asks no registry for an image it builds, the migrations' service's included.",
-        killers=("tests/containers/test_06_compose_basics.py::test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing",),
+        killers=(
+            "tests/containers/test_06_compose_basics.py::test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing",
+        ),
     ),
     Mistake(
         name="stand-in-named-in-docker-hubs-namespace",

@@ -129,7 +129,7 @@ def test_every_image_name_the_project_makes_is_under_a_registry_no_one_reaches()
         ("scripts/x.sh", 'docker tag "$image" "docker-tutorial/webapp:dev"', "docker-tutorial/webapp:dev"),
         ("scripts/x.sh", "tar -c . | docker import - offline/debian:trixie >/dev/null", "offline/debian:trixie"),
         ("scripts/x.sh", 'docker import --change "LABEL a=b" "$t" "rehearsal/x:pristine"', "rehearsal/x:pristine"),
-        ("scripts/x.sh", '    -f "$f" -t "docker-tutorial/cluster-$image:dev" \\\n', "docker-tutorial/cluster-$image:dev"),
+        ("scripts/x.sh", '    -f "$f" -t "docker-tutorial/cluster-$i:dev" \\\n', "docker-tutorial/cluster-$i:dev"),
         ("t.py", '    tag = f"{PREFIX}impostor:{os.getpid()}"', "{PREFIX}impostor:{os.getpid()}"),
         ("x.yml", "    image: ${WEBAPP_IMAGE:-webapp:dev}\n", "webapp:dev"),
         ("x.yml", "    image: bench-web:latest\n", "bench-web:latest"),

@@ -57,7 +57,7 @@ def test_the_sessions_the_swarms_users_and_the_snapshots_lock_are_read_only_from
         pass
     with pytest.raises(state_folder.UnsafeStateFolderError), swarm._locked():
         pass
-    with pytest.raises(state_folder.UnsafeStateFolderError), snapshot._turn("docker-tutorial.invalid/db-migrated:src-x"):
+    with pytest.raises(state_folder.UnsafeStateFolderError), snapshot._turn(f"{snapshot.SNAPSHOT_REPOSITORY}:src-x"):
         pass
     monkeypatch.setattr(swarm, "STATE_FILE", folder / "swarm.json")
     (folder / "swarm.json").write_text('{"users": [1], "made": "", "made_bridge": false}')
