@@ -2618,6 +2618,28 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=(f"{UNIT_VERDICTS}::test_a_changed_support_module_a_killer_imports_means_the_mistake_runs",),
     ),
     Mistake(
+        name="key-closure-misses-imports-under-a-top-level-block",
+        file="tests/mutations/inputs.py",
+        find="        todo += [c for c in ast.iter_child_nodes(node) if not isinstance(c, RUN_WHEN_CALLED)]\n",
+        replace=(
+            "        todo += [c for c in ast.iter_child_nodes(node)\n"
+            "                 if isinstance(node, ast.Module) and not isinstance(c, RUN_WHEN_CALLED)]\n"
+        ),
+        claim="The key follows every import that runs when a module is imported, those in a top-level `try` too.",
+        killers=(f"{UNIT_VERDICTS}::test_the_closure_holds_what_runs_at_import_and_not_an_import_inside_a_function",),
+    ),
+    Mistake(
+        name="reads-plugin-misses-what-python-imports",
+        file="tests/mutations/reads.py",
+        find='            if relative is not None and not any(c in mode for c in "wax"):\n',
+        replace='            if relative is not None and not any(c in mode for c in "wabx"):\n',
+        claim="A module a killing run imported inside a function is in the key: the audit hook saw its file opened.",
+        killers=(
+            f"{UNIT_VERDICTS}::test_a_module_imported_inside_a_function_that_ran_is_an_input",
+            f"{UNIT_VERDICTS}::test_the_reads_plugin_notes_project_files_listings_programs_and_the_engine",
+        ),
+    ),
+    Mistake(
         name="key-leaves-out-the-patch",
         file="tests/mutations/keys.py",
         find='        "patch": patch_digest(mistake),\n',

@@ -13,7 +13,7 @@ import importlib.metadata
 import os
 import platform
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 import docker
@@ -128,12 +128,29 @@ def module_file(module: str, files: set[str]) -> str | None:
     return None
 
 
+# Bodies that run only when called, not when their module is imported.
+RUN_WHEN_CALLED = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def run_at_import(tree: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a module that run when it is imported: all but functions' bodies (a class's
+    body runs, and so do the blocks of a top-level `if`, `try` or `with`)."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        todo += [c for c in ast.iter_child_nodes(node) if not isinstance(c, RUN_WHEN_CALLED)]
+
+
 @functools.lru_cache(maxsize=4096)
 def imported_modules(source: str, name: str) -> frozenset[str]:
-    """Dotted names the module imports, each with its parents (`from a.b import c` gives a, a.b, a.b.c)."""
+    """Dotted names the module imports when it is imported, each with its parents (`from a.b
+    import c` gives a, a.b, a.b.c). An import inside a function is left out: it happens only if
+    the function runs, and then the run opened the module's file, which the audit hook records
+    (tests/mutations/reads.py) and the key holds (keys.observed_inputs)."""
     package = name.rsplit("/", 1)[0].replace("/", ".") if "/" in name else ""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(source, filename=name)):
+    for node in run_at_import(ast.parse(source, filename=name)):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):

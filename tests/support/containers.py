@@ -13,7 +13,6 @@ from testcontainers.core.image import DockerImage
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import HealthcheckWaitStrategy, LogMessageWaitStrategy
 
-from app.migrate import upgrade
 from tests.support.diagnostics import LoggedContainer, logs
 from tests.support.environment import Images
 from tests.support.events import stop_and_time
@@ -38,6 +37,11 @@ class LoggedPostgresContainer(LoggedContainer, PostgresContainer):
 
 def migrate_to_head(database_url: str, webapp_role: str = DB_USER) -> None:
     """What `python -m app.migrate` does, from this process, on the database at `database_url`."""
+    # Imported here: every session imports this module (the root conftest), and only the
+    # scenarios that migrate from this process need the webapp's code; a planted mistake's
+    # stored kill then depends on that code only where its killing run imported it.
+    from app.migrate import upgrade
+
     engine = sqlalchemy.create_engine(database_url)
     try:
         upgrade(engine, webapp_role)

@@ -5,6 +5,8 @@ test that an input changes the key is the killer of a mistake planted in the key
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +15,8 @@ import pytest
 from tests.mutations import inputs, keys, run, verdicts
 from tests.mutations.catalogue import Mistake
 from tests.mutations.reads import Reads
+
+READS_PLUGIN = Path(__file__).resolve().parents[2] / "tests" / "mutations" / "reads.py"
 
 MISTAKE = Mistake(
     name="a-mistake",
@@ -33,8 +37,10 @@ def make_tree(root: Path) -> list[str]:
         "app/views.py": "x = 1\n",
         "tests/__init__.py": "",
         "tests/support/__init__.py": "",
-        "tests/support/env.py": "",
-        "tests/support/waiting.py": "from app import views\n",
+        "tests/support/env.py": "try:\n    import app.optional\nexcept ImportError:\n    pass\n",
+        "tests/support/waiting.py": "from app import views\n\n\ndef later():\n    from app import lazy\n",
+        "app/optional.py": "",
+        "app/lazy.py": "",
         "tests/unit/__init__.py": "",
         "tests/unit/test_a.py": "from tests.support.waiting import views\n",
         "tests/unit/test_b.py": "",
@@ -129,6 +135,42 @@ def test_the_closure_follows_imports_conftests_and_packages(tree: tuple[Path, li
         "pyproject.toml",
     } <= closure
     assert "tests/unit/test_b.py" not in closure
+
+
+def test_the_closure_holds_what_runs_at_import_and_not_an_import_inside_a_function(
+    tree: tuple[Path, list[str]],
+) -> None:
+    root, files = tree
+    closure = inputs.python_closure(root, ["tests/unit/test_a.py"], files)
+    assert "app/optional.py" in closure  # imported in a top-level `try`, which runs at import
+    assert "app/lazy.py" not in closure  # imported only if `later()` runs: then the run read it
+
+
+def test_a_module_imported_inside_a_function_that_ran_is_an_input(
+    tree: tuple[Path, list[str]], store: verdicts.Store
+) -> None:
+    """The audit hook of a real interpreter sees the lazy import's file; the key then holds it."""
+    root, files = tree
+    # The plugin loaded from its file (the tree has packages named `tests` and `app` of its own).
+    script = (
+        "import importlib.util, pathlib, sys\n"
+        f"spec = importlib.util.spec_from_file_location('reads_plugin', {str(READS_PLUGIN)!r})\n"
+        "plugin = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(plugin)\n"
+        f"reads = plugin.Reads(pathlib.Path({str(root)!r}))\n"
+        "sys.addaudithook(reads.hook)\n"
+        f"sys.path.insert(0, {str(root)!r})\n"
+        "from tests.support import waiting\n"
+        "waiting.later()\n"
+        "print(reads.as_json())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True)
+    snapshot = snapshot_of(root, files)
+    observed, _ = keys.observed_inputs(snapshot, done.stdout)
+    assert "file:app/lazy.py" in observed
+    store.save(replace(stored_for(root, snapshot), inputs={**required(root, snapshot), **observed}))
+    (root / "app/lazy.py").write_text("x = 2\n")
+    assert "file:app/lazy.py" in lookup(store, root, snapshot_of(root, files)).why
 
 
 def test_another_patch_means_the_mistake_runs(tree: tuple[Path, list[str]], store: verdicts.Store) -> None:
