@@ -1830,8 +1830,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="debians-old-engine-installed",
         file="scripts/ensure-engine.sh",
-        find="""  if new_enough "$(apt-cache policy docker.io""",
-        replace="""  if ! new_enough "$(apt-cache policy docker.io""",
+        find="""  if new_enough "$(candidate docker.io)" """,
+        replace="""  if ! new_enough "$(candidate docker.io)" """,
         claim="Where the machine's Debian has an engine older than 25, the next suite's is installed.",
         killers=(f"{UNIT_SCRIPTS}::test_where_debian_offers_an_engine_older_than_25_the_next_suites_is_installed",),
     ),
