@@ -53,14 +53,17 @@ candidate() { apt-cache policy "$1" | awk '/Candidate:/ {print $2}'; }
 # 2.26); bookworm's is Compose v1 (1.29), a Python program with another command line.
 own_compose_is_v2() { [ "$(major_version "$(candidate docker-compose)")" -ge 2 ]; }
 
-# install_engine: Debian's docker.io and docker-compose, each from the machine's own suite where
-# it is new enough, else from $NEWER_DEBIAN_SUITE.
+# install_engine: the machine's own docker.io where it is new enough (with its own docker-compose
+# where that is v2; else ensure_compose finds one), else docker.io and docker-compose of
+# $NEWER_DEBIAN_SUITE.
 install_engine() {
   command -v apt-get >/dev/null || die "no Docker engine $MIN_ENGINE_MAJOR or later answers and apt-get is missing: install Docker by hand"
   as_root apt-get update -qq
-  if new_enough "$(candidate docker.io)" && own_compose_is_v2; then
-    say "installing Debian's docker.io and docker-compose"
-    install_packages docker.io docker-compose
+  if new_enough "$(candidate docker.io)"; then
+    local packages=(docker.io)
+    own_compose_is_v2 && packages+=(docker-compose)
+    say "installing ${packages[*]} of this machine's own suite"
+    install_packages "${packages[@]}"
   else
     install_from_newer_suite docker.io docker-cli docker-compose
   fi

@@ -33,6 +33,8 @@ from tests.support.waiting import wait_for_http, wait_until
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
 
 REPLICAS = len(NODES)
+# What the image pushed under the webapp's name carries, and the deployed one does not.
+IMPOSTOR_LABEL = "org.example.impostor"
 # The load of every scenario: two clients, one request after the other, each given 10 s.
 CLIENTS = 2
 CLIENT_TIMEOUT = 10
@@ -138,7 +140,6 @@ def test_a_rolling_update_across_the_nodes_answers_every_request_and_runs_only_t
     replica the update starts runs the image the stack was deployed with, because the stack
     names each image by the digest its push reported, not by its tag."""
     cluster.wait_converged("webapp", REPLICAS)
-    deployed = cluster.host.images.get(images.webapp).id
     with _impostor_of(cluster.host, images.webapp) as impostor:
         cluster.push_under(impostor, images.webapp)
     load = Load(cluster.url, clients=CLIENTS, seconds=240, timeout=CLIENT_TIMEOUT)
@@ -167,15 +168,18 @@ def test_a_rolling_update_across_the_nodes_answers_every_request_and_runs_only_t
     assert fewest >= REPLICAS, watch.counts
     assert set(statuses) == {200}, statuses
     assert len(cluster.replicas_by_node("webapp")) >= 2, cluster.replicas_by_node("webapp")
-    running = {node: {c.attrs["Image"] for c in cluster.containers(node, "webapp")} for node in NODES}
-    assert set().union(*running.values()) == {deployed}, (deployed, running)
+    # A container carries its image's labels: the impostor's would name it.
+    running = [c.attrs["Config"]["Labels"] for node in NODES for c in cluster.containers(node, "webapp")]
+    assert len(running) >= REPLICAS, running
+    assert [labels for labels in running if IMPOSTOR_LABEL in labels] == []
 
 
 @contextlib.contextmanager
 def _impostor_of(host: docker.DockerClient, image: str) -> Iterator[str]:
     """An image that works as `image` does and is another (one label more), removed afterwards."""
     tag = f"docker-tutorial.invalid/impostor:{COMPOSE_PROJECT_PREFIX}-{os.getpid()}"
-    host.images.build(fileobj=io.BytesIO(f"FROM {image}\nLABEL org.example.impostor=true\n".encode()), tag=tag, rm=True)
+    recipe = f"FROM {image}\nLABEL {IMPOSTOR_LABEL}=true\n".encode()
+    host.images.build(fileobj=io.BytesIO(recipe), tag=tag, rm=True)
     try:
         yield tag
     finally:

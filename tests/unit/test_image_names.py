@@ -115,8 +115,26 @@ def _code_files() -> list[str]:
     return [f for f in listed if _kind(f) and not f.startswith(skipped)]
 
 
+def services_built_without_a_name(text: str) -> list[str]:
+    """The services of a Compose file (its `services:` block, two spaces a level) that are built
+    and given no `image:`: Compose names their images `<project>-<service>`, a name Docker Hub's
+    library could serve."""
+    block = re.search(r"^services:\n((?:(?:  .*)?\n)*)", text, re.M)
+    if block is None:
+        return []
+    services = re.split(r"^  (?=[\w.-]+:)", block.group(1), flags=re.M)[1:]
+    keys = [(service.split(":", 1)[0], set(re.findall(r"^    (\w+):", service, re.M))) for service in services]
+    return [name for name, keys_of in keys if "build" in keys_of and "image" not in keys_of]
+
+
 def test_every_image_name_the_project_makes_is_under_a_registry_no_one_reaches() -> None:
     given = {(path, name) for path in _code_files() for name in names_given(path, (ROOT / path).read_text())}
+    given |= {
+        (path, f"<project>-{service}")
+        for path in _code_files()
+        if path.endswith(".yml")
+        for service in services_built_without_a_name((ROOT / path).read_text())
+    }
 
     assert len(given) >= 20, given  # the scan still finds the names it is for
     assert sorted((path, name) for path, name in given if not acceptable(name)) == []
@@ -142,3 +160,12 @@ def test_every_image_name_the_project_makes_is_under_a_registry_no_one_reaches()
 def test_a_name_a_public_registry_could_serve_is_found_and_refused(path: str, text: str, name: str) -> None:
     assert names_given(path, text) == [name]
     assert not acceptable(name)
+
+
+def test_a_compose_service_built_without_an_image_name_is_found() -> None:
+    text = (
+        "x-a: &a\n  k: v\nservices:\n  web:\n    build: .\n  api:\n    <<: *a\n    build: ./api\n"
+        "    image: x.invalid/api:1\n\n  db:\n    image: y\nvolumes:\n  data:\n"
+    )
+    assert services_built_without_a_name(text) == ["web"]
+    assert not acceptable("<project>-web")

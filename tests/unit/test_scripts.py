@@ -111,6 +111,18 @@ def test_where_debian_offers_an_engine_older_than_25_the_next_suites_is_installe
     assert trixie.stdout.split() == ["own", "docker.io", "docker-compose"], trixie.stderr
 
 
+def test_a_suite_with_a_new_engine_and_compose_v1_installs_its_own_engine_alone(tmp_path: Path) -> None:
+    """Ubuntu's docker.io is new enough while its docker-compose is Compose v1: the engine is the
+    machine's own, and the Compose plugin is left to ensure_compose (never v1)."""
+    choose = (
+        'as_root() { :; }; install_packages() { echo own "$@"; }; '
+        'install_from_newer_suite() { echo newer "$@"; }; '
+        "candidate() { case $1 in docker.io) echo 26.1.5-0ubuntu1;; *) echo 1.29.2-6;; esac; }; install_engine"
+    )
+    result = _engine_script(choose, tmp_path, **{"apt-get": ""})
+    assert result.stdout.split() == ["own", "docker.io"], result.stderr
+
+
 @pytest.mark.parametrize(
     ("distribution", "own_compose", "installed"),
     [
