@@ -23,7 +23,7 @@ import requests
 
 from tests.support.compose import DEFAULT_ENVIRONMENT, ProjectCompose
 from tests.support.containers import API_MESSAGE
-from tests.support.environment import ROOT
+from tests.support.environment import API_REPOSITORY, ROOT, WEBAPP_REPOSITORY
 from tests.support.waiting import wait_until
 
 # What `make dev` runs.
@@ -95,8 +95,8 @@ def dev(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[DevStack
     stack = ProjectCompose(context=project, compose_file_name=DEV_FILES)
     # Images of its own: the rebuild below must not retag the session's.
     stack.environment.update(
-        WEBAPP_IMAGE=f"docker-tutorial.invalid/webapp:{stack.project_name}",
-        API_IMAGE=f"docker-tutorial.invalid/api:{stack.project_name}",
+        WEBAPP_IMAGE=f"{WEBAPP_REPOSITORY}:{stack.project_name}",
+        API_IMAGE=f"{API_REPOSITORY}:{stack.project_name}",
     )
     running = DevStack(project, stack, docker_client)
     built: list[str] = [stack.environment["WEBAPP_IMAGE"], stack.environment["API_IMAGE"]]

@@ -37,7 +37,7 @@ from tests.support.containers import (
     webapp_container,
 )
 from tests.support.diagnostics import LoggedContainer, logs
-from tests.support.environment import ROOT, Images
+from tests.support.environment import API_REPOSITORY, ROOT, WEBAPP_REPOSITORY, Images
 from tests.support.waiting import wait_for_http, wait_until
 
 # The last commit before the migrations: its webapp made and owned its own schema.
@@ -414,8 +414,8 @@ def test_a_database_made_by_the_release_before_migrations_is_adopted_with_every_
     shutil.copytree(ROOT / "secrets", old / "secrets", dirs_exist_ok=True)
     files = ["docker-compose.yml", "compose.volume.yml"]
     release_images = {
-        "WEBAPP_IMAGE": f"docker-tutorial.invalid/webapp:release-{RELEASE_BEFORE_MIGRATIONS}",
-        "API_IMAGE": f"docker-tutorial.invalid/api:release-{RELEASE_BEFORE_MIGRATIONS}",
+        "WEBAPP_IMAGE": f"{WEBAPP_REPOSITORY}:release-{RELEASE_BEFORE_MIGRATIONS}",
+        "API_IMAGE": f"{API_REPOSITORY}:release-{RELEASE_BEFORE_MIGRATIONS}",
     }
     before = ProjectCompose(context=old, compose_file_name=files, build=True, wait=True, environment=release_images)
     after = ProjectCompose(project_name=before.project_name, compose_file_name=files, build=True, wait=True)

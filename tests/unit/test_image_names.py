@@ -80,8 +80,10 @@ _NAMING = {
 
 def _kind(path: str) -> str | None:
     name = path.rsplit("/", 1)[-1]
-    if name == "images.env" or name.endswith("Dockerfile"):
-        return "images.env" if name == "images.env" else "Dockerfile"
+    if name == "images.env":
+        return name
+    if name.endswith("Dockerfile"):
+        return "Dockerfile"
     suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
     return suffix if suffix in _NAMING else None
 
@@ -128,12 +130,13 @@ def services_built_without_a_name(text: str) -> list[str]:
 
 
 def test_every_image_name_the_project_makes_is_under_a_registry_no_one_reaches() -> None:
-    given = {(path, name) for path in _code_files() for name in names_given(path, (ROOT / path).read_text())}
+    texts = {path: (ROOT / path).read_text() for path in _code_files()}
+    given = {(path, name) for path, text in texts.items() for name in names_given(path, text)}
     given |= {
         (path, f"<project>-{service}")
-        for path in _code_files()
+        for path, text in texts.items()
         if path.endswith(".yml")
-        for service in services_built_without_a_name((ROOT / path).read_text())
+        for service in services_built_without_a_name(text)
     }
 
     assert len(given) >= 20, given  # the scan still finds the names it is for

@@ -95,13 +95,16 @@ def test_an_engine_older_than_25_that_answers_is_refused_with_what_to_do(tmp_pat
     assert new.returncode == 0, new.stderr
 
 
+# Installs that say where they would take packages from ("own ..." or "newer ..."), and do nothing.
+_SAY_WHERE_FROM = (
+    'as_root() { :; }; install_packages() { echo own "$@"; }; install_from_newer_suite() { echo newer "$@"; }; '
+)
+
+
 def test_where_debian_offers_an_engine_older_than_25_the_next_suites_is_installed(tmp_path: Path) -> None:
     """bookworm's docker.io is 20.10: the one of trixie is installed instead. A suite that has
     25 or later installs its own."""
-    choose = (
-        'as_root() { :; }; install_packages() { echo own "$@"; }; '
-        'install_from_newer_suite() { echo newer "$@"; }; install_engine'
-    )
+    choose = f"{_SAY_WHERE_FROM}install_engine"
     bookworm = _engine_script(
         choose, tmp_path, **{"apt-get": "", "apt-cache": "  Candidate: 20.10.24+dfsg1-1+deb12u1+b6"}
     )
@@ -115,8 +118,7 @@ def test_a_suite_with_a_new_engine_and_compose_v1_installs_its_own_engine_alone(
     """Ubuntu's docker.io is new enough while its docker-compose is Compose v1: the engine is the
     machine's own, and the Compose plugin is left to ensure_compose (never v1)."""
     choose = (
-        'as_root() { :; }; install_packages() { echo own "$@"; }; '
-        'install_from_newer_suite() { echo newer "$@"; }; '
+        f"{_SAY_WHERE_FROM}"
         "candidate() { case $1 in docker.io) echo 26.1.5-0ubuntu1;; *) echo 1.29.2-6;; esac; }; install_engine"
     )
     result = _engine_script(choose, tmp_path, **{"apt-get": ""})
