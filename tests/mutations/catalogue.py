@@ -2669,6 +2669,25 @@ MISTAKES: tuple[Mistake, ...] = (
         ),
     ),
     Mistake(
+        name="record-paused-for-good-after-the-images-are-named",
+        file="tests/mutations/reads.py",
+        find='            self.paused = args[:1] == ("begin",)\n',
+        replace="            self.paused = True\n",
+        claim="What a run reads after the session's start has named the images is in its key.",
+        killers=(f"{UNIT_VERDICTS}::test_naming_the_images_at_the_sessions_start_is_no_input_and_what_follows_is",),
+    ),
+    Mistake(
+        name="naming-the-images-recorded-as-a-runs-input",
+        file="tests/support/environment.py",
+        find='    sys.audit(UNRECORDED, "begin")\n',
+        replace="",
+        claim=(
+            "A change of the webapp's code does not re-run a kill whose run never touched the engine "
+            "only because the session's start read that code to name the images."
+        ),
+        killers=(f"{UNIT_VERDICTS}::test_naming_the_images_at_the_sessions_start_is_no_input_and_what_follows_is",),
+    ),
+    Mistake(
         name="key-leaves-out-the-patch",
         file="tests/mutations/keys.py",
         find='        "patch": patch_digest(mistake),\n',

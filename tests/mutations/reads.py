@@ -6,6 +6,11 @@ it notes what the run depended on, so that the verdict is stored under all of it
 - whether it started another program (bash, docker, Compose) or talked to a Docker engine over a
   Unix socket: such a run may depend on any file of the system, and the runner then keys it on all.
 
+Reads between the audit events (UNRECORDED, "begin") and (UNRECORDED, "end") are not noted: the
+session's start reads the images' sources there only to name the images by their digest
+(tests/support/environment.py), and a run that uses an image talks to the engine, which keys
+its verdict on every file of the system anyway.
+
 Written as JSON to the file $MUTATION_READS_FILE at the end of the session.
 """
 
@@ -21,6 +26,7 @@ import pytest
 
 READS_FILE = "MUTATION_READS_FILE"
 ROOT = Path(__file__).resolve().parents[2]
+UNRECORDED = "docker_tutorial.unrecorded"
 SPAWNS = frozenset({"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork"})
 
 
@@ -31,6 +37,7 @@ class Reads:
         self.folders: set[str] = set()
         self.spawned = False
         self.engine = False
+        self.paused = False
 
     def _relative(self, path: Any) -> str | None:
         if isinstance(path, bytes):
@@ -41,7 +48,11 @@ class Reads:
         return path[len(self.root) :] if path.startswith(self.root) else None
 
     def hook(self, event: str, args: tuple[Any, ...]) -> None:
-        if event == "open" and args:
+        if event == UNRECORDED:
+            self.paused = args[:1] == ("begin",)
+        elif self.paused and event in ("open", "os.listdir", "os.scandir"):
+            return
+        elif event == "open" and args:
             mode = args[1] if len(args) > 1 and isinstance(args[1], str) else "r"
             relative = self._relative(args[0])
             if relative is not None and not any(c in mode for c in "wax"):

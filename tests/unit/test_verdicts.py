@@ -5,6 +5,7 @@ test that an input changes the key is the killer of a mistake planted in the key
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -350,6 +351,34 @@ def test_a_shard_is_k_of_n(text: str, expected: tuple[int, int]) -> None:
 def test_a_wrong_shard_is_refused(text: str) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 (int() and the range check both say ValueError)
         run.parse_shard(text)
+
+
+def test_naming_the_images_at_the_sessions_start_is_no_input_and_what_follows_is(tmp_path: Path) -> None:
+    """The session's start reads every webapp and api source to name their images; a real
+    interpreter's audit hook leaves those reads out, and notes the reads that come after."""
+    project = READS_PLUGIN.parents[2]
+    script = (
+        "import importlib.util, json, pathlib, sys\n"
+        f"spec = importlib.util.spec_from_file_location('reads_plugin', {str(READS_PLUGIN)!r})\n"
+        "plugin = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(plugin)\n"
+        f"reads = plugin.Reads(pathlib.Path({str(project)!r}))\n"
+        "sys.addaudithook(reads.hook)\n"
+        "from tests.support import environment\n"
+        "environment.load_environment()\n"
+        "(environment.ROOT / 'app' / 'views.py').read_bytes()\n"
+        "print(reads.as_json())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("WEBAPP_IMAGE", "API_IMAGE", "MUTATION_READS_FILE")}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, env=env, capture_output=True, text=True, check=True
+    )
+    noted = json.loads(done.stdout)
+    assert "app/views.py" in noted["files"]  # read after the images were named
+    sources = [f for f in noted["files"] if f.startswith(("app/", "api/")) and f != "app/views.py"]
+    assert sources == []
+    assert not {"Dockerfile", "requirements.txt", "api/Dockerfile"} & set(noted["files"])
+    assert not [f for f in noted["folders"] if f.startswith(("app", "api"))]
 
 
 def test_the_reads_plugin_notes_project_files_listings_programs_and_the_engine(tmp_path: Path) -> None:
