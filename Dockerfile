@@ -12,8 +12,9 @@ WORKDIR /app
 # 0.25 s of CPU per start). The same instruction in both images, so one build reuses the
 # other's layer. pip compiles the packages it installs.
 RUN python -m compileall -q -j 0 "$(python -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')"
-# The user the server runs as: no root inside the container.
-RUN useradd --no-log-init --system --uid 10001 --no-create-home --shell /usr/sbin/nologin webapp
+# The user the server runs as: no root inside the container. An ordinary account (no --system):
+# a system account's uid stops at 999, and useradd warns of 10001 on every build.
+RUN useradd --no-log-init --uid 10001 --no-create-home --shell /usr/sbin/nologin webapp
 
 # Requirements first: a code-only change reuses this layer instead of re-running pip.
 COPY requirements.txt .

@@ -89,7 +89,7 @@ ensure_images() {
   fi
   local image
   for image in node registry; do
-    DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE_IMAGE=${DEBIAN_IMAGE:?run scripts/ensure-images.sh --cluster}" \
+    docker build -q --build-arg "BASE_IMAGE=${DEBIAN_IMAGE:?run scripts/ensure-images.sh --cluster}" \
       -f "$root/swarm/cluster/$image.Dockerfile" -t "docker-tutorial.invalid/cluster-$image:dev" \
       "$root/swarm/cluster" >/dev/null
   done

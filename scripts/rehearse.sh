@@ -139,20 +139,34 @@ remove_machine() {
 
 # --- steps: what runs inside the machine ----------------------------------------------------------
 
-# step MACHINE TITLE COMMAND: runs COMMAND in the project folder of MACHINE as a newcomer would
-# (a login shell as root), printing its time; its output goes to a log, shown if it fails.
+# What a newcomer should never read in the output of a command that worked: an error, a warning,
+# a deprecation (the classic builder's on every build, useradd's of a uid above the system
+# range, Compose's failed pull of an image the project builds). Words, in any case.
+UNWELCOME='\b(error|errors|warning|warnings|warn|deprecated)\b'
+
+# unwelcome_lines LOG: the lines of LOG a newcomer should not see, with their numbers.
+unwelcome_lines() { grep -niE "$UNWELCOME" "$1" || true; }
+
+# step MACHINE TITLE COMMAND [clean]: runs COMMAND in the project folder of MACHINE as a newcomer
+# would (a login shell as root), printing its time; its output goes to a log, shown if it fails.
+# With `clean`, a COMMAND that worked but printed an unwelcome line fails too, showing those lines.
 step() {
-  local machine=$1 title=$2 command=$3 log started
+  local machine=$1 title=$2 command=$3 clean=${4:-} log started unwelcome
   log="$REHEARSAL_LOGS/$machine-$(tr -c 'a-zA-Z0-9\n' - <<<"$title" | tr -s -).log"
   started=$SECONDS
-  if docker exec -w /root/project "$machine" bash -lc "$command" >"$log" 2>&1; then
-    say "[$current_machine] $title: ok ($((SECONDS - started)) s)"
-    rm -f "$log"
-  else
+  if ! docker exec -w /root/project "$machine" bash -lc "$command" >"$log" 2>&1; then
     say "[$current_machine] $title: FAILED after $((SECONDS - started)) s; the last lines of its log ($log):"
     tail -n 40 "$log" >&2
     return 1
   fi
+  [ "$clean" = clean ] && unwelcome=$(unwelcome_lines "$log") || unwelcome=
+  if [ -n "$unwelcome" ]; then
+    say "[$current_machine] $title: worked in $((SECONDS - started)) s, but printed what a newcomer should not see ($log):"
+    printf '%s\n' "$unwelcome" >&2
+    return 1
+  fi
+  say "[$current_machine] $title: ok ($((SECONDS - started)) s)"
+  rm -f "$log"
 }
 
 # What `make up` promises: the page answers on port 8080 with the api's message.
@@ -164,14 +178,14 @@ nothing_left="[ -z \"\$(docker ps -aq)\" ] && [ -z \"\$(docker volume ls -q)\" ]
 
 rehearse_stock_machine() {
   local machine=$1
-  step "$machine" "make up" "make up"
+  step "$machine" "make up" "make up" clean
   step "$machine" "the page shows the api's message on port 8080" "$page_shows_the_api_message"
   step "$machine" "make up's set-up run again installs and changes nothing" "$setup_changes_nothing"
-  step "$machine" "make down" "make down"
+  step "$machine" "make down" "make down" clean
   step "$machine" "make down leaves no container or volume" "$nothing_left"
   local command
   for command in "${TEST_COMMANDS[@]}"; do
-    step "$machine" "$command" "$command"
+    step "$machine" "$command" "$command" clean
   done
 }
 

@@ -40,8 +40,8 @@ build_project_images() {
   export WEBAPP_IMAGE=${WEBAPP_IMAGE:-docker-tutorial.invalid/webapp:dev} API_IMAGE=${API_IMAGE:-docker-tutorial.invalid/api:dev}
   say "building $WEBAPP_IMAGE and $API_IMAGE"
   local base=${PYTHON_IMAGE:?PYTHON_IMAGE is unset: run scripts/ensure-images.sh}
-  DOCKER_BUILDKIT=0 docker build -q --build-arg "PYTHON_IMAGE=$base" -t "$WEBAPP_IMAGE" "$root" >/dev/null
-  DOCKER_BUILDKIT=0 docker build -q --build-arg "PYTHON_IMAGE=$base" -t "$API_IMAGE" "$root/api" >/dev/null
+  docker build -q --build-arg "PYTHON_IMAGE=$base" -t "$WEBAPP_IMAGE" "$root" >/dev/null
+  docker build -q --build-arg "PYTHON_IMAGE=$base" -t "$API_IMAGE" "$root/api" >/dev/null
 }
 
 swarm_state() { docker info -f '{{.Swarm.LocalNodeState}}'; }

