@@ -9,7 +9,7 @@ MUTATE_ARGS ?=
 SOAK_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: rehearse up dev down backup restore chapter-times stack-up stack-down cluster-up cluster-down logs test unit mutate soak lint type tox lock bench spec gate-chart spec-results engine images images-and-proxy secrets browser venv clean clean-engine
+.PHONY: rehearse up dev down backup restore chapter-times stack-up stack-down cluster-up cluster-down logs test unit mutate soak lint type tox lock bench spec gate-chart spec-results engine images images-and-proxy secrets browser venv clean clean-engine update
 
 # `make` alone lists the targets (it never installs anything): every target with a `## ` comment.
 .DEFAULT_GOAL := help
@@ -140,6 +140,9 @@ $(VENV)/.installed: requirements-dev.txt requirements-tools.txt
 	touch $@
 
 # What a run killed hard (a runner's timeout, SIGKILL) left: its session never swept.
+update: ## bring what the set-up installed up to date, and only that: Debian's Docker packages, the Compose plugin, the base images, then the project's images
+	scripts/update.sh
+
 clean-engine: venv ## remove what test sessions that no longer run left on the engine, and unused planted-mistake images
 	$(VENV)/bin/python -m tests.support.cleanup
 

@@ -97,26 +97,41 @@ install_from_newer_suite() {
   is_debian ||
     die "this machine's docker.io is older than $MIN_ENGINE_MAJOR and it is not Debian: install Docker Engine $MIN_ENGINE_MAJOR or later by hand"
   say "Debian's $1 here is too old: installing $* of $NEWER_DEBIAN_SUITE"
-  local dir
+  read_newer_suite "$@"
+  refuse_unasked_changes "${NEWER_APT[@]}" "$@"
+  install_packages "${NEWER_APT[@]}" "$@"
+}
+
+# read_newer_suite PACKAGE...: sets NEWER_APT to apt options that read, beside the machine's own
+# sources, $NEWER_DEBIAN_SUITE with its point-release and security updates, from lists in a
+# folder of their own (removed when the script ends), and fetches them. That suite is pinned
+# below the machine's own, so that it gives only the PACKAGEs named (their newest version in it,
+# security updates included) and what the machine's suite cannot satisfy.
+read_newer_suite() {
+  local dir suite
   dir=$(mktemp -d)
   # shellcheck disable=SC2064 # the folder's name, now: the variable is local
   trap "rm -rf '$dir'" EXIT
   chmod 755 "$dir" # apt downloads as its own user, _apt
   mkdir -p "$dir/lists/partial"
   grep -hsvE '^[[:space:]]*(#|$)' /etc/apt/sources.list >"$dir/sources.list" || true
-  echo "deb $(debian_mirror) $NEWER_DEBIAN_SUITE main" >>"$dir/sources.list"
-  # The machine's own pins, then the newer suite below the machine's own, so that it gives only
-  # what is asked for by name (and what the machine's suite cannot satisfy).
+  local mirror
+  mirror=$(debian_mirror)
+  {
+    echo "deb $mirror $NEWER_DEBIAN_SUITE main"
+    echo "deb $mirror $NEWER_DEBIAN_SUITE-updates main"
+    echo "deb ${mirror%/}-security $NEWER_DEBIAN_SUITE-security main"
+  } >>"$dir/sources.list"
+  # The machine's own pins first.
   cat /etc/apt/preferences >"$dir/preferences" 2>/dev/null || true
-  printf '\nPackage: *\nPin: release n=%s\nPin-Priority: 100\n' "$NEWER_DEBIAN_SUITE" >>"$dir/preferences"
-  local apt_options=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o "Dir::State::Lists=$dir/lists"
+  for suite in "$NEWER_DEBIAN_SUITE" "$NEWER_DEBIAN_SUITE-updates" "$NEWER_DEBIAN_SUITE-security"; do
+    printf '\nPackage: *\nPin: release n=%s\nPin-Priority: 100\n' "$suite"
+    printf '\nPackage: %s\nPin: release n=%s\nPin-Priority: 990\n' "$*" "$suite"
+  done >>"$dir/preferences"
+  NEWER_APT=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o "Dir::State::Lists=$dir/lists"
     -o "Dir::Etc::preferences=$dir/preferences")
   # The machine's deb822 sources (sources.list.d) are read as usual, beside the list above.
-  as_root apt-get "${apt_options[@]}" update -qq
-  # From trixie on, the client is a package of its own.
-  local packages=("${@/%//$NEWER_DEBIAN_SUITE}")
-  refuse_unasked_changes "${apt_options[@]}" "${packages[@]}"
-  install_packages "${apt_options[@]}" "${packages[@]}"
+  as_root apt-get "${NEWER_APT[@]}" update -qq
 }
 
 # What comes from the newer suite is Docker's own packages and nothing else: an upgrade that the

@@ -13,6 +13,8 @@
 #   OFFLINE=0   never build them; fail if the official images cannot be had
 #   OFFLINE_PYTHON_IMAGE, OFFLINE_POSTGRES_IMAGE, OFFLINE_NGINX_IMAGE   other names for the stand-ins
 #               (the planted-mistake runner builds mutated recipes under their own names)
+#   REFRESH=1   (`make update`) pull the official images again; rebuild a stand-in, and the Debian
+#               base under it, where Debian's archive has newer versions of packages in it
 #
 # Idempotent: an image already present (with the same build recipe) is kept.
 set -euo pipefail
@@ -42,7 +44,41 @@ say() { printf 'ensure-images: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 image_present() { docker image inspect "$1" >/dev/null 2>&1; }
-have_or_pull() { image_present "$1" || docker pull -q "$1" >/dev/null 2>&1; }
+image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+refreshing() { [ "${REFRESH:-}" = 1 ]; }
+# have_or_pull IMAGE: IMAGE is here, or is pulled; refreshing, it is pulled again where a registry
+# answers (and said when that changed it).
+have_or_pull() {
+  if refreshing && image_present "$1"; then
+    local before
+    before=$(image_id "$1")
+    docker pull -q "$1" >/dev/null 2>&1 || return 0
+    [ "$(image_id "$1")" = "$before" ] || say "pulled a newer $1"
+    return 0
+  fi
+  image_present "$1" || docker pull -q "$1" >/dev/null 2>&1
+}
+
+# newer_packages IMAGE: the Debian packages in IMAGE of which Debian's archive has a newer
+# version: the suite, its point-release and its security updates (a stock machine's sources, put
+# into a throwaway container of IMAGE: an image built before its base had them is judged too).
+newer_packages() {
+  local simulation
+  simulation=$(docker run --rm --user 0 --entrypoint sh "$1" -c \
+    'rm -f /etc/apt/sources.list && printf "%s\n" "$1" >/etc/apt/sources.list.d/debian.sources &&
+     apt-get update -qq >/dev/null && apt-get -s -q upgrade' sh "$(stock_sources "$DEBIAN_SUITE")") ||
+    die "cannot ask Debian's archive whether the packages in $1 are the newest (apt-get in it failed)"
+  awk '/^Inst / { print $2 }' <<<"$simulation"
+}
+
+# outdated IMAGE: refreshing, and IMAGE has packages Debian has a newer version of (said).
+outdated() {
+  refreshing || return 1
+  local newer
+  newer=$(newer_packages "$1")
+  [ -n "$newer" ] || { say "$1: its Debian packages are the newest"; return 1; }
+  say "$1: Debian has newer $(paste -sd' ' <<<"$newer"): rebuilding it"
+}
 
 # recipe_hash FILE...: what a stand-in is built from; a change to it means a rebuild.
 recipe_hash() { cat "$@" | sha256sum | cut -c1-16; }
@@ -69,7 +105,7 @@ slim_rootfs() {
 }
 
 build_debian_base() {
-  image_present "$DEBIAN_BASE_IMAGE" && return 0
+  image_present "$DEBIAN_BASE_IMAGE" && ! outdated "$DEBIAN_BASE_IMAGE" && return 0
   ensure_debootstrap
   local work
   # Private (mktemp -d: 0700), and removed however the script ends, interrupted too.
@@ -84,9 +120,19 @@ build_debian_base() {
     die "debootstrap $DEBIAN_SUITE failed (the last lines of its log above)"
   fi
   slim_rootfs "$work/rootfs"
+  # A stock machine's sources (debootstrap's name the suite alone): what is installed on this base
+  # later comes with the suite's point-release and security updates.
+  rm -f "$work/rootfs/etc/apt/sources.list"
+  stock_sources "$DEBIAN_SUITE" >"$work/rootfs/etc/apt/sources.list.d/debian.sources"
   tar -C "$work/rootfs" -c . | docker import - "$DEBIAN_BASE_IMAGE" >/dev/null
   rm -rf "$work"
   trap - EXIT INT TERM
+  # debootstrap installed the suite's versions; its updates and security updates on top.
+  docker build -q -t "$DEBIAN_BASE_IMAGE" - >/dev/null <<EOF || die "upgrading $DEBIAN_BASE_IMAGE's packages failed"
+FROM $DEBIAN_BASE_IMAGE
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -y -q upgrade >/dev/null \\
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb /var/log/apt/* /var/log/dpkg.log
+EOF
 }
 
 # debian_version PACKAGE: the version of PACKAGE that apt would install in the base image.
@@ -105,7 +151,7 @@ build_stand_in() {
   local image=$1 dockerfile=$2 version_arg=$3 package=$4 hash version
   # The pairing is part of the recipe: a new one in images.env means a rebuild.
   hash=$(recipe_hash "$offline_dir/$dockerfile" "${@:5}" <(echo "$DEBIAN_SUITE $PYTHON_SERIES $POSTGRES_MAJOR"))
-  image_is_current "$image" "$hash" && return 0
+  image_is_current "$image" "$hash" && ! outdated "$image" && return 0
   [ -r "$HOST_CA_BUNDLE" ] || die "HOST_CA_BUNDLE=$HOST_CA_BUNDLE cannot be read (pip and apt inside the images need it)"
   build_debian_base
   version=$(debian_version "$package")

@@ -55,16 +55,6 @@ die() { say "error: $*"; exit 1; }
 
 # --- the host's side: the machine's root file system and its container ---------------------------
 
-# stock_sources SUITE: the apt sources of a stock Debian machine, in the deb822 form it ships.
-stock_sources() {
-  local mirror
-  mirror=$(debian_mirror)
-  printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main\nSigned-By: %s\n\n' \
-    "$mirror" "$1" "$1" "$DEBIAN_KEYRING"
-  printf 'Types: deb\nURIs: %s-security\nSuites: %s-security\nComponents: main\nSigned-By: %s\n' \
-    "${mirror%/}" "$1" "$DEBIAN_KEYRING"
-}
-
 # machine_rootfs SUITE: the path of a tarball of a stock SUITE machine, made if not cached.
 machine_rootfs() {
   local suite=$1 recipe tarball dir
@@ -176,6 +166,40 @@ machine_state="{ dpkg-query -W -f '\${Package} \${Version} \${Status}\n'; find /
 setup_changes_nothing="before=\$($machine_state) && scripts/ensure-images.sh && [ \"\$($machine_state)\" = \"\$before\" ]"
 nothing_left="[ -z \"\$(docker ps -aq)\" ] && [ -z \"\$(docker volume ls -q)\" ]"
 
+# make update, proven on a machine made outdated: its docker-cli put back to an older build of
+# the newer suite where the archive has one (in December 2026, trixie-security's is older than
+# trixie's rebuild of it); a marker says it was.
+read -r -d '' outdate_docker_cli <<'SH' || true
+. scripts/update.sh
+read_newer_suite docker-cli
+installed=$(dpkg-query -W -f '${Version}' docker-cli)
+older=$(apt-cache "${NEWER_APT[@]}" madison docker-cli | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' |
+  while read -r version; do dpkg --compare-versions "$version" lt "$installed" && echo "$version"; done | head -n 1)
+if [ -n "$older" ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get "${NEWER_APT[@]}" install -y -q --allow-downgrades "docker-cli=$older" >/dev/null
+  echo "docker-cli $installed put back to $older" | tee /tmp/outdated
+else
+  echo "the archive has no docker-cli older than $installed: the machine stays as it is"
+fi
+SH
+# What make update changed: Docker's packages only, the outdated one among them.
+read -r -d '' update_upgrades_only_dockers <<'SH' || true
+set -euo pipefail
+packages() { dpkg-query -W -f '${Package} ${Version}\n' | sort; }
+before=$(packages)
+make update
+changed=$(comm -13 <(echo "$before") <(packages) | awk '{ print $1 }')
+echo "make update upgraded: ${changed:-nothing}"
+for package in $changed; do
+  grep -qxE 'docker\.io|docker-cli|docker-compose|docker-buildx|containerd|runc|tini' <<<"$package" ||
+    { echo "make update upgraded $package, which the set-up did not install"; exit 1; }
+done
+[ ! -e /tmp/outdated ] || grep -qx docker-cli <<<"$changed"
+SH
+# Run again, it changes nothing: no package, no image.
+update_changes_nothing="state() { { dpkg-query -W; docker images -q --no-trunc | sort; } | md5sum; }
+before=\$(state) && make update && [ \"\$(state)\" = \"\$before\" ]"
+
 rehearse_stock_machine() {
   local machine=$1
   step "$machine" "make up" "make up" clean
@@ -187,6 +211,9 @@ rehearse_stock_machine() {
   for command in "${TEST_COMMANDS[@]}"; do
     step "$machine" "$command" "$command" clean
   done
+  step "$machine" "an older docker-cli of the newer suite installed" "$outdate_docker_cli"
+  step "$machine" "make update upgrades it and nothing but Docker's packages" "$update_upgrades_only_dockers" clean
+  step "$machine" "make update run again changes nothing" "$update_changes_nothing" clean
 }
 
 # An engine older than 25 that already runs is someone else's: refused with what to do, kept.

@@ -10,6 +10,17 @@ debian_mirror() {
 
 DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
+# stock_sources SUITE: the apt sources of a stock Debian machine, in the deb822 form it ships:
+# the suite, its point-release updates and its security updates.
+stock_sources() {
+  local mirror
+  mirror=$(debian_mirror)
+  printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main\nSigned-By: %s\n\n' \
+    "$mirror" "$1" "$1" "$DEBIAN_KEYRING"
+  printf 'Types: deb\nURIs: %s-security\nSuites: %s-security\nComponents: main\nSigned-By: %s\n' \
+    "${mirror%/}" "$1" "$DEBIAN_KEYRING"
+}
+
 # apt_get ARGS...: apt-get (as root) that waits for another to finish instead of failing on its
 # lock: the project's scripts may install side by side (the gate rehearses beside `make test`),
 # one at a time through a lock of the project's; apt's own lock is waited on for the others.
