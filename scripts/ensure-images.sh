@@ -123,6 +123,7 @@ build_debian_base() {
   # A stock machine's sources (debootstrap's name the suite alone): what is installed on this base
   # later comes with the suite's point-release and security updates.
   rm -f "$work/rootfs/etc/apt/sources.list"
+  mkdir -p "$work/rootfs/etc/apt/sources.list.d"
   stock_sources "$DEBIAN_SUITE" >"$work/rootfs/etc/apt/sources.list.d/debian.sources"
   tar -C "$work/rootfs" -c . | docker import - "$DEBIAN_BASE_IMAGE" >/dev/null
   rm -rf "$work"

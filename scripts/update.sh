@@ -96,10 +96,9 @@ update_images() {
   local scope=()
   # shellcheck source=lib/dotenv.sh
   . "$SCRIPTS/lib/dotenv.sh"
-  local NGINX_IMAGE='' DEBIAN_IMAGE=''
-  [ -r "$root/.env" ] && read_env_file "$root/.env" NGINX_IMAGE DEBIAN_IMAGE
-  [ -n "$NGINX_IMAGE" ] && scope=(--proxy)
-  [ -n "$DEBIAN_IMAGE" ] && scope=(--cluster)
+  read_env_file "$root/.env" NGINX_IMAGE DEBIAN_IMAGE
+  [ -z "${NGINX_IMAGE:-}" ] || scope=(--proxy)
+  [ -z "${DEBIAN_IMAGE:-}" ] || scope=(--cluster)
   REFRESH=1 "$SCRIPTS/ensure-images.sh" "${scope[@]}"
   say "building the project's images again on them"
   (cd "$root" && docker compose build -q)

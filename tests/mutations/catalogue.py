@@ -2395,6 +2395,81 @@ MISTAKES: tuple[Mistake, ...] = (
         ),
     ),
     Mistake(
+        name="update-upgrades-the-machines-other-packages",
+        file="scripts/update.sh",
+        find='    --no-remove "${apt[@]}" "${newer[@]}" "${own[@]}" >/dev/null\n',
+        replace='    --no-remove "${apt[@]}" "${newer[@]}" "${own[@]}" "${ENGINE_COMPANIONS[@]}" >/dev/null\n',
+        claim="make update upgrades Docker's packages and no other package of the machine.",
+        killers=(
+            "tests/unit/test_update.py::test_make_update_upgrades_dockers_packages_each_from_its_suite_and_nothing_else",
+        ),
+    ),
+    Mistake(
+        name="update-takes-the-own-suites-packages-from-the-newer-suite",
+        file="scripts/update.sh",
+        find='  [ -z "$own" ] || dpkg --compare-versions "$2" gt "$own"\n',
+        replace='  [ -z "$own" ] || dpkg --compare-versions "$2" ge "$own"\n',
+        claim=(
+            "A Docker package of the machine's own suite (bookworm's runc) is updated from that suite, "
+            "never the newer one."
+        ),
+        killers=(
+            "tests/unit/test_update.py::test_a_docker_package_newer_than_any_the_machines_own_suites_offer_came_from_the_newer_suite",
+        ),
+    ),
+    Mistake(
+        name="newer-suite-read-without-its-security-updates",
+        file="scripts/ensure-engine.sh",
+        find='    echo "deb ${mirror%/}-security $NEWER_DEBIAN_SUITE-security main"\n',
+        replace="",
+        claim="The engine of the newer suite is installed and updated with that suite's security updates.",
+        killers=(
+            "tests/unit/test_update.py::test_the_newer_suite_is_read_with_its_updates_and_security_updates_and_gives_only_what_is_named",
+        ),
+    ),
+    Mistake(
+        name="newer-suite-pinned-level-with-the-machines-own",
+        file="scripts/ensure-engine.sh",
+        find="    printf '\\nPackage: *\\nPin: release n=%s\\nPin-Priority: 100\\n' \"$suite\"\n",
+        replace="    printf '\\nPackage: *\\nPin: release n=%s\\nPin-Priority: 500\\n' \"$suite\"\n",
+        claim="The newer suite gives only the packages named, and what the machine's own suite cannot satisfy.",
+        killers=(
+            "tests/unit/test_update.py::test_the_newer_suite_is_read_with_its_updates_and_security_updates_and_gives_only_what_is_named",
+        ),
+    ),
+    Mistake(
+        name="stand-ins-never-refreshed",
+        file="scripts/ensure-images.sh",
+        find="  refreshing || return 1\n",
+        replace="  return 1\n",
+        claim="make update rebuilds a stand-in where Debian's archive has newer versions of packages in it.",
+        killers=(
+            "tests/unit/test_update.py::test_a_stand_in_is_rebuilt_by_make_update_where_debian_has_newer_packages_in_it",
+        ),
+    ),
+    Mistake(
+        name="stand-in-base-keeps-debootstraps-sources",
+        file="scripts/ensure-images.sh",
+        find='  rm -f "$work/rootfs/etc/apt/sources.list"\n',
+        replace="",
+        claim="The stand-ins' Debian reads its suite's security updates (a stock machine's sources).",
+        killers=(
+            "tests/unit/test_scripts.py::test_the_stand_ins_debian_has_a_stock_machines_sources_and_its_security_updates",
+        ),
+    ),
+    Mistake(
+        name="stand-in-base-not-upgraded",
+        file="scripts/ensure-images.sh",
+        find="RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -y -q upgrade >/dev/null \\\\\n",
+        replace="RUN apt-get update -qq \\\\\n",
+        claim=(
+            "The stand-ins' Debian has its suite's updates and security updates on top of what debootstrap installed."
+        ),
+        killers=(
+            "tests/unit/test_scripts.py::test_the_stand_ins_debian_has_a_stock_machines_sources_and_its_security_updates",
+        ),
+    ),
+    Mistake(
         name="stand-in-named-in-docker-hubs-namespace",
         file="images.env",
         find="OFFLINE_NGINX_IMAGE=docker-tutorial.invalid/offline-nginx:trixie\n",

@@ -361,7 +361,9 @@ def test_the_base_images_root_file_system_is_checked_against_debians_keyring_and
         "debootstrap": f'#!/bin/sh\necho "$@" >>{arguments}\n[ -z "$FAIL" ] || exit 1\n'
         "target=$(echo \"$@\" | awk '{print $(NF-1)}')\n"
         'mkdir -p "$target/etc/dpkg/dpkg.cfg.d" "$target/usr/share/doc"\n',
-        "docker": '#!/bin/sh\n[ "$1" = import ] && cat >/dev/null && exit 0\nexit 1\n',
+        # What the import gets (the root file system's names) and what the build after it runs.
+        "docker": f'#!/bin/sh\n[ "$1" = import ] && tar -t >{tmp_path}/imported && exit 0\n'
+        f'[ "$1" = build ] && cat >{tmp_path}/upgrade.Dockerfile && exit 0\nexit 1\n',
     }
     for name, text in scripts.items():
         (fake_bin / name).write_text(text)
@@ -383,6 +385,35 @@ def test_the_base_images_root_file_system_is_checked_against_debians_keyring_and
     first_call = arguments.read_text().splitlines()[0].split()
     assert "--force-check-gpg" in first_call
     assert "--keyring=/usr/share/keyrings/debian-archive-keyring.gpg" in first_call
+
+
+def test_the_stand_ins_debian_has_a_stock_machines_sources_and_its_security_updates(tmp_path: Path) -> None:
+    """debootstrap installs the suite's versions and names the suite alone in the base's apt
+    sources: the base gets a stock machine's sources (the suite, its updates, its security
+    updates), then an upgrade from them, so what the stand-ins install on it is patched too."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    scripts = {
+        "debootstrap": "#!/bin/sh\ntarget=$(echo \"$@\" | awk '{print $(NF-1)}')\n"
+        'mkdir -p "$target/etc/dpkg/dpkg.cfg.d" "$target/usr/share/doc" "$target/etc/apt/sources.list.d"\n'
+        'echo "deb http://deb.debian.org/debian trixie main" >"$target/etc/apt/sources.list"\n',
+        "docker": f'#!/bin/sh\n[ "$1" = import ] && tar -x -O ./etc/apt >{tmp_path}/sources 2>/dev/null; '
+        f'[ "$1" = import ] && exit 0\n[ "$1" = build ] && cat >{tmp_path}/upgrade.Dockerfile && exit 0\nexit 1\n',
+    }
+    for name, text in scripts.items():
+        (fake_bin / name).write_text(text)
+        (fake_bin / name).chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake_bin}:{os.environ['PATH']}", "TMPDIR": str(tmp_path)}
+    build = "source scripts/ensure-images.sh && ensure_debootstrap() { :; } && build_debian_base"
+    done = subprocess.run(["bash", "-c", build], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    sources = (tmp_path / "sources").read_text()
+    assert "deb http://deb.debian.org/debian trixie main" not in sources  # debootstrap's, gone
+    assert "Suites: trixie trixie-updates" in sources
+    assert "Suites: trixie-security" in sources
+    upgrade = (tmp_path / "upgrade.Dockerfile").read_text()
+    assert upgrade.startswith("FROM docker-tutorial.invalid/offline-debian:trixie\n")
+    assert "apt-get -y -q upgrade" in upgrade
 
 
 HOSTILE_ENV_FILE = """\
