@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 from collections.abc import Callable
@@ -647,3 +648,12 @@ def test_the_rehearsal_names_every_error_warning_and_deprecation_a_command_that_
     offset = WELCOME_OUTPUT.count("\n")
     expected = [f"{offset + n}:{line}" for n, line in enumerate(UNWELCOME_OUTPUT.splitlines(), start=1)]
     assert found.stdout.splitlines() == expected
+
+
+def test_every_script_the_makefile_runs_is_a_program() -> None:
+    """`make update` once failed on a pristine machine with 'Permission denied': a script the
+    Makefile runs by its path must be executable as a clone checks it out."""
+    makefile = (ROOT / "Makefile").read_text()
+    run = sorted(set(re.findall(r"^\t(?:[A-Z_]+=\S+ )*(scripts/[\w./-]+\.sh)", makefile, flags=re.MULTILINE)))
+    assert len(run) >= 8, run
+    assert [script for script in run if not os.access(ROOT / script, os.X_OK)] == []
