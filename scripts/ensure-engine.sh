@@ -24,6 +24,8 @@ MIN_ENGINE_MAJOR=25
 NEWER_DEBIAN_SUITE=${NEWER_DEBIAN_SUITE:-trixie}
 # Which distribution this is (read by the unit tests from a file of their own).
 OS_RELEASE=${OS_RELEASE:-/etc/os-release}
+# The folders of the newer suite's apt lists this run made (read_newer_suite).
+NEWER_DIRS=()
 # Installed with the engine, and in the simulation that must foresee that install.
 ENGINE_COMPANIONS=(iptables ca-certificates)
 # shellcheck source=lib/debian.sh
@@ -110,8 +112,9 @@ install_from_newer_suite() {
 read_newer_suite() {
   local dir suite
   dir=$(mktemp -d)
-  # shellcheck disable=SC2064 # the folder's name, now: the variable is local
-  trap "rm -rf '$dir'" EXIT
+  # Every such folder is removed at the end (Compose and buildx may each read the suite).
+  NEWER_DIRS+=("$dir")
+  trap 'rm -rf "${NEWER_DIRS[@]}"' EXIT
   chmod 755 "$dir" # apt downloads as its own user, _apt
   mkdir -p "$dir/lists/partial"
   grep -hsvE '^[[:space:]]*(#|$)' /etc/apt/sources.list >"$dir/sources.list" || true

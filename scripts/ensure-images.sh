@@ -152,7 +152,12 @@ build_stand_in() {
   local image=$1 dockerfile=$2 version_arg=$3 package=$4 hash version
   # The pairing is part of the recipe: a new one in images.env means a rebuild.
   hash=$(recipe_hash "$offline_dir/$dockerfile" "${@:5}" <(echo "$DEBIAN_SUITE $PYTHON_SERIES $POSTGRES_MAJOR"))
-  image_is_current "$image" "$hash" && ! outdated "$image" && return 0
+  local -a fresh=()
+  if image_is_current "$image" "$hash"; then
+    outdated "$image" || return 0
+    # The same recipe on the same base: cached layers would give back the same outdated image.
+    fresh=(--no-cache)
+  fi
   [ -r "$HOST_CA_BUNDLE" ] || die "HOST_CA_BUNDLE=$HOST_CA_BUNDLE cannot be read (pip and apt inside the images need it)"
   build_debian_base
   version=$(debian_version "$package")
@@ -167,7 +172,7 @@ build_stand_in() {
   local context
   context=$(mktemp -d)
   cp "$offline_dir"/* "$HOST_CA_BUNDLE" "$context/"
-  docker build -q -t "$image" -f "$context/$dockerfile" "${build_args[@]}" \
+  docker build -q "${fresh[@]}" -t "$image" -f "$context/$dockerfile" "${build_args[@]}" \
     --label "$RECIPE_LABEL=$hash" "$context" >/dev/null ||
     { rm -rf "$context"; die "building $image failed"; }
   rm -rf "$context"

@@ -174,7 +174,9 @@ read -r -d '' outdate_docker_cli <<'SH' || true
 read_newer_suite docker-cli
 installed=$(dpkg-query -W -f '${Version}' docker-cli)
 older=$(apt-cache "${NEWER_APT[@]}" madison docker-cli | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' |
-  while read -r version; do dpkg --compare-versions "$version" lt "$installed" && echo "$version"; done | head -n 1)
+  while read -r version; do
+    if dpkg --compare-versions "$version" lt "$installed"; then echo "$version" && break; fi
+  done)
 if [ -n "$older" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get "${NEWER_APT[@]}" install -y -q --allow-downgrades "docker-cli=$older" >/dev/null
   echo "docker-cli $installed put back to $older" | tee /tmp/outdated

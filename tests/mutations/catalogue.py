@@ -2448,6 +2448,14 @@ MISTAKES: tuple[Mistake, ...] = (
         ),
     ),
     Mistake(
+        name="outdated-stand-in-rebuilt-from-the-cache",
+        file="scripts/ensure-images.sh",
+        find="    fresh=(--no-cache)\n",
+        replace="    fresh=()\n",
+        claim="A stand-in make update rebuilds for a newer package is built anew, not given back from the cache.",
+        killers=("tests/unit/test_update.py::test_an_outdated_stand_in_is_built_again_without_the_cache",),
+    ),
+    Mistake(
         name="stand-in-base-keeps-debootstraps-sources",
         file="scripts/ensure-images.sh",
         find='  rm -f "$work/rootfs/etc/apt/sources.list"\n',

@@ -151,3 +151,20 @@ def test_a_stand_in_is_rebuilt_by_make_update_where_debian_has_newer_packages_in
         assert "Suites: trixie-security" in asked.read_text()
     if rebuilt:
         assert "Debian has newer libssl3t64: rebuilding it" in result.stderr
+
+
+@pytest.mark.parametrize(("current", "no_cache"), [(True, True), (False, False)])
+def test_an_outdated_stand_in_is_built_again_without_the_cache(tmp_path: Path, current: bool, no_cache: bool) -> None:
+    """Rebuilt for a newer package with the same recipe on the same base, every layer would
+    come from the build cache, outdated packages and all: that rebuild skips the cache. A
+    stand-in built for the first time or for a new recipe uses it."""
+    built = tmp_path / "built"
+    build = (
+        "source scripts/ensure-images.sh && "
+        f"image_is_current() {{ {'true' if current else 'false'}; }} && outdated() {{ true; }} && "
+        "build_debian_base() { :; } && debian_version() { echo 3.13.5-1; } && "
+        "build_stand_in docker-tutorial.invalid/offline-python:3.13-trixie python.Dockerfile PYTHON_VERSION python3.13"
+    )
+    result = _run(build, tmp_path, {"docker": f'[ "$1" = build ] && echo "$@" >{built}; exit 0'})
+    assert result.returncode == 0, result.stderr
+    assert ("--no-cache" in built.read_text().split()) == no_cache
