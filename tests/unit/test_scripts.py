@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.environment import ROOT
+from tests.unit.fake_programs import run_with_fakes
 from tests.unit.folders_made_first import HOW_MADE_FIRST, made_first, writable_by_all
 
 
@@ -70,19 +71,8 @@ def test_the_dockerd_log_path_is_never_run_as_a_command(tmp_path: Path) -> None:
 def _engine_script(commands: str, tmp_path: Path, **fakes: str) -> subprocess.CompletedProcess[str]:
     """Runs `commands` after sourcing ensure-engine.sh, with the named programs replaced by
     shell scripts that print what a real one would."""
-    fake_bin = tmp_path / "bin"
-    fake_bin.mkdir(exist_ok=True)
-    for name, output in fakes.items():
-        (fake_bin / name).write_text(f"#!/bin/sh\nprintf '%s\\n' '{output}'\n")
-        (fake_bin / name).chmod(0o755)
-    return subprocess.run(
-        ["bash", "-c", f"source scripts/ensure-engine.sh && {commands}"],
-        cwd=ROOT,
-        env={**os.environ, "PATH": f"{fake_bin}:{os.environ['PATH']}"},
-        capture_output=True,
-        text=True,
-        timeout=10,
-    )
+    printing = {name: f"printf '%s\\n' '{output}'" for name, output in fakes.items()}
+    return run_with_fakes(f"source scripts/ensure-engine.sh && {commands}", tmp_path, printing, timeout=10)
 
 
 def test_an_engine_older_than_25_that_answers_is_refused_with_what_to_do(tmp_path: Path) -> None:
@@ -353,30 +343,23 @@ def test_the_base_images_root_file_system_is_checked_against_debians_keyring_and
     signature is checked against Debian's keyring, also where the host is not Debian, and the
     root file system and its log live in a private folder that is removed whether debootstrap
     works or fails."""
-    fake_bin, scratch = tmp_path / "bin", tmp_path / "tmp"
-    fake_bin.mkdir()
+    scratch = tmp_path / "tmp"
     scratch.mkdir()
     arguments = tmp_path / "debootstrap-arguments"
-    scripts = {
+    fakes = {
         # The target folder is the second last argument; what slim_rootfs expects is made there.
-        "debootstrap": f'#!/bin/sh\necho "$@" >>{arguments}\n[ -z "$FAIL" ] || exit 1\n'
+        "debootstrap": f'echo "$@" >>{arguments}\n[ -z "$FAIL" ] || exit 1\n'
         "target=$(echo \"$@\" | awk '{print $(NF-1)}')\n"
-        'mkdir -p "$target/etc/dpkg/dpkg.cfg.d" "$target/usr/share/doc"\n',
+        'mkdir -p "$target/etc/dpkg/dpkg.cfg.d" "$target/usr/share/doc"',
         # What the import gets (the root file system's names) and what the build after it runs.
-        "docker": f'#!/bin/sh\n[ "$1" = import ] && tar -t >{tmp_path}/imported && exit 0\n'
-        f'[ "$1" = build ] && cat >{tmp_path}/upgrade.Dockerfile && exit 0\nexit 1\n',
+        "docker": f'[ "$1" = import ] && tar -t >{tmp_path}/imported && exit 0\n'
+        f'[ "$1" = build ] && cat >{tmp_path}/upgrade.Dockerfile && exit 0\nexit 1',
     }
-    for name, text in scripts.items():
-        (fake_bin / name).write_text(text)
-        (fake_bin / name).chmod(0o755)
-    env = {**os.environ, "PATH": f"{fake_bin}:{os.environ['PATH']}", "TMPDIR": str(scratch)}
     build = "source scripts/ensure-images.sh && ensure_debootstrap() { :; } && build_debian_base"
 
-    works = subprocess.run(["bash", "-c", build], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    works = run_with_fakes(build, tmp_path, fakes, env={"TMPDIR": str(scratch)})
     left_after_success = list(scratch.iterdir())
-    fails = subprocess.run(
-        ["bash", "-c", build], cwd=ROOT, env={**env, "FAIL": "1"}, capture_output=True, text=True, timeout=30
-    )
+    fails = run_with_fakes(build, tmp_path, fakes, env={"TMPDIR": str(scratch), "FAIL": "1"})
 
     assert works.returncode == 0, works.stderr
     assert fails.returncode != 0
@@ -392,21 +375,15 @@ def test_the_stand_ins_debian_has_a_stock_machines_sources_and_its_security_upda
     """debootstrap installs the suite's versions and names the suite alone in the base's apt
     sources: the base gets a stock machine's sources (the suite, its updates, its security
     updates), then an upgrade from them, so what the stand-ins install on it is patched too."""
-    fake_bin = tmp_path / "bin"
-    fake_bin.mkdir()
-    scripts = {
-        "debootstrap": "#!/bin/sh\ntarget=$(echo \"$@\" | awk '{print $(NF-1)}')\n"
+    fakes = {
+        "debootstrap": "target=$(echo \"$@\" | awk '{print $(NF-1)}')\n"
         'mkdir -p "$target/etc/dpkg/dpkg.cfg.d" "$target/usr/share/doc" "$target/etc/apt/sources.list.d"\n'
-        'echo "deb http://deb.debian.org/debian trixie main" >"$target/etc/apt/sources.list"\n',
-        "docker": f'#!/bin/sh\n[ "$1" = import ] && tar -x -O ./etc/apt >{tmp_path}/sources 2>/dev/null; '
-        f'[ "$1" = import ] && exit 0\n[ "$1" = build ] && cat >{tmp_path}/upgrade.Dockerfile && exit 0\nexit 1\n',
+        'echo "deb http://deb.debian.org/debian trixie main" >"$target/etc/apt/sources.list"',
+        "docker": f'[ "$1" = import ] && tar -x -O ./etc/apt >{tmp_path}/sources 2>/dev/null; '
+        f'[ "$1" = import ] && exit 0\n[ "$1" = build ] && cat >{tmp_path}/upgrade.Dockerfile && exit 0\nexit 1',
     }
-    for name, text in scripts.items():
-        (fake_bin / name).write_text(text)
-        (fake_bin / name).chmod(0o755)
-    env = {**os.environ, "PATH": f"{fake_bin}:{os.environ['PATH']}", "TMPDIR": str(tmp_path)}
     build = "source scripts/ensure-images.sh && ensure_debootstrap() { :; } && build_debian_base"
-    done = subprocess.run(["bash", "-c", build], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    done = run_with_fakes(build, tmp_path, fakes, env={"TMPDIR": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     sources = (tmp_path / "sources").read_text()
     assert "deb http://deb.debian.org/debian trixie main" not in sources  # debootstrap's, gone

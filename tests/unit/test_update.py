@@ -4,32 +4,11 @@ Docker replaced by scripts that print what the real ones would."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support.environment import ROOT
-
-
-def _run(
-    commands: str, tmp_path: Path, fakes: dict[str, str] | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`commands` in bash, with each program named in `fakes` replaced by a script of that body."""
-    fake_bin = tmp_path / "bin"
-    fake_bin.mkdir(exist_ok=True)
-    for name, body in (fakes or {}).items():
-        (fake_bin / name).write_text(f"#!/bin/bash\n{body}\n")
-        (fake_bin / name).chmod(0o755)
-    return subprocess.run(
-        ["bash", "-c", commands],
-        cwd=ROOT,
-        env={**os.environ, **(env or {}), "PATH": f"{fake_bin}:{os.environ['PATH']}"},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+from tests.unit.fake_programs import run_with_fakes
 
 
 def _madison(offers: dict[str, list[str]]) -> str:
@@ -59,7 +38,7 @@ def test_a_docker_package_newer_than_any_the_machines_own_suites_offer_came_from
     tmp_path: Path, package: str, installed: str, came_from: str
 ) -> None:
     check = f"source scripts/update.sh && {{ from_newer_suite {package} '{installed}' && echo newer || echo own; }}"
-    result = _run(check, tmp_path, {"apt-cache": _madison(BOOKWORM)})
+    result = run_with_fakes(check, tmp_path, {"apt-cache": _madison(BOOKWORM)})
     assert result.stdout.split() == [came_from], result.stderr
 
 
@@ -74,7 +53,9 @@ def test_make_update_upgrades_dockers_packages_each_from_its_suite_and_nothing_e
         f'read_newer_suite() {{ echo "read_newer_suite $*" >>{calls}; NEWER_APT=(-o newer-lists); }} && '
         "refuse_unasked_changes() { :; } && update_engine"
     )
-    result = _run(update, tmp_path, {"apt-cache": _madison(BOOKWORM), "dpkg-query": f'printf "{installed}\\n"'})
+    result = run_with_fakes(
+        update, tmp_path, {"apt-cache": _madison(BOOKWORM), "dpkg-query": f'printf "{installed}\\n"'}
+    )
     assert result.returncode == 0, result.stderr
     lines = calls.read_text().splitlines()
     assert "read_newer_suite docker.io containerd" in lines
@@ -91,8 +72,12 @@ def test_make_update_says_what_it_upgraded_or_that_nothing_needed_it(tmp_path: P
         "docker-cli 26.1.5+dfsg1-9+deb13u1\\nrunc 1.1.5",
         "docker-cli 26.1.5+dfsg1-9+deb13u1+b1\\nrunc 1.1.5",
     )
-    changed = _run(f'source scripts/update.sh && report_changes "$(printf "{before}")" "$(printf "{after}")"', tmp_path)
-    same = _run(f'source scripts/update.sh && report_changes "$(printf "{after}")" "$(printf "{after}")"', tmp_path)
+    changed = run_with_fakes(
+        f'source scripts/update.sh && report_changes "$(printf "{before}")" "$(printf "{after}")"', tmp_path
+    )
+    same = run_with_fakes(
+        f'source scripts/update.sh && report_changes "$(printf "{after}")" "$(printf "{after}")"', tmp_path
+    )
     assert changed.stderr.splitlines() == [
         "update: upgraded docker-cli 26.1.5+dfsg1-9+deb13u1 -> 26.1.5+dfsg1-9+deb13u1+b1"
     ]
@@ -109,7 +94,7 @@ def test_the_newer_suite_is_read_with_its_updates_and_security_updates_and_gives
         "source scripts/ensure-engine.sh && as_root() { :; } && debian_mirror() { echo http://deb.debian.org/debian; } "
         '&& read_newer_suite docker.io docker-cli && cat "${NEWER_APT[1]#*=}" && echo --- && cat "${NEWER_APT[5]#*=}"'
     )
-    result = _run(read, tmp_path)
+    result = run_with_fakes(read, tmp_path)
     assert result.returncode == 0, result.stderr
     sources, preferences = result.stdout.split("---\n")
     assert "deb http://deb.debian.org/debian trixie main" in sources
@@ -144,7 +129,7 @@ def test_a_stand_in_is_rebuilt_by_make_update_where_debian_has_newer_packages_in
         "source scripts/ensure-images.sh && "
         "{ outdated docker-tutorial.invalid/offline-python:3.13-trixie && echo rebuild || echo keep; }"
     )
-    result = _run(check, tmp_path, {"docker": docker}, env={"REFRESH": refresh})
+    result = run_with_fakes(check, tmp_path, {"docker": docker}, env={"REFRESH": refresh})
     assert result.stdout.split() == ["rebuild" if rebuilt else "keep"], result.stderr
     assert asked.exists() == bool(refresh)
     if refresh:
@@ -165,6 +150,6 @@ def test_an_outdated_stand_in_is_built_again_without_the_cache(tmp_path: Path, c
         "build_debian_base() { :; } && debian_version() { echo 3.13.5-1; } && "
         "build_stand_in docker-tutorial.invalid/offline-python:3.13-trixie python.Dockerfile PYTHON_VERSION python3.13"
     )
-    result = _run(build, tmp_path, {"docker": f'[ "$1" = build ] && echo "$@" >{built}; exit 0'})
+    result = run_with_fakes(build, tmp_path, {"docker": f'[ "$1" = build ] && echo "$@" >{built}; exit 0'})
     assert result.returncode == 0, result.stderr
     assert ("--no-cache" in built.read_text().split()) == no_cache
