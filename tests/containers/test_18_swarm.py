@@ -232,7 +232,7 @@ def test_a_rolling_update_under_load_answers_every_request(
         stack.cli("service", "update", "--detach=false", "--no-resolve-image", "--image", new_tag, service)
         # The command returns once the tasks are replaced; the update is complete after its last monitor period.
         wait_until(
-            lambda: stack.inspect("webapp").get("UpdateStatus", {}).get("State") != "updating",
+            lambda: not stack.update_under_way("webapp"),
             timeout=60,
             what="the update's last monitor period to end",
         )

@@ -33,6 +33,8 @@ STATE_FILE = state_folder.FOLDER / "swarm.json"
 STACK_SCRIPT = ROOT / "scripts" / "stack.sh"
 NAMESPACE_LABEL = "com.docker.stack.namespace"
 SERVICE_LABEL = "com.docker.swarm.service.name"
+# The states of an update Swarm has not ended (the others: completed, paused, rollback_completed, rollback_paused).
+UPDATE_UNDER_WAY = frozenset({"updating", "rollback_started"})
 # A page in a webapp's access log (the proxy speaks HTTP/1.0 to it).
 PAGE_SERVED = re.compile(rb'"GET / HTTP/1\.[01]" 200 ')
 # How long scripts/stack.sh waits for the stack to converge or go: a deployment converges in
@@ -251,14 +253,25 @@ class Stack:
         )
         return sum(1 for state in states.splitlines() if state.startswith("Running"))
 
+    def update_under_way(self, service: str) -> bool:
+        """Whether the service's last update (or its rollback) has not ended: it ends after its
+        last monitor period, when Swarm writes the service again, so a `docker service scale` or
+        `update` read before that write is refused ("update out of sequence")."""
+        return self.inspect(service).get("UpdateStatus", {}).get("State") in UPDATE_UNDER_WAY
+
     def wait_converged(self, service: str, replicas: int | None = None, timeout: float = 90) -> None:
-        """Wait until the service runs `replicas` healthy replicas (default: as many as its spec asks)."""
+        """Wait until the service runs `replicas` healthy replicas (default: as many as its spec
+        asks) and no update of it is under way."""
         if replicas is None:
             replicas = int(self.inspect(service)["Spec"]["Mode"]["Replicated"]["Replicas"])
         wait_until(
-            lambda: self.running_replicas(service) == replicas and len(self.containers(service)) == replicas,
+            lambda: (
+                self.running_replicas(service) == replicas
+                and len(self.containers(service)) == replicas
+                and not self.update_under_way(service)
+            ),
             timeout=timeout,
-            what=f"{self.service(service)} to run {replicas} healthy replicas",
+            what=f"{self.service(service)} to run {replicas} healthy replicas, no update under way",
         )
 
     def diagnostics(self) -> str:
