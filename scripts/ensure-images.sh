@@ -16,7 +16,9 @@
 #   REFRESH=1   (`make update`) pull the official images again; rebuild a stand-in, and the Debian
 #               base under it, where Debian's archive has newer versions of packages in it
 #
-# Idempotent: an image already present (with the same build recipe) is kept.
+# Idempotent: an image already present (with the same build recipe) is kept. Each image it had
+# before is checked against images.lock (scripts/lib/image-lock.sh): a name moved outside the
+# project stops it. One it pulls or builds, or refreshes, is locked at what it is now.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,6 +28,8 @@ env_file="$root/.env"
 . "$root/scripts/lib/debian.sh"
 # shellcheck source=lib/dotenv.sh
 . "$root/scripts/lib/dotenv.sh"
+# shellcheck source=lib/image-lock.sh
+. "$root/scripts/lib/image-lock.sh"
 
 # The names this script reads from images.env (as data: scripts/lib/dotenv.sh).
 IMAGE_NAMES=(PYTHON_SERIES POSTGRES_MAJOR DEBIAN_SUITE OFFICIAL_PYTHON_IMAGE OFFICIAL_POSTGRES_IMAGE
@@ -46,6 +50,19 @@ die() { say "error: $*"; exit 1; }
 image_present() { docker image inspect "$1" >/dev/null 2>&1; }
 image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
 refreshing() { [ "${REFRESH:-}" = 1 ]; }
+# The images this run pulled or built: what they name now is what the lock records.
+MADE_HERE=()
+made_here() { MADE_HERE+=("$1"); }
+# keep_locked NAME...: each NAME locked at what it names now if this run made it or refreshes
+# the images; else checked against the lock.
+keep_locked() {
+  local name made
+  for name in "$@"; do
+    made=0
+    [[ " ${MADE_HERE[*]} " == *" $name "* ]] && made=1
+    if refreshing || [ "$made" = 1 ]; then lock_image "$name"; else check_locked "$name"; fi
+  done
+}
 # have_or_pull IMAGE: IMAGE is here, or is pulled; refreshing, it is pulled again where a registry
 # answers (and said when that changed it).
 have_or_pull() {
@@ -56,7 +73,8 @@ have_or_pull() {
     [ "$(image_id "$1")" = "$before" ] || say "pulled a newer $1"
     return 0
   fi
-  image_present "$1" || docker pull -q "$1" >/dev/null 2>&1
+  image_present "$1" && return 0
+  docker pull -q "$1" >/dev/null 2>&1 && made_here "$1"
 }
 
 # newer_packages IMAGE: the Debian packages in IMAGE of which Debian's archive has a newer
@@ -125,6 +143,7 @@ build_debian_base() {
   rm -f "$work/rootfs/etc/apt/sources.list"
   mkdir -p "$work/rootfs/etc/apt/sources.list.d"
   stock_sources "$DEBIAN_SUITE" >"$work/rootfs/etc/apt/sources.list.d/debian.sources"
+  made_here "$DEBIAN_BASE_IMAGE"
   tar -C "$work/rootfs" -c . | docker import - "$DEBIAN_BASE_IMAGE" >/dev/null
   rm -rf "$work"
   trap - EXIT INT TERM
@@ -176,6 +195,7 @@ build_stand_in() {
     --label "$RECIPE_LABEL=$hash" "$context" >/dev/null ||
     { rm -rf "$context"; die "building $image failed"; }
   rm -rf "$context"
+  made_here "$image"
 }
 
 # set_env_var NAME VALUE: writes NAME=VALUE into .env, keeping its other lines and its
@@ -195,6 +215,7 @@ use_official_images() {
   say "using the official images"
   set_env_var PYTHON_IMAGE "$OFFICIAL_PYTHON_IMAGE"
   set_env_var POSTGRES_IMAGE "$OFFICIAL_POSTGRES_IMAGE"
+  keep_locked "$OFFICIAL_PYTHON_IMAGE" "$OFFICIAL_POSTGRES_IMAGE"
 }
 
 use_stand_ins() {
@@ -204,6 +225,7 @@ use_stand_ins() {
     "$offline_dir/docker-entrypoint.sh"
   set_env_var PYTHON_IMAGE "$OFFLINE_PYTHON_IMAGE"
   set_env_var POSTGRES_IMAGE "$OFFLINE_POSTGRES_IMAGE"
+  keep_locked "$OFFLINE_PYTHON_IMAGE" "$OFFLINE_POSTGRES_IMAGE"
   # Ryuk, testcontainers' reaper, is pulled from a registry; the suite cleans up itself.
   set_env_var TESTCONTAINERS_RYUK_DISABLED true
   say "images: $OFFLINE_PYTHON_IMAGE, $OFFLINE_POSTGRES_IMAGE (written to .env)"
@@ -213,22 +235,26 @@ use_stand_ins() {
 ensure_nginx_image() {
   if [ "$1" != 1 ] && have_or_pull "$OFFICIAL_NGINX_IMAGE"; then
     set_env_var NGINX_IMAGE "$OFFICIAL_NGINX_IMAGE"
+    keep_locked "$OFFICIAL_NGINX_IMAGE"
     return 0
   fi
   [ "$1" != 0 ] || die "OFFLINE=0 but $OFFICIAL_NGINX_IMAGE cannot be pulled"
   build_stand_in "$OFFLINE_NGINX_IMAGE" nginx.Dockerfile NGINX_VERSION nginx
   set_env_var NGINX_IMAGE "$OFFLINE_NGINX_IMAGE"
+  keep_locked "$OFFLINE_NGINX_IMAGE"
 }
 
 # ensure_debian_image: the official Debian image, or with no registry the base the stand-ins are built on.
 ensure_debian_image() {
   if [ "$1" != 1 ] && have_or_pull "$OFFICIAL_DEBIAN_IMAGE"; then
     set_env_var DEBIAN_IMAGE "$OFFICIAL_DEBIAN_IMAGE"
+    keep_locked "$OFFICIAL_DEBIAN_IMAGE"
     return 0
   fi
   [ "$1" != 0 ] || die "OFFLINE=0 but $OFFICIAL_DEBIAN_IMAGE cannot be pulled"
   build_debian_base
   set_env_var DEBIAN_IMAGE "$DEBIAN_BASE_IMAGE"
+  keep_locked "$DEBIAN_BASE_IMAGE"
 }
 
 main() {

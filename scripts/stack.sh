@@ -32,6 +32,8 @@ NAMESPACE_LABEL=com.docker.stack.namespace
 
 # shellcheck source=lib/dotenv.sh
 . "$root/scripts/lib/dotenv.sh"
+# shellcheck source=lib/image-lock.sh
+. "$root/scripts/lib/image-lock.sh"
 
 say() { printf 'stack: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -66,6 +68,11 @@ deploy_stack() {
   WEBAPP_IMAGE_ID=${WEBAPP_IMAGE_ID:-$(docker image inspect -f '{{.Id}}' "${WEBAPP_IMAGE:-docker-tutorial.invalid/webapp:dev}")} ||
     die "no image ${WEBAPP_IMAGE:-docker-tutorial.invalid/webapp:dev}: run scripts/stack.sh up, which builds it"
   export WEBAPP_IMAGE_ID
+  # The base images by the ids images.lock holds: a name moved since cannot change what runs, and
+  # Swarm never pulls an image named by its id (by name, each task's start would try a registry).
+  [ -z "${POSTGRES_IMAGE:-}" ] || POSTGRES_IMAGE=$(pinned "$POSTGRES_IMAGE")
+  [ -z "${NGINX_IMAGE:-}" ] || NGINX_IMAGE=$(pinned "$NGINX_IMAGE")
+  export POSTGRES_IMAGE NGINX_IMAGE
   say "deploying stack $STACK_NAME (proxy on host port ${PROXY_PORT:-8080})"
   docker stack deploy --resolve-image never --prune -c "$stack_file" ${STACK_OVERLAY:+-c "$STACK_OVERLAY"} "$STACK_NAME" >/dev/null
 }

@@ -2456,6 +2456,54 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=("tests/unit/test_update.py::test_an_outdated_stand_in_is_built_again_without_the_cache",),
     ),
     Mistake(
+        name="moved-image-name-used-as-it-is-now",
+        file="scripts/lib/image-lock.sh",
+        find='  [ "$id" = "$locked" ] ||\n    die ',
+        replace='  [ "$id" = "$locked" ] ||\n    say ',
+        claim="A base image's name moved outside the project since it was locked stops the set-up.",
+        killers=(
+            "tests/unit/test_image_lock.py::test_a_name_moved_outside_the_project_stops_the_set_up_and_says_how_to_go_on",
+        ),
+    ),
+    Mistake(
+        name="make-update-keeps-the-old-image-lock",
+        file="scripts/ensure-images.sh",
+        find='    if refreshing || [ "$made" = 1 ]; then',
+        replace='    if [ "$made" = 1 ]; then',
+        claim="make update moves images.lock to what the base images' names mean now.",
+        killers=(
+            "tests/unit/test_image_lock.py::test_an_image_the_set_up_builds_or_make_update_refreshes_moves_the_lock",
+        ),
+    ),
+    Mistake(
+        name="an-image-built-here-checked-against-its-old-lock",
+        file="scripts/ensure-images.sh",
+        find='made_here() { MADE_HERE+=("$1"); }',
+        replace="made_here() { :; }",
+        claim="A base image the set-up pulls or builds is locked at what it is now.",
+        killers=(
+            "tests/unit/test_image_lock.py::test_an_image_the_set_up_builds_or_make_update_refreshes_moves_the_lock",
+        ),
+    ),
+    Mistake(
+        name="registry-digest-left-out-of-the-image-lock",
+        file="scripts/lib/image-lock.sh",
+        find='  digest=$(registry_digest "$name")\n',
+        replace="  digest=\n",
+        claim="images.lock records the digest a registry served an image under.",
+        killers=(
+            "tests/unit/test_image_lock.py::test_an_image_is_locked_at_its_id_and_the_digest_a_registry_served_it_under",
+        ),
+    ),
+    Mistake(
+        name="stack-runs-the-database-by-its-name",
+        file="scripts/stack.sh",
+        find='POSTGRES_IMAGE=$(pinned "$POSTGRES_IMAGE")',
+        replace="POSTGRES_IMAGE=$POSTGRES_IMAGE",
+        claim="The Swarm stack runs the base images by the ids images.lock holds.",
+        killers=("tests/unit/test_image_lock.py::test_the_stack_runs_the_locked_base_images_by_id",),
+    ),
+    Mistake(
         name="stand-in-base-keeps-debootstraps-sources",
         file="scripts/ensure-images.sh",
         find='  rm -f "$work/rootfs/etc/apt/sources.list"\n',
