@@ -2456,6 +2456,26 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=("tests/unit/test_update.py::test_an_outdated_stand_in_is_built_again_without_the_cache",),
     ),
     Mistake(
+        name="junit-the-last-case-stands",
+        file="tests/support/junit.py",
+        find="        if current is None or RANK[case.outcome] > RANK[current]:\n",
+        replace="        if True:\n",
+        claim="Where a report names a test twice or its cases are folded together, the worst outcome stands.",
+        killers=(
+            "tests/unit/test_junit.py::test_a_scenario_with_a_case_skipped_and_one_failed_is_failed_in_the_specification",
+        ),
+    ),
+    Mistake(
+        name="junit-a-skip-outweighs-a-failure",
+        file="tests/support/junit.py",
+        find="RANK = {PASSED: 0, SKIPPED: 1, FAILED: 2}\n",
+        replace="RANK = {PASSED: 0, SKIPPED: 2, FAILED: 1}\n",
+        claim="A scenario with one case failed is failed, whatever its other cases did.",
+        killers=(
+            "tests/unit/test_junit.py::test_a_scenario_with_a_case_skipped_and_one_failed_is_failed_in_the_specification",
+        ),
+    ),
+    Mistake(
         name="moved-image-name-used-as-it-is-now",
         file="scripts/lib/image-lock.sh",
         find='  [ "$id" = "$locked" ] ||\n    die ',

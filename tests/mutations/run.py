@@ -49,7 +49,7 @@ from tests.mutations.reads import READS_FILE
 from tests.support.cleanup import COMPOSE_PROJECT_PREFIX
 from tests.support.cluster import SHARED_CLUSTER
 from tests.support.environment import API_REPOSITORY, IMAGE_NAMES, WEBAPP_REPOSITORY
-from tests.support.junit import node_id
+from tests.support.junit import FAILED, PASSED, parse_cases, read_cases
 from tests.support.snapshot import SNAPSHOT_LABEL, current_tag
 from tests.support.swarm import remove_stacks_of_dead_sessions, swarm_membership
 from tests.support.waiting import ConditionTimeoutError, wait_until
@@ -201,14 +201,9 @@ def pytest_command(junit: Path, basetemp: Path, tests: Sequence[str], extra: Seq
 def failed_tests(junit_xml: str) -> tuple[Failure, ...]:
     """The failed or errored testcases of a JUnit report, each once, in report order."""
     failed: dict[str, Failure] = {}
-    for case in ET.fromstring(junit_xml).iter("testcase"):  # noqa: S314 (pytest's own report)
-        problem = case.find("failure")
-        if problem is None:
-            problem = case.find("error")
-        if problem is not None:
-            node = node_id(case.get("classname", ""), case.get("name", ""), case.get("file"))
-            message = (problem.get("message") or "").strip().splitlines()
-            failed.setdefault(node, Failure(node, problem.tag, message[0] if message else ""))
+    for case in parse_cases(junit_xml):
+        if case.outcome == FAILED:
+            failed.setdefault(case.node, Failure(case.node, case.problem, case.message))
     return tuple(failed.values())
 
 
@@ -706,14 +701,13 @@ def reports_of_this_tree(reports: Iterable[Path], tree: str) -> tuple[set[str], 
         try:
             if sidecar.read_text(encoding="utf-8").strip() != tree:
                 continue
-            root = ET.parse(report).getroot()  # noqa: S314 (pytest's own report)
-        except (OSError, ET.ParseError):
+        except OSError:
             continue
-        for case in root.iter("testcase"):
-            node = node_id(case.get("classname", ""), case.get("name", ""), case.get("file"))
-            bad = case.find("failure") is not None or case.find("error") is not None
-            skipped = case.find("skipped") is not None
-            (failed if bad else passed if not skipped else set()).add(node)
+        for case in read_cases(report):
+            if case.outcome == FAILED:
+                failed.add(case.node)
+            elif case.outcome == PASSED:
+                passed.add(case.node)
     return passed, failed
 
 

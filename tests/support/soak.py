@@ -24,7 +24,6 @@ import subprocess
 import sys
 import threading
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ import pytest
 from docker.errors import DockerException
 
 from tests.support.environment import ROOT
-from tests.support.junit import node_id
+from tests.support.junit import FAILED, outcomes_by_node, read_cases
 
 MODES = ("alternate", "parallel", "serial")
 REPORTS = ROOT / "reports" / "soak"
@@ -45,10 +44,6 @@ COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
 COMPOSE_PROJECT_STEM = "tut"
 SESSIONS_FILE_ENV = "SOAK_SESSIONS_FILE"
 PLUGIN = "tests.support.soak"
-
-FAILED, PASSED, SKIPPED = "failed", "passed", "skipped"
-# When a scenario appears more than once in a report (a failed call and a teardown error), the worst counts.
-_RANK = {SKIPPED: 0, PASSED: 1, FAILED: 2}
 
 
 # --- options ---------------------------------------------------------------------------------
@@ -114,36 +109,6 @@ def suite_command(options: Options, index: int, junit: Path) -> list[str]:
     if options.marker is not None:
         command += ["-m", options.marker]
     return command + list(options.pytest_args)
-
-
-# --- the JUnit report ------------------------------------------------------------------------
-
-
-def _outcome(case: ET.Element) -> str:
-    if case.find("failure") is not None or case.find("error") is not None:
-        return FAILED
-    if case.find("skipped") is not None:
-        return SKIPPED
-    return PASSED
-
-
-def parse_junit(text: str) -> dict[str, str]:
-    """Node id -> passed / failed / skipped, from a JUnit XML report (pytest's, either family)."""
-    outcomes: dict[str, str] = {}
-    for case in ET.fromstring(text).iter("testcase"):  # noqa: S314 (pytest's own report)
-        key = node_id(case.get("classname", ""), case.get("name", ""))
-        outcome = _outcome(case)
-        if _RANK[outcome] >= _RANK[outcomes.get(key, SKIPPED)]:
-            outcomes[key] = outcome
-    return outcomes
-
-
-def read_junit(path: Path) -> dict[str, str]:
-    """Like parse_junit; empty when pytest died before writing its report."""
-    try:
-        return parse_junit(path.read_text(encoding="utf-8"))
-    except (OSError, ET.ParseError):
-        return {}
 
 
 # --- runs and what they add up to ------------------------------------------------------------
@@ -429,7 +394,12 @@ def run_suite(options: Options, index: int, directory: Path) -> RunResult:
         ).returncode
     seconds = time.monotonic() - started
     result = RunResult(
-        index, run_mode(options.mode, index), exit_code, seconds, read_junit(junit), read_sessions(sessions)
+        index,
+        run_mode(options.mode, index),
+        exit_code,
+        seconds,
+        outcomes_by_node(read_cases(junit)),
+        read_sessions(sessions),
     )
     sessions.unlink(missing_ok=True)
     if not result.failed:

@@ -17,12 +17,12 @@ from __future__ import annotations
 import argparse
 import ast
 import sys
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.mutations.catalogue import DOCKER_BEHAVIOUR, MISTAKES, Mistake
 from tests.support.environment import ROOT
+from tests.support.junit import read_cases, worst_outcomes
 
 DOCUMENT = ROOT / "docs" / "SPECIFICATION.md"
 COMPANION = ROOT / "docs" / "MISTAKES.md"
@@ -148,19 +148,8 @@ def render_mistakes(mistakes: tuple[Mistake, ...] = MISTAKES) -> list[str]:
 
 
 def read_results(junit: Path) -> dict[tuple[str, str], str]:
-    """(module, function) -> passed / failed / skipped, parametrized cases folded together."""
-    results: dict[tuple[str, str], str] = {}
-    for case in ET.parse(junit).getroot().iter("testcase"):  # noqa: S314 (pytest's own report)
-        key = (case.get("classname", ""), case.get("name", "").split("[")[0])
-        if case.find("failure") is not None or case.find("error") is not None:
-            outcome = "failed"
-        elif case.find("skipped") is not None:
-            outcome = "skipped"
-        else:
-            outcome = "passed"
-        if results.get(key) != "failed":
-            results[key] = outcome if results.get(key) in (None, "passed") else results[key]
-    return results
+    """(module, function) -> passed / failed / skipped, parametrized cases folded together (the worst stands)."""
+    return worst_outcomes(read_cases(junit), lambda case: (case.classname, case.name.split("[")[0]))
 
 
 def _section_chapters() -> list[tuple[str, str, list[tuple[Path, Chapter]]]]:
@@ -260,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, help="a JUnit XML report: print the specification with results")
     args = parser.parse_args(argv)
     if args.results:
+        if not args.results.is_file():
+            parser.error(f"--results {args.results}: no such report (`make test` writes reports/junit.xml)")
         sys.stdout.write(render(read_results(args.results)))
         return 0
     documents = {DOCUMENT: render(), COMPANION: render_companion()}
