@@ -14,12 +14,13 @@ from pathlib import Path
 import docker
 import pytest
 import requests
-from testcontainers.core.labels import LABEL_SESSION_ID, SESSION_ID
+from testcontainers.core.labels import SESSION_ID
 
 from app.schema import head
 from tests.support.compose import DEFAULT_ENVIRONMENT, ProjectCompose
 from tests.support.containers import exec_in, psql_as_superuser, visits_total
 from tests.support.environment import ROOT
+from tests.support.marks import SESSION_LABEL
 from tests.support.waiting import wait_for_http
 
 BACKUP = str(ROOT / "scripts" / "backup.sh")
@@ -50,7 +51,7 @@ def _run(stack: ProjectCompose, backups: Path, *command: str, **environment: str
             "COMPOSE_FILE": ":".join(stack.compose_file_name or ["docker-compose.yml"]),
             "BACKUP_DIR": str(backups),
             # A throwaway server a restore left (killed, or a mistake) is removed with the session's.
-            "RESTORE_LABELS": f"{LABEL_SESSION_ID}={SESSION_ID}",
+            "RESTORE_LABELS": f"{SESSION_LABEL}={SESSION_ID}",
             **environment,
         },
         capture_output=True,

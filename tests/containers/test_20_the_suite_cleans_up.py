@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.cleanup import Filters
 from tests.support.environment import ROOT
+from tests.support.marks import SESSION_LABEL
 
 LEAKY_SCENARIO = """
 import os
@@ -51,7 +52,7 @@ def test_a_failed_scenario_leaves_nothing_behind(
     result.stdout.fnmatch_lines(["*fails on purpose*", "*session cleanup removed leftovers*"])
     session_id, project, *volumes = record.read_text().splitlines()
 
-    session: Filters = {"label": f"org.testcontainers.session-id={session_id}"}
+    session: Filters = {"label": f"{SESSION_LABEL}={session_id}"}
     stack: Filters = {"label": f"com.docker.compose.project={project}"}
     try:
         assert docker_client.containers.list(all=True, filters=session) == []

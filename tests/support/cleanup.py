@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping
 
 import docker
 from docker.errors import APIError, NotFound
-from testcontainers.core.labels import LABEL_SESSION_ID, SESSION_ID
+from testcontainers.core.labels import SESSION_ID
 
 from tests.support import snapshot, state_folder
 from tests.support.environment import (
@@ -36,24 +36,19 @@ from tests.support.environment import (
     load_environment,
     source_digest,
 )
+from tests.support.marks import COMPOSE_PROJECT_LABEL, SESSION_LABEL, is_session_name, session_prefix
 
-COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
 # What the Docker SDK's list(filters=...) takes.
 Filters = dict[str, str | list[str] | bool]
-COMPOSE_PROJECT_PREFIX = f"tut{SESSION_ID.replace('-', '')[:10]}"
+COMPOSE_PROJECT_PREFIX = session_prefix(SESSION_ID)
 SESSIONS_FILE = state_folder.FOLDER / "sessions.json"
 # The planted-mistake runner's images (tests/mutations/run.py).
 MUTANT_IMAGE = re.compile(r"[^:]+/[^:]+:mutant-")
 
 
-def project_prefix(session_id: str) -> str:
-    """The start of the name of every Compose project a session makes."""
-    return f"tut{session_id.replace('-', '')[:10]}"
-
-
 def _ours(labels: dict[str, str] | None) -> bool:
     labels = labels or {}
-    return labels.get(LABEL_SESSION_ID) == SESSION_ID or labels.get(COMPOSE_PROJECT_LABEL, "").startswith(
+    return labels.get(SESSION_LABEL) == SESSION_ID or labels.get(COMPOSE_PROJECT_LABEL, "").startswith(
         COMPOSE_PROJECT_PREFIX
     )
 
@@ -143,13 +138,13 @@ def running_sessions() -> set[str]:
 def orphaned(labels: Mapping[str, str] | None, running: set[str]) -> bool:
     """Whether an object with these labels is the suite's and its session no longer runs."""
     labels = labels or {}
-    session = labels.get(LABEL_SESSION_ID)
+    session = labels.get(SESSION_LABEL)
     if session is not None:
         return session not in running
     project = labels.get(COMPOSE_PROJECT_LABEL, "")
-    if re.fullmatch(r"tut[0-9a-f]{10}.*", project) is None:
+    if not is_session_name(project):
         return False  # not the suite's: a user's own project, or none
-    return not any(project.startswith(project_prefix(session)) for session in running)
+    return not any(project.startswith(session_prefix(session)) for session in running)
 
 
 def sweep_orphans(client: docker.DockerClient) -> dict[str, list[str]]:

@@ -20,10 +20,11 @@ from pathlib import Path
 import docker
 from docker.errors import DockerException, NotFound
 from docker.models.containers import Container
-from testcontainers.core.labels import LABEL_SESSION_ID, SESSION_ID
+from testcontainers.core.labels import SESSION_ID
 
 from tests.support.environment import ROOT
-from tests.support.swarm import PAGE_SERVED, SERVICE_LABEL
+from tests.support.marks import SESSION_LABEL, SWARM_SERVICE_LABEL
+from tests.support.swarm import PAGE_SERVED
 from tests.support.waiting import wait_until
 
 CLUSTER_SCRIPT = ROOT / "scripts" / "cluster.sh"
@@ -75,7 +76,7 @@ class Cluster:
             # A stack converges in about 30 s here, also beside other work; one that cannot is said so in 120.
             "CLUSTER_WAIT_SECONDS": "120",
             # The session's sweep removes what a killed run left.
-            "CLUSTER_LABELS": f"{LABEL_SESSION_ID}={SESSION_ID}" if self.session_labelled else "",
+            "CLUSTER_LABELS": f"{SESSION_LABEL}={SESSION_ID}" if self.session_labelled else "",
             **(env or {}),
         }
         result = subprocess.run([str(CLUSTER_SCRIPT), command], env=environment, capture_output=True, text=True)
@@ -290,7 +291,7 @@ class Cluster:
     def containers(self, node: str, service: str) -> list[Container]:
         """`service`'s containers running on `node`."""
         with contextlib.suppress(DockerException):
-            label = f"{SERVICE_LABEL}={self.service(service)}"
+            label = f"{SWARM_SERVICE_LABEL}={self.service(service)}"
             return list(self.engine(node).containers.list(filters={"label": label}))
         return []
 

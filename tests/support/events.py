@@ -9,9 +9,8 @@ from typing import Any
 import docker
 
 from tests.support.cleanup import Filters
+from tests.support.marks import COMPOSE_SERVICE_LABEL
 from tests.support.waiting import wait_until
-
-SERVICE_LABEL = "com.docker.compose.service"
 
 
 class EventRecorder:
@@ -47,7 +46,7 @@ class EventRecorder:
         """Whether `service`'s container (any, for None) did `action` yet."""
         return any(
             event.get("Action") == action
-            and (service is None or event["Actor"]["Attributes"].get(SERVICE_LABEL) == service)
+            and (service is None or event["Actor"]["Attributes"].get(COMPOSE_SERVICE_LABEL) == service)
             for event in list(self._events)
         )
 
@@ -58,7 +57,7 @@ class EventRecorder:
             int(event["timeNano"])
             for event in self._events
             if event.get("Action") == action
-            and (service is None or event["Actor"]["Attributes"].get(SERVICE_LABEL) == service)
+            and (service is None or event["Actor"]["Attributes"].get(COMPOSE_SERVICE_LABEL) == service)
         ]
         assert times, f"no {action!r} event for service {service!r}"
         return min(times)

@@ -34,14 +34,10 @@ from docker.errors import DockerException
 
 from tests.support.environment import ROOT
 from tests.support.junit import FAILED, outcomes_by_node, read_cases
+from tests.support.marks import COMPOSE_PROJECT_LABEL, SESSION_LABEL, is_session_name, session_prefix
 
 MODES = ("alternate", "parallel", "serial")
 REPORTS = ROOT / "reports" / "soak"
-# The suite's own marks (tests/support/cleanup.py). Not imported from there: that module imports
-# testcontainers, which must not happen in a pytest process before conftest.py has set its environment.
-LABEL_SESSION_ID = "org.testcontainers.session-id"
-COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
-COMPOSE_PROJECT_STEM = "tut"
 SESSIONS_FILE_ENV = "SOAK_SESSIONS_FILE"
 PLUGIN = "tests.support.soak"
 
@@ -212,18 +208,18 @@ class SuiteObject:
         return dict(self.labels).get(key, "")
 
     def describe(self) -> str:
-        marks = [f"{k}={v}" for k, v in self.labels if k in (LABEL_SESSION_ID, COMPOSE_PROJECT_LABEL)]
+        marks = [f"{k}={v}" for k, v in self.labels if k in (SESSION_LABEL, COMPOSE_PROJECT_LABEL)]
         return f"{self.kind} {self.name} ({', '.join(marks)})"
 
 
 def is_suite_object(labels: dict[str, str] | None) -> bool:
     labels = labels or {}
-    return LABEL_SESSION_ID in labels or labels.get(COMPOSE_PROJECT_LABEL, "").startswith(COMPOSE_PROJECT_STEM)
+    return SESSION_LABEL in labels or is_session_name(labels.get(COMPOSE_PROJECT_LABEL, ""))
 
 
 def owning_run(obj: SuiteObject, results: Iterable[RunResult]) -> int | None:
     """The soak run whose session made `obj`, if any."""
-    session, project = obj.label(LABEL_SESSION_ID), obj.label(COMPOSE_PROJECT_LABEL)
+    session, project = obj.label(SESSION_LABEL), obj.label(COMPOSE_PROJECT_LABEL)
     for result in results:
         for session_id, prefix in result.sessions:
             if session == session_id or (prefix and project.startswith(prefix)):
@@ -513,12 +509,11 @@ def _note_session() -> None:
     """Append this process's testcontainers session id (and Compose prefix) to the run's file."""
     path = os.environ.get(SESSIONS_FILE_ENV)
     # Read from sys.modules, never imported here: conftest.py must set the environment first.
-    labels, cleanup = sys.modules.get("testcontainers.core.labels"), sys.modules.get("tests.support.cleanup")
+    labels = sys.modules.get("testcontainers.core.labels")
     if not path or labels is None:
         return
-    prefix = getattr(cleanup, "COMPOSE_PROJECT_PREFIX", "")
     with open(path, "a", encoding="utf-8") as file:
-        file.write(f"{labels.SESSION_ID} {prefix}\n")
+        file.write(f"{labels.SESSION_ID} {session_prefix(labels.SESSION_ID)}\n")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

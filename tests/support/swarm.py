@@ -26,13 +26,12 @@ from tests.support import state_folder
 from tests.support.cleanup import process_alive
 from tests.support.environment import ROOT
 from tests.support.locks import exclusive
+from tests.support.marks import SESSION_NAME, SWARM_SERVICE_LABEL
 from tests.support.waiting import wait_until
 
 LOCK_FILE = state_folder.FOLDER / "swarm.lock"
 STATE_FILE = state_folder.FOLDER / "swarm.json"
 STACK_SCRIPT = ROOT / "scripts" / "stack.sh"
-NAMESPACE_LABEL = "com.docker.stack.namespace"
-SERVICE_LABEL = "com.docker.swarm.service.name"
 # The states of an update Swarm has not ended (the others: completed, paused, rollback_completed, rollback_paused).
 UPDATE_UNDER_WAY = frozenset({"updating", "rollback_started"})
 # A page in a webapp's access log (the proxy speaks HTTP/1.0 to it).
@@ -152,7 +151,7 @@ def _stacks() -> list[str] | None:
 
 
 # The chapter's stack names: the session's project prefix, "sw", the session's process id.
-_SESSION_STACK = re.compile(r"^tut[0-9a-f]{10}sw(?P<pid>\d+)$")
+_SESSION_STACK = re.compile(rf"^{SESSION_NAME.pattern}sw(?P<pid>\d+)$")
 
 
 def remove_stacks_of_dead_sessions(client: docker.DockerClient) -> None:
@@ -213,7 +212,9 @@ class Stack:
         """The service's containers that run and report healthy (or run with no health check)."""
         # sparse, then inspected one by one: a container removed meanwhile (a task replaced) is skipped,
         # where the SDK's own inspection would fail the whole list.
-        listed = self.client.containers.list(sparse=True, filters={"label": f"{SERVICE_LABEL}={self.service(service)}"})
+        listed = self.client.containers.list(
+            sparse=True, filters={"label": f"{SWARM_SERVICE_LABEL}={self.service(service)}"}
+        )
         found = []
         for container in listed:
             with contextlib.suppress(NotFound):

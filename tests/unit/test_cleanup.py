@@ -9,10 +9,17 @@ from pathlib import Path
 import pytest
 from testcontainers.core.labels import LABEL_SESSION_ID, SESSION_ID
 
-from tests.support import cleanup
+from tests.support import cleanup, marks
+from tests.support.marks import COMPOSE_PROJECT_LABEL, session_prefix
 
 RUNNING = "11111111-2222-3333-4444-555555555555"
 GONE = "99999999-8888-7777-6666-555555555555"
+
+
+def test_the_suites_session_label_is_testcontainers_own() -> None:
+    """tests/support/marks.py writes testcontainers' label out (it must not import testcontainers):
+    the copy names what testcontainers puts on every container it starts."""
+    assert marks.SESSION_LABEL == LABEL_SESSION_ID
 
 
 @pytest.fixture(autouse=True)
@@ -25,10 +32,10 @@ def _sessions_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     [
         ({LABEL_SESSION_ID: RUNNING}, False),
         ({LABEL_SESSION_ID: GONE}, True),
-        ({cleanup.COMPOSE_PROJECT_LABEL: f"{cleanup.project_prefix(RUNNING)}-ch05"}, False),
-        ({cleanup.COMPOSE_PROJECT_LABEL: f"{cleanup.project_prefix(GONE)}-ch05"}, True),
-        ({cleanup.COMPOSE_PROJECT_LABEL: "docker-tutorial"}, False),  # `make up`'s own stack
-        ({cleanup.COMPOSE_PROJECT_LABEL: "tutorial-of-mine"}, False),  # a user's project
+        ({COMPOSE_PROJECT_LABEL: f"{session_prefix(RUNNING)}-ch05"}, False),
+        ({COMPOSE_PROJECT_LABEL: f"{session_prefix(GONE)}-ch05"}, True),
+        ({COMPOSE_PROJECT_LABEL: "docker-tutorial"}, False),  # `make up`'s own stack
+        ({COMPOSE_PROJECT_LABEL: "tutorial-of-mine"}, False),  # a user's project
         ({}, False),
         (None, False),
     ],

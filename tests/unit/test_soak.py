@@ -6,10 +6,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from testcontainers.core.labels import LABEL_SESSION_ID
 
 from tests.support import cleanup
 from tests.support.junit import FAILED, PASSED, SKIPPED
+from tests.support.marks import COMPOSE_PROJECT_LABEL as PROJECT
+from tests.support.marks import SESSION_LABEL as SESSION
 from tests.support.soak import (
     LeftoverCheck,
     Options,
@@ -135,18 +136,14 @@ def _object(kind: str, name: str, **labels: str) -> SuiteObject:
     return SuiteObject(kind, f"id-{name}", name, tuple(sorted(labels.items())))
 
 
-SESSION = "org.testcontainers.session-id"
-PROJECT = "com.docker.compose.project"
-
-
 def test_leftovers_are_blamed_on_the_run_whose_session_made_them() -> None:
     """By session id or Compose project prefix. What another session made is listed apart; what was there
     before the soak, not at all."""
-    results = [_run(1, sessions=(("s-1", "tuts1"),)), _run(2, sessions=(("s-2", "tuts2"),))]
+    results = [_run(1, sessions=(("s-1", "tut0000000001"),)), _run(2, sessions=(("s-2", "tut0000000002"),))]
     mine = _object("container", "db", **{SESSION: "s-2"})
-    stack = _object("network", "tuts1-3_default", **{PROJECT: "tuts1-3"})
+    stack = _object("network", "tut0000000001-3_default", **{PROJECT: "tut0000000001-3"})
     foreign = _object("network", "x", **{SESSION: "s-9"})
-    old = _object("volume", "old", **{PROJECT: "tutold-1"})
+    old = _object("volume", "old", **{PROJECT: "tut00000000ff-1"})
 
     check = check_leftovers(before=[old], after=[mine, stack, foreign, old], results=results)
 
@@ -159,14 +156,12 @@ def test_only_the_suites_marks_make_an_object_the_suites() -> None:
     assert is_suite_object({SESSION: "any"})
     assert is_suite_object({PROJECT: "tut0123456789-1"})
     assert not is_suite_object({PROJECT: "docker-tutorial"})
+    assert not is_suite_object({PROJECT: "tutorial-of-mine"})
     assert not is_suite_object(None)
 
 
-def test_the_soak_knows_the_suites_labels() -> None:
-    """The labels the soak looks for are those the suite's session-end sweep uses."""
-    assert LABEL_SESSION_ID == SESSION
-    assert cleanup.COMPOSE_PROJECT_LABEL == PROJECT
-    assert cleanup.COMPOSE_PROJECT_PREFIX.startswith("tut")
+def test_the_soak_knows_the_suites_marks() -> None:
+    """What this session's sweep counts as its own, the soak counts as the suite's."""
     assert is_suite_object({PROJECT: f"{cleanup.COMPOSE_PROJECT_PREFIX}-1"})
 
 
