@@ -87,7 +87,7 @@ mutate: venv images-and-proxy ## plant each catalogued mistake in a scratch copy
 	$(VENV)/bin/python -m tests.mutations.run $(if $(filter-out 0,$(FRESH)),--fresh) $(if $(SHARD),--shard $(SHARD)) $(MUTATE_ARGS)
 
 soak: venv images ## run the whole suite many times; a table of the scenarios that ever failed
-	$(VENV)/bin/python -m tests.support.soak $(SOAK_ARGS)
+	$(VENV)/bin/python -m tests.tools.soak $(SOAK_ARGS)
 
 bench: venv images secrets ## this stack beside the tutorial's design: writes BENCHMARKS.md (BENCH_ARGS=--smoke: a quick check)
 	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
@@ -105,16 +105,16 @@ lock: venv ## refresh the lock files (exact versions and hashes) from the *.in f
 	UV=$(VENV)/bin/uv scripts/lock.sh
 
 chapter-times: venv images-and-proxy browser ## each chapter alone, timed: rewrites the README's column "alone"
-	$(VENV)/bin/python -m tests.support.chapter_times
+	$(VENV)/bin/python -m tests.tools.chapter_times
 
 spec: venv ## rewrite docs/SPECIFICATION.md from the tests' docstrings, and docs/MISTAKES.md from the catalogue
-	$(VENV)/bin/python -m tests.support.specification
+	$(VENV)/bin/python -m tests.tools.specification
 
 gate-chart: venv ## redraw docs/gate-stages.svg from the gate's recorded figures (docs/gate-figures.csv)
-	$(VENV)/bin/python -m tests.support.gate_chart
+	$(VENV)/bin/python -m tests.tools.gate_chart
 
 spec-results: venv ## the specification with each scenario's result from the last `make test`
-	$(VENV)/bin/python -m tests.support.specification --results reports/junit.xml
+	$(VENV)/bin/python -m tests.tools.specification --results reports/junit.xml
 
 engine:
 	scripts/ensure-engine.sh

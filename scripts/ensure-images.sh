@@ -74,6 +74,14 @@ have_or_pull() {
     return 0
   fi
   image_present "$1" && return 0
+  local digest
+  digest=$(locked_digest "$1")
+  if [ -n "$digest" ] && ! refreshing; then
+    # Gone from this engine since it was locked: the image the lock holds comes back, by the
+    # digest a registry served it under, not what the name means there today.
+    docker pull -q "$digest" >/dev/null 2>&1 && docker tag "$digest" "$1"
+    return
+  fi
   docker pull -q "$1" >/dev/null 2>&1 && made_here "$1"
 }
 
@@ -153,6 +161,8 @@ FROM $DEBIAN_BASE_IMAGE
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -y -q upgrade >/dev/null \\
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb /var/log/apt/* /var/log/dpkg.log
 EOF
+  # Made for a stand-in, it is the three-node swarm's base too (--cluster locks it): its line follows.
+  [ -z "$(locked_id "$DEBIAN_BASE_IMAGE")" ] || lock_image "$DEBIAN_BASE_IMAGE"
 }
 
 # debian_version PACKAGE: the version of PACKAGE that apt would install in the base image.

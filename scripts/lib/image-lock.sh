@@ -8,19 +8,25 @@
 
 image_lock_file() { printf '%s\n' "${IMAGE_LOCK:-$root/images.lock}"; }
 
-# locked_id NAME: the image id the lock records for NAME, or nothing.
-locked_id() {
+# locked_id NAME, locked_digest NAME: the image id, and the registry digest, the lock records
+# for NAME; or nothing.
+locked_field() {
   local file
   file=$(image_lock_file)
   [ -r "$file" ] || return 0
-  awk -v name="$1" '$1 == name { print $2; exit }' "$file"
+  awk -v name="$1" -v field="$2" '$1 == name { print $field; exit }' "$file"
 }
+locked_id() { locked_field "$1" 2; }
+locked_digest() { locked_field "$1" 3; }
 
-# pinned NAME: the locked image id for NAME, else NAME itself (an image the lock does not hold,
-# such as one pushed to the three-node swarm's registry).
+# pinned NAME: what a Swarm stack should name NAME's image by: NAME itself where it holds its
+# digest already (the three-node swarm's registry names); else the id the lock holds, or the id
+# of the image this engine has under NAME (a copy of the project with no lock yet); else NAME.
 pinned() {
   local id
+  [[ $1 == *@* ]] && { printf '%s\n' "$1"; return 0; }
   id=$(locked_id "$1")
+  [ -n "$id" ] || id=$(docker image inspect -f '{{.Id}}' "$1" 2>/dev/null) || id=
   printf '%s\n' "${id:-$1}"
 }
 
@@ -31,23 +37,27 @@ registry_digest() {
 }
 
 # lock_image NAME: the lock records NAME at the image it names now (said when that moves it).
+# One writer at a time (set-ups may run side by side): a line another wrote meanwhile is kept.
 lock_image() {
-  local name=$1 id before file tmp digest
+  local name=$1 id before digest file
   id=$(docker image inspect -f '{{.Id}}' "$name") || die "cannot lock $name: this engine has no such image"
   before=$(locked_id "$name")
   [ "$before" != "$id" ] || return 0
+  digest=$(registry_digest "$name") || digest=
   file=$(image_lock_file)
-  tmp=$(mktemp "$file.XXXXXX")
-  if [ -e "$file" ]; then
-    awk -v name="$name" '$1 != name' "$file" >"$tmp"
-  else
-    printf '%s\n' "# The base images as this machine has them: name, image id, registry digest." \
-      "# Written by scripts/ensure-images.sh; moved only by \`make update\`." >"$tmp"
-  fi
-  digest=$(registry_digest "$name")
-  printf '%s %s%s\n' "$name" "$id" "${digest:+ $digest}" >>"$tmp"
-  chmod 0644 "$tmp"
-  mv "$tmp" "$file"
+  (
+    flock 9
+    tmp=$(mktemp "$file.XXXXXX") || exit 1
+    {
+      if [ -e "$file" ]; then
+        awk -v name="$name" '$1 != name' "$file"
+      else
+        printf '%s\n' "# The base images as this machine has them: name, image id, registry digest." \
+          "# Written by scripts/ensure-images.sh; moved only by \`make update\`."
+      fi
+      printf '%s %s%s\n' "$name" "$id" "${digest:+ $digest}"
+    } >"$tmp" && chmod 0644 "$tmp" && mv "$tmp" "$file" || { rm -f "$tmp"; exit 1; }
+  ) 9>>"$file.flock" || die "cannot write $file"
   if [ -n "$before" ]; then say "images.lock: $name moved from $before to $id"; else say "images.lock: $name at $id"; fi
 }
 
@@ -57,7 +67,8 @@ check_locked() {
   local name=$1 locked id
   locked=$(locked_id "$name")
   [ -n "$locked" ] || { lock_image "$name"; return 0; }
-  id=$(docker image inspect -f '{{.Id}}' "$name" 2>/dev/null) || id=none
+  id=$(docker image inspect -f '{{.Id}}' "$name" 2>/dev/null) ||
+    die "cannot check $name against images.lock: this engine has no such image, or did not answer"
   [ "$id" = "$locked" ] ||
     die "$name names $id now, but images.lock has it at $locked: the name was moved outside the project. \`make update\` takes the image it names now; this puts the locked one back: docker tag $locked $name"
 }

@@ -71,9 +71,8 @@ def test_a_database_killed_under_load_loses_no_answered_visit(
     stack = stack_with_volume
     webapp = stack.container("webapp")
     database = stack.container("db")
-    load = Load(stack.url("webapp", 5000), clients=4, seconds=90)
-    try:
-        wait_until(lambda: load.count(200) >= 20, timeout=30, what="20 visits answered")
+    with Load(stack.url("webapp", 5000), clients=4, seconds=90) as load:
+        load.wait_answered(20)
         kill_began = time.monotonic()
         database.kill()
         wait_until(lambda: load.count(503) >= 5, timeout=30, what="the outage to be answered 503")
@@ -83,8 +82,7 @@ def test_a_database_killed_under_load_loses_no_answered_visit(
             timeout=30,
             what="pages answered 200 again",
         )
-    finally:
-        answers = load.stop()
+    answers = load.answers()
 
     during_outage = [answer for answer in answers if answer.status == 503]
     # Only requests still in flight when the kill began may fail (on a loaded machine a
@@ -108,13 +106,11 @@ def test_a_webapp_stopped_under_load_finishes_what_it_began_and_exits_cleanly(
     status (a request the server no longer takes gets no HTTP answer at all), and the webapp
     exits with code 0 within 9 s, before Docker's 10 s grace period runs out."""
     webapp = stack.container("webapp")
-    load = Load(stack.url("webapp", 5000), clients=8, seconds=60, timeout=10)
-    try:
-        wait_until(lambda: load.count(200) >= 20, timeout=30, what="20 visits answered")
+    with Load(stack.url("webapp", 5000), clients=8, seconds=60, timeout=10) as load:
+        load.wait_answered(20)
         stop_began = time.monotonic()
         stopped_in, exit_code = stop_and_time(docker_client, str(webapp.id))
-    finally:
-        answers = load.stop()
+    answers = load.answers()
 
     # Exit code 0: the server ended by itself, before Docker's kill at 10 s (137). Its graceful
     # timeout is 5 s, and a loaded machine adds the interpreters' own shutdown (7.6 s seen with

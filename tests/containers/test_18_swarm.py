@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import threading
 from collections import Counter
 from collections.abc import Iterator
 
@@ -23,6 +22,7 @@ from tests.support.containers import SCHEMA_OWNERS, exec_in, free_host_port, psq
 from tests.support.diagnostics import Diagnostics
 from tests.support.environment import Images
 from tests.support.load import Load, RecordProperty, report
+from tests.support.replicas import ReplicaWatch
 from tests.support.swarm import Stack, swarm_membership
 from tests.support.waiting import wait_until
 
@@ -72,27 +72,13 @@ def _stack_diagnostics(stack: Stack, diagnostics: Diagnostics) -> None:
     diagnostics.watch(f"stack {stack.name}", stack.diagnostics)
 
 
-class HealthyReplicasWatch:
-    """Counts the webapp's healthy containers in a thread, from start to stop(); the fewest seen."""
-
-    def __init__(self, stack: Stack) -> None:
-        self._stack = stack
-        self._stop = threading.Event()
-        self.counts: list[int] = []
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.2):
-            # An engine slow to answer costs a sample, not the watch.
-            with contextlib.suppress(DockerException, requests.RequestException):
-                self.counts.append(len(self._stack.containers("webapp")))
-
-    def stop(self) -> int:
-        self._stop.set()
-        self._thread.join(timeout=30)
-        assert self.counts, "the webapp's containers were never counted"
-        return min(self.counts)
+def _healthy_replicas_watch(stack: Stack) -> ReplicaWatch:
+    """The webapp's healthy containers, counted every 0.2 s."""
+    return ReplicaWatch(
+        lambda: len(stack.containers("webapp")),
+        (DockerException, requests.RequestException),
+        "the webapp's containers",
+    )
 
 
 def test_requests_through_the_published_port_are_served_by_more_than_one_webapp_replica(stack: Stack) -> None:
@@ -189,8 +175,7 @@ def test_scaling_the_webapp_from_3_to_5_and_back_keeps_serving(stack: Stack) -> 
     of their being healthy (it resolves the service's name per request, not once)."""
     stack.wait_converged("webapp", WEBAPP_REPLICAS)
     before = set(stack.pages_served())
-    load = Load(stack.url, clients=2, seconds=150, timeout=10)
-    try:
+    with Load(stack.url, clients=2, seconds=150, timeout=10) as load:
         stack.cli("service", "scale", "--detach=false", f"{stack.service('webapp')}=5")
         stack.wait_converged("webapp", 5)
         added = set(stack.pages_served()) - before
@@ -202,12 +187,9 @@ def test_scaling_the_webapp_from_3_to_5_and_back_keeps_serving(stack: Stack) -> 
         )
         stack.cli("service", "scale", "--detach=false", f"{stack.service('webapp')}={WEBAPP_REPLICAS}")
         stack.wait_converged("webapp", WEBAPP_REPLICAS)
-        served = len(load.answers())
-        wait_until(lambda: len(load.answers()) >= served + 20, timeout=30, what="20 more answers after scaling down")
-    finally:
-        answers = load.stop()
+        load.wait_more(20, after="scaling down")
 
-    statuses = Counter(answer.status for answer in answers)
+    statuses = Counter(answer.status for answer in load.answers())
     assert set(statuses) == {200}, statuses
 
 
@@ -227,7 +209,7 @@ def test_a_rolling_update_under_load_answers_every_request(
     stack.tags.append(new_tag)
 
     load = Load(stack.url, clients=2, seconds=150, timeout=10)
-    watch = HealthyReplicasWatch(stack)
+    watch = _healthy_replicas_watch(stack)
     try:
         stack.cli("service", "update", "--detach=false", "--no-resolve-image", "--image", new_tag, service)
         # The command returns once the tasks are replaced; the update is complete after its last monitor period.
@@ -259,9 +241,8 @@ def test_a_killed_webapp_replica_is_replaced_and_no_request_fails(
     replica, with the same request id, which the webapp records once)."""
     stack.wait_converged("webapp", WEBAPP_REPLICAS)
     before = visits_total(stack.url)
-    load = Load(stack.url, clients=2, seconds=150, timeout=10)
-    try:
-        wait_until(lambda: load.count(200) >= 20, timeout=30, what="20 visits answered")
+    with Load(stack.url, clients=2, seconds=150, timeout=10) as load:
+        load.wait_answered(20)
         victim = stack.containers("webapp")[0]
         victim.kill()
         wait_until(
@@ -273,12 +254,9 @@ def test_a_killed_webapp_replica_is_replaced_and_no_request_fails(
             timeout=60,
             what="a new webapp task in place of the killed one",
         )
-        served = len(load.answers())
-        wait_until(lambda: len(load.answers()) >= served + 20, timeout=30, what="20 more answers after the healing")
-    finally:
-        answers = load.stop()
+        load.wait_more(20, after="the healing")
 
-    statuses = report(record_testsuite_property, "killed replica", answers)
+    statuses = report(record_testsuite_property, "killed replica", load.answers())
     assert set(statuses) == {200}, statuses
     # A request the killed replica had recorded but not answered was sent again with its id: once.
     assert visits_total(stack.url) == before + statuses[200]

@@ -13,7 +13,6 @@ import contextlib
 import io
 import os
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +27,8 @@ from tests.support.containers import visits_total
 from tests.support.diagnostics import Diagnostics
 from tests.support.environment import Images
 from tests.support.load import Answer, Load, RecordProperty, report
+from tests.support.replicas import ReplicaWatch
+from tests.support.swarm import UPDATE_UNDER_WAY
 from tests.support.waiting import wait_for_http, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
@@ -69,29 +70,13 @@ class Kill:
         return answer.started <= self.dead and answer.started + answer.seconds >= self.sent
 
 
-class RunningReplicasWatch:
-    """Counts the webapp's running (healthy) tasks in a thread, from start to stop(); the fewest."""
-
-    def __init__(self, cluster: Cluster) -> None:
-        self._cluster = cluster
-        self._stop = threading.Event()
-        self.counts: list[int] = []
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.2):
-            # A manager slow to answer costs a sample, not the watch.
-            try:
-                self.counts.append(len(self._cluster.running_tasks("webapp")))
-            except (RuntimeError, OSError, subprocess.SubprocessError):
-                continue
-
-    def stop(self) -> int:
-        self._stop.set()
-        self._thread.join(timeout=60)
-        assert self.counts, "the webapp's tasks were never counted"
-        return min(self.counts)
+def _running_replicas_watch(cluster: Cluster) -> ReplicaWatch:
+    """The webapp's running (healthy) tasks, counted every 0.2 s through a manager."""
+    return ReplicaWatch(
+        lambda: len(cluster.running_tasks("webapp")),
+        (RuntimeError, OSError, subprocess.SubprocessError),
+        "the webapp's tasks",
+    )
 
 
 def test_three_managers_replicas_on_every_node_and_pages_served_across_the_overlay(
@@ -114,11 +99,9 @@ def test_three_managers_replicas_on_every_node_and_pages_served_across_the_overl
     assert cluster.running_tasks("db") == [DB_NODE]
 
     before = cluster.pages_served()
-    load = Load(cluster.url, clients=CLIENTS, seconds=60, timeout=CLIENT_TIMEOUT)
-    try:
-        wait_until(lambda: len(load.answers()) >= 30, timeout=30, what="30 pages answered")
-    finally:
-        answers = load.stop()
+    with Load(cluster.url, clients=CLIENTS, seconds=60, timeout=CLIENT_TIMEOUT) as load:
+        wait_until(lambda: len(load.answers()) >= 30, timeout=30, what="30 answers")
+    answers = load.answers()
     after = cluster.pages_served()
     serving_nodes = {node for (node, container), pages in after.items() if pages > before.get((node, container), 0)}
 
@@ -143,7 +126,7 @@ def test_a_rolling_update_across_the_nodes_answers_every_request_and_runs_only_t
     with _impostor_of(cluster.host, images.webapp) as impostor:
         cluster.push_under(impostor, images.webapp)
     load = Load(cluster.url, clients=CLIENTS, seconds=240, timeout=CLIENT_TIMEOUT)
-    watch = RunningReplicasWatch(cluster)
+    watch = _running_replicas_watch(cluster)
     try:
         cluster.cli(
             "service",
@@ -155,7 +138,7 @@ def test_a_rolling_update_across_the_nodes_answers_every_request_and_runs_only_t
             timeout=300,
         )
         wait_until(
-            lambda: _update_state(cluster) != "updating",
+            lambda: cluster.update_state("webapp") not in UPDATE_UNDER_WAY,
             timeout=60,
             what="the update's last monitor period to end",
         )
@@ -164,7 +147,7 @@ def test_a_rolling_update_across_the_nodes_answers_every_request_and_runs_only_t
         answers = load.stop()
 
     statuses = report(record_testsuite_property, "rolling update across nodes", answers, fewest_replicas=fewest)
-    assert _update_state(cluster) == "completed"
+    assert cluster.update_state("webapp") == "completed"
     assert fewest >= REPLICAS, watch.counts
     assert set(statuses) == {200}, statuses
     assert len(cluster.replicas_by_node("webapp")) >= 2, cluster.replicas_by_node("webapp")
@@ -196,23 +179,22 @@ def test_killing_the_leader_elects_another_and_the_stack_keeps_serving(
     fail, and no answered visit is lost. Started again, the node rejoins as a manager."""
     victim = cluster.make_leader_one_of(PLAIN_NODES)
     before = visits_total(cluster.url)
-    load = Load(cluster.url, clients=CLIENTS, seconds=300, timeout=CLIENT_TIMEOUT)
     try:
-        wait_until(lambda: load.count(200) >= 20, timeout=30, what="20 pages answered")
-        killed = _kill(cluster, victim)
-        wait_until(
-            lambda: cluster.leader() not in (None, victim),
-            timeout=60,
-            what="a new leader among the survivors",
-            interval=0.5,
-        )
-        cluster.wait_node(victim, "Down", timeout=120)
-        assert cluster.nodes()[victim].manager_status == "Unreachable"
-        served = len(load.answers())
-        wait_until(lambda: len(load.answers()) >= served + 20, timeout=30, what="20 more answers under the new leader")
+        with Load(cluster.url, clients=CLIENTS, seconds=300, timeout=CLIENT_TIMEOUT) as load:
+            load.wait_answered(20)
+            killed = _kill(cluster, victim)
+            wait_until(
+                lambda: cluster.leader() not in (None, victim),
+                timeout=60,
+                what="a new leader among the survivors",
+                interval=0.5,
+            )
+            cluster.wait_node(victim, "Down", timeout=120)
+            assert cluster.nodes()[victim].manager_status == "Unreachable"
+            load.wait_more(20, after="the new leader's election")
     finally:
-        answers = load.stop()
         cluster.start(victim)  # and waits until it is a reachable manager again
+    answers = load.answers()
 
     failed = [answer for answer in answers if answer.status != 200]
     visits = visits_total(cluster.url) - before
@@ -230,21 +212,20 @@ def test_draining_a_node_moves_its_tasks_to_the_others_with_no_failed_request(
     made active again afterwards."""
     victim = cluster.plain_node_running_webapp(avoid=cluster.leader())
     before = visits_total(cluster.url)
-    load = Load(cluster.url, clients=CLIENTS, seconds=240, timeout=CLIENT_TIMEOUT)
     try:
-        wait_until(lambda: load.count(200) >= 20, timeout=30, what="20 pages answered")
-        cluster.cli("node", "update", "--availability", "drain", victim)
-        wait_until(
-            lambda: _replicas_all_off(cluster, victim),
-            timeout=90,
-            what=f"the webapp's replicas to leave {victim} and run 3 again",
-            interval=0.5,
-        )
-        served = len(load.answers())
-        wait_until(lambda: len(load.answers()) >= served + 20, timeout=30, what="20 more answers after the drain")
+        with Load(cluster.url, clients=CLIENTS, seconds=240, timeout=CLIENT_TIMEOUT) as load:
+            load.wait_answered(20)
+            cluster.cli("node", "update", "--availability", "drain", victim)
+            wait_until(
+                lambda: _replicas_all_off(cluster, victim),
+                timeout=90,
+                what=f"the webapp's replicas to leave {victim} and run 3 again",
+                interval=0.5,
+            )
+            load.wait_more(20, after="the drain")
     finally:
-        answers = load.stop()
         cluster.cli("node", "update", "--availability", "active", victim)
+    answers = load.answers()
 
     visits = visits_total(cluster.url) - before
     statuses = report(record_testsuite_property, "node drained", answers, visits_recorded=visits)
@@ -262,22 +243,21 @@ def test_the_replicas_of_a_killed_node_are_started_on_the_others(
     flight at the kill may fail, and no answered visit is lost."""
     victim = cluster.plain_node_running_webapp(avoid=cluster.leader())
     before = visits_total(cluster.url)
-    load = Load(cluster.url, clients=CLIENTS, seconds=300, timeout=CLIENT_TIMEOUT)
     try:
-        wait_until(lambda: load.count(200) >= 20, timeout=30, what="20 pages answered")
-        killed = _kill(cluster, victim)
-        cluster.wait_node(victim, "Down", timeout=90)
-        wait_until(
-            lambda: _replicas_all_off(cluster, victim),
-            timeout=90,
-            what="3 webapp replicas on the two other nodes",
-            interval=0.5,
-        )
-        served = len(load.answers())
-        wait_until(lambda: len(load.answers()) >= served + 20, timeout=30, what="20 more answers after the healing")
+        with Load(cluster.url, clients=CLIENTS, seconds=300, timeout=CLIENT_TIMEOUT) as load:
+            load.wait_answered(20)
+            killed = _kill(cluster, victim)
+            cluster.wait_node(victim, "Down", timeout=90)
+            wait_until(
+                lambda: _replicas_all_off(cluster, victim),
+                timeout=90,
+                what="3 webapp replicas on the two other nodes",
+                interval=0.5,
+            )
+            load.wait_more(20, after="the healing")
     finally:
-        answers = load.stop()
         cluster.start(victim)
+    answers = load.answers()
 
     failed = [answer for answer in answers if answer.status != 200]
     visits = visits_total(cluster.url) - before
@@ -332,10 +312,6 @@ def _kill(cluster: Cluster, node: str) -> Kill:
     except DockerException as error:
         raise AssertionError(f"{node} could not be killed: {error}") from error
     return Kill(sent, time.monotonic())
-
-
-def _update_state(cluster: Cluster) -> str:
-    return cluster.cli("service", "inspect", "-f", "{{.UpdateStatus.State}}", cluster.service("webapp")).strip()
 
 
 def _replicas_all_off(cluster: Cluster, node: str) -> bool:

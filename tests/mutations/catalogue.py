@@ -2456,6 +2456,45 @@ MISTAKES: tuple[Mistake, ...] = (
         killers=("tests/unit/test_update.py::test_an_outdated_stand_in_is_built_again_without_the_cache",),
     ),
     Mistake(
+        name="load-left-running-after-its-scenario",
+        file="tests/support/load.py",
+        find="    ) -> None:\n        self.stop()\n",
+        replace="    ) -> None:\n        pass\n",
+        claim="A scenario's load stops when the scenario's body ends, however it ends.",
+        killers=(
+            "tests/unit/test_load.py::test_the_load_serves_before_and_after_the_body_and_stops_with_it",
+            "tests/unit/test_load.py::test_the_load_stops_when_the_body_fails",
+        ),
+    ),
+    Mistake(
+        name="replica-watch-gives-the-most-it-saw",
+        file="tests/support/replicas.py",
+        find="        return min(self.counts)\n",
+        replace="        return max(self.counts)\n",
+        claim="The Swarm chapters' replica watch gives the fewest replicas it counted while the scenario acted.",
+        killers=(
+            "tests/unit/test_replicas.py::test_the_watch_gives_the_fewest_replicas_it_counted_and_skips_a_count_that_failed",
+        ),
+    ),
+    Mistake(
+        name="replica-watch-stopped-by-a-manager-slow-to-answer",
+        file="tests/support/replicas.py",
+        find="            except self._transient:\n",
+        replace="            except ():\n",
+        claim="A count that fails because an engine or a manager is slow to answer costs the watch one sample.",
+        killers=(
+            "tests/unit/test_replicas.py::test_the_watch_gives_the_fewest_replicas_it_counted_and_skips_a_count_that_failed",
+        ),
+    ),
+    Mistake(
+        name="replica-watch-cut-short-still-gives-its-fewest",
+        file="tests/support/replicas.py",
+        find="        if self._failure is not None:\n",
+        replace="        if False:\n",
+        claim="A replica watch ended early by a failed count gives no fewest (it saw a part of the scenario only).",
+        killers=("tests/unit/test_replicas.py::test_a_watch_ended_by_an_unexpected_failure_gives_no_fewest",),
+    ),
+    Mistake(
         name="junit-the-last-case-stands",
         file="tests/support/junit.py",
         find="        if current is None or RANK[case.outcome] > RANK[current]:\n",
@@ -2508,12 +2547,30 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         name="registry-digest-left-out-of-the-image-lock",
         file="scripts/lib/image-lock.sh",
-        find='  digest=$(registry_digest "$name")\n',
+        find='  digest=$(registry_digest "$name") || digest=\n',
         replace="  digest=\n",
         claim="images.lock records the digest a registry served an image under.",
         killers=(
             "tests/unit/test_image_lock.py::test_an_image_is_locked_at_its_id_and_the_digest_a_registry_served_it_under",
         ),
+    ),
+    Mistake(
+        name="locked-image-pulled-again-by-its-name",
+        file="scripts/ensure-images.sh",
+        find='  digest=$(locked_digest "$1")\n',
+        replace="  digest=\n",
+        claim="A locked image gone from the engine is pulled again by the digest the lock holds, not by its name.",
+        killers=(
+            "tests/unit/test_image_lock.py::test_a_locked_image_gone_from_the_engine_comes_back_by_its_locked_digest",
+        ),
+    ),
+    Mistake(
+        name="stack-of-a-copy-with-no-lock-runs-images-by-name",
+        file="scripts/lib/image-lock.sh",
+        find="""  [ -n "$id" ] || id=$(docker image inspect -f '{{.Id}}' "$1" 2>/dev/null) || id=\n""",
+        replace="",
+        claim="A copy of the project with no images.lock still deploys the stack's base images by their ids.",
+        killers=("tests/unit/test_image_lock.py::test_a_copy_with_no_lock_deploys_the_engines_image_by_its_id",),
     ),
     Mistake(
         name="stack-runs-the-database-by-its-name",
@@ -2670,7 +2727,7 @@ MISTAKES: tuple[Mistake, ...] = (
     ),
     Mistake(
         name="a-chapter-in-no-part",
-        file="tests/support/specification.py",
+        file="tests/tools/specification.py",
         find='    ("Part II. Running it for real", range(13, 18)),\n',
         replace='    ("Part II. Running it for real", range(14, 18)),\n',
         claim="Every chapter is in one part of the specification, and the parts follow each other.",

@@ -1,1 +1,2 @@
-"""Helpers for the specification: environment, cleanup, waiting, Compose."""
+"""What the scenarios import: environment, cleanup, waiting, Compose, load... (the command-line
+tools are in tests/tools)."""

@@ -24,7 +24,7 @@ from testcontainers.core.labels import SESSION_ID
 
 from tests.support.environment import ROOT
 from tests.support.marks import SESSION_LABEL, SWARM_SERVICE_LABEL
-from tests.support.swarm import PAGE_SERVED
+from tests.support.swarm import PAGE_SERVED, UPDATE_UNDER_WAY
 from tests.support.waiting import wait_until
 
 CLUSTER_SCRIPT = ROOT / "scripts" / "cluster.sh"
@@ -208,11 +208,19 @@ class Cluster:
         lines = self.cli("service", "ps", "--format", "{{.Node}}", self.service(service)).split()
         return set(lines)
 
+    def update_state(self, service: str) -> str:
+        """The state of the service's last update ("" if it was never updated)."""
+        template = "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}"
+        return self.cli("service", "inspect", "-f", template, self.service(service)).strip()
+
     def wait_converged(self, service: str, replicas: int, timeout: float = 120) -> None:
+        """Wait until `replicas` tasks of `service` run healthy and no update of it is under way
+        (Swarm writes the service again when an update ends: a `docker service update` read
+        before that write is refused, "update out of sequence")."""
         wait_until(
-            lambda: len(self.running_tasks(service)) == replicas,
+            lambda: len(self.running_tasks(service)) == replicas and self.update_state(service) not in UPDATE_UNDER_WAY,
             timeout=timeout,
-            what=f"{self.service(service)} to run {replicas} healthy replicas",
+            what=f"{self.service(service)} to run {replicas} healthy replicas, no update under way",
         )
 
     def plain_node_running_webapp(self, avoid: str | None = None) -> str:

@@ -1,4 +1,13 @@
-"""A bounded load on one URL: N clients, each sending requests one after the other."""
+"""A bounded load on one URL: N clients, each sending requests one after the other.
+
+A scenario that serves through a fault reads:
+
+    with Load(url, clients=2, seconds=150) as load:
+        load.wait_answered(20)                  # serving before the fault
+        ...the fault, and the wait for its healing...
+        load.wait_more(20, after="the healing")  # and serving after it
+    answers = load.answers()                    # stopped however the body ended
+"""
 
 from __future__ import annotations
 
@@ -7,8 +16,11 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import TracebackType
 
 import requests
+
+from tests.support.waiting import wait_until
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,11 @@ class Load:
                 with self._lock:
                     self._answers.append(answer)
 
+    @property
+    def sending(self) -> bool:
+        """Whether a client still sends (or waits for an answer)."""
+        return any(thread.is_alive() for thread in self._threads)
+
     def answers(self) -> list[Answer]:
         """The answers so far, in the order their requests were sent."""
         with self._lock:
@@ -56,6 +73,19 @@ class Load:
 
     def count(self, status: int | None) -> int:
         return sum(1 for answer in self.answers() if answer.status == status)
+
+    def wait_answered(self, pages: int, timeout: float = 30) -> None:
+        """Wait until `pages` requests have been answered 200."""
+        wait_until(lambda: self.count(200) >= pages, timeout=timeout, what=f"{pages} pages answered")
+
+    def wait_more(self, answers: int, *, after: str, timeout: float = 30) -> None:
+        """Wait for `answers` more answers (of any status) than there are now, `after` what."""
+        served = len(self.answers())
+        wait_until(
+            lambda: len(self.answers()) >= served + answers,
+            timeout=timeout,
+            what=f"{answers} more answers after {after}",
+        )
 
     def run_out(self) -> list[Answer]:
         """Let the clients go on until their `seconds` have passed; return every answer."""
@@ -70,6 +100,14 @@ class Load:
         for thread in self._threads:
             thread.join(timeout=self._timeout + 5)
         return self.answers()
+
+    def __enter__(self) -> Load:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
 
 
 # What pytest's record_testsuite_property fixture is: a figure in the JUnit report (record_property

@@ -1,8 +1,8 @@
-"""The README's chapter table gets each chapter's time alone (tests/support/chapter_times.py)."""
+"""The README's chapter table gets each chapter's time alone (tests/tools/chapter_times.py)."""
 
 from __future__ import annotations
 
-from tests.support.chapter_times import chapter_files, rewrite_table
+from tests.tools.chapter_times import chapter_files, rewrite_table
 
 
 def test_the_time_goes_into_the_rows_measured_and_nowhere_else() -> None:

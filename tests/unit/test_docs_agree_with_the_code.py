@@ -8,7 +8,7 @@ import shlex
 from pathlib import Path
 
 from tests.support.environment import ROOT
-from tests.support.specification import PARTS
+from tests.tools.specification import PARTS
 
 # Named one by one, not globbed: a stage of the gate is reused while the prose a file of code
 # names is unchanged (tests/mutations/inputs.py), so each page this reads must be named here.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.support import gate_chart
+from tests.tools import gate_chart
 
 
 def test_the_committed_chart_is_drawn_from_the_recorded_figures() -> None:

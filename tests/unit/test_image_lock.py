@@ -24,6 +24,7 @@ if [ "$1 $2" = "image inspect" ]; then
   exit 0
 fi
 [ "$1 $2" = "stack deploy" ] && echo "$POSTGRES_IMAGE $NGINX_IMAGE" >"$DEPLOYED"
+case "$1" in pull | tag) echo "$@" >>"$DEPLOYED.calls" ;; esac
 exit 0
 """
 
@@ -112,3 +113,31 @@ def test_the_stack_runs_the_locked_base_images_by_id(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "deployed").read_text().split() == [POSTGRES_ID, nginx]
+
+
+def test_a_locked_image_gone_from_the_engine_comes_back_by_its_locked_digest(tmp_path: Path) -> None:
+    """Removed since (a prune), an official image is pulled again by the digest the lock holds,
+    not by its name, which a registry may have moved; `make update` pulls the name."""
+    _run(tmp_path, f"keep_locked {POSTGRES}", [f"{POSTGRES} {POSTGRES_ID} {POSTGRES_DIGEST}"])
+    status, _, stderr = _run(tmp_path, f"have_or_pull {POSTGRES}", [])
+    assert status == 0, stderr
+    calls = (tmp_path / "deployed.calls").read_text().splitlines()
+    assert calls == [f"pull -q {POSTGRES_DIGEST}", f"tag {POSTGRES_DIGEST} {POSTGRES}"]
+
+    (tmp_path / "deployed.calls").unlink()
+    _run(tmp_path, f"have_or_pull {POSTGRES}", [], refresh="1")
+    assert (tmp_path / "deployed.calls").read_text().splitlines() == [f"pull -q {POSTGRES}"]
+
+
+def test_a_copy_with_no_lock_deploys_the_engines_image_by_its_id(tmp_path: Path) -> None:
+    """The planted-mistake runner's copies have no images.lock: the stack still names the
+    database's image by the id this engine has under its name, never by the name."""
+    table = tmp_path / "images"
+    table.write_text(f"{POSTGRES} {POSTGRES_ID}\n")
+    result = run_with_fakes(
+        f"source scripts/stack.sh && pinned {POSTGRES} && pinned absent:1",
+        tmp_path,
+        {"docker": FAKE_DOCKER},
+        env={"IMAGES": str(table), "IMAGE_LOCK": str(tmp_path / "images.lock")},
+    )
+    assert result.stdout.split() == [POSTGRES_ID, "absent:1"], result.stderr

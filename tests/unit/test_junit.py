@@ -21,7 +21,7 @@ from tests.support.junit import (
     parse_cases,
     read_cases,
 )
-from tests.support.specification import read_results
+from tests.tools.specification import read_results
 
 REPORT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" errors="1" failures="1" skipped="1" tests="5">

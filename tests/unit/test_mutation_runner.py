@@ -46,7 +46,7 @@ from tests.mutations.run import (
 from tests.support.cluster import SHARED_CLUSTER
 from tests.support.environment import ROOT
 from tests.support.junit import node_id
-from tests.support.specification import killed_by
+from tests.tools.specification import killed_by
 
 KILLER = "tests/unit/test_views.py::test_escaped"
 OPTIONS = run.Options(timeout=60, whole_suite=False, pytest_args=())

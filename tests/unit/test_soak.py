@@ -11,7 +11,7 @@ from tests.support import cleanup
 from tests.support.junit import FAILED, PASSED, SKIPPED
 from tests.support.marks import COMPOSE_PROJECT_LABEL as PROJECT
 from tests.support.marks import SESSION_LABEL as SESSION
-from tests.support.soak import (
+from tests.tools.soak import (
     LeftoverCheck,
     Options,
     RunResult,
@@ -111,7 +111,7 @@ def test_runs_alternate_between_parallel_and_serial() -> None:
         "-q",
         "--junitxml=run.xml",
         "-p",
-        "tests.support.soak",
+        "tests.tools.soak",
         "-n",
         "auto",
         "-m",

@@ -6,7 +6,7 @@ import itertools
 import re
 
 from tests.mutations.catalogue import MISTAKES
-from tests.support.specification import (
+from tests.tools.specification import (
     COMPANION,
     DOCUMENT,
     PARTS,

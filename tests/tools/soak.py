@@ -1,15 +1,15 @@
 """Find flaky scenarios: run the whole suite many times and table the scenarios that ever failed.
 
-    python -m tests.support.soak                          # 10 runs, alternately with -n auto and serial
-    python -m tests.support.soak --runs 50 --concurrent 2 --until-failure
-    python -m tests.support.soak --runs 3 -m container --pytest-args "-x --maxfail=3"
+    python -m tests.tools.soak                          # 10 runs, alternately with -n auto and serial
+    python -m tests.tools.soak --runs 50 --concurrent 2 --until-failure
+    python -m tests.tools.soak --runs 3 -m container --pytest-args "-x --maxfail=3"
 
 Each run is an independent pytest process (cwd the project root). The JUnit XML and the
 output of every failed run are kept under reports/soak/<timestamp>/ (a failed scenario's
 report there carries its containers' logs); a green run leaves only its line in summary.md.
 After the last run the engine is checked for anything the runs' sessions left behind.
 
-Loaded into each run's pytest process as a plugin (`-p tests.support.soak`, which xdist workers
+Loaded into each run's pytest process as a plugin (`-p tests.tools.soak`, which xdist workers
 inherit), this module notes the testcontainers session ids of the run: its leftovers are then told
 apart from those of other sessions sharing the engine.
 """
@@ -39,7 +39,7 @@ from tests.support.marks import COMPOSE_PROJECT_LABEL, SESSION_LABEL, is_session
 MODES = ("alternate", "parallel", "serial")
 REPORTS = ROOT / "reports" / "soak"
 SESSIONS_FILE_ENV = "SOAK_SESSIONS_FILE"
-PLUGIN = "tests.support.soak"
+PLUGIN = "tests.tools.soak"
 
 
 # --- options ---------------------------------------------------------------------------------
@@ -64,7 +64,7 @@ def _positive(text: str) -> int:
 
 def parse_options(argv: Sequence[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.support.soak",
+        prog="python -m tests.tools.soak",
         description="Run the whole suite many times; print a table of the scenarios that ever failed.",
     )
     parser.add_argument("--runs", type=_positive, default=10, help="how many times to run the suite (default 10)")

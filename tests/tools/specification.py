@@ -2,9 +2,9 @@
 (docs/SPECIFICATION.md, for reading), and the planted mistakes each one kills (its companion,
 docs/MISTAKES.md, for checking).
 
-    python -m tests.support.specification            # write both
-    python -m tests.support.specification --check    # fail if either is stale
-    python -m tests.support.specification --results reports/junit.xml   # print, with results
+    python -m tests.tools.specification            # write both
+    python -m tests.tools.specification --check    # fail if either is stale
+    python -m tests.tools.specification --results reports/junit.xml   # print, with results
 
 Chapters are the test modules (their docstrings), scenarios are the test functions
 (their docstrings), read with `ast` so that no engine is needed. Each scenario with planted
@@ -17,12 +17,13 @@ from __future__ import annotations
 import argparse
 import ast
 import sys
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.mutations.catalogue import DOCKER_BEHAVIOUR, MISTAKES, Mistake
 from tests.support.environment import ROOT
-from tests.support.junit import read_cases, worst_outcomes
+from tests.support.junit import parse_cases, worst_outcomes
 
 DOCUMENT = ROOT / "docs" / "SPECIFICATION.md"
 COMPANION = ROOT / "docs" / "MISTAKES.md"
@@ -149,7 +150,9 @@ def render_mistakes(mistakes: tuple[Mistake, ...] = MISTAKES) -> list[str]:
 
 def read_results(junit: Path) -> dict[tuple[str, str], str]:
     """(module, function) -> passed / failed / skipped, parametrized cases folded together (the worst stands)."""
-    return worst_outcomes(read_cases(junit), lambda case: (case.classname, case.name.split("[")[0]))
+    return worst_outcomes(
+        parse_cases(junit.read_text(encoding="utf-8")), lambda case: (case.classname, case.name.split("[")[0])
+    )
 
 
 def _section_chapters() -> list[tuple[str, str, list[tuple[Path, Chapter]]]]:
@@ -249,9 +252,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, help="a JUnit XML report: print the specification with results")
     args = parser.parse_args(argv)
     if args.results:
-        if not args.results.is_file():
-            parser.error(f"--results {args.results}: no such report (`make test` writes reports/junit.xml)")
-        sys.stdout.write(render(read_results(args.results)))
+        try:
+            results = read_results(args.results)
+        except OSError as error:
+            parser.error(f"--results {args.results}: {error.strerror} (`make test` writes reports/junit.xml)")
+        except ET.ParseError as error:
+            parser.error(f"--results {args.results}: not a whole JUnit report ({error})")
+        sys.stdout.write(render(results))
         return 0
     documents = {DOCUMENT: render(), COMPANION: render_companion()}
     if args.check:

@@ -1,7 +1,7 @@
 """docs/gate-stages.svg: the gate's stages, one bar per measured run, drawn from docs/gate-figures.csv.
 
-    python -m tests.support.gate_chart            # rewrite the picture from the figures
-    python -m tests.support.gate_chart --check    # fail if the picture is not the figures' (a unit test runs it)
+    python -m tests.tools.gate_chart            # rewrite the picture from the figures
+    python -m tests.tools.gate_chart --check    # fail if the picture is not the figures' (a unit test runs it)
 
 Each row of the CSV is a run of `.ci/run` measured from a clean clone: its commit, date, what
 changed, and each stage's seconds. A stage reused from the store (tests/mutations/stages.py)
@@ -84,7 +84,7 @@ def render(runs: list[Run]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.support.gate_chart", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.tools.gate_chart", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if the picture is stale")
     args = parser.parse_args(argv)
     picture = render(read_figures())

@@ -1,7 +1,7 @@
 """How long each chapter takes alone, on images already built: the README's chapter table.
 
-    python -m tests.support.chapter_times           # run each chapter alone; rewrite the column
-    python -m tests.support.chapter_times 7 19      # only these chapters
+    python -m tests.tools.chapter_times           # run each chapter alone; rewrite the column
+    python -m tests.tools.chapter_times 7 19      # only these chapters
 
 Each chapter runs in a session of its own, as `make test PYTEST_ARGS=<its file>` runs it but with
 one worker per core (`make test` adds one), after one session that builds the images, so a time
@@ -69,7 +69,7 @@ def rewrite_table(text: str, times: dict[int, float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.support.chapter_times", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.tools.chapter_times", description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*", type=int, help="chapter numbers (default: all)")
     files = chapter_files(parser.parse_args(argv).chapters)
     # The images first, in a session that runs one quick scenario, so no chapter pays for the build.
