@@ -1,12 +1,20 @@
 # Sourced by scripts/ensure-images.sh and scripts/stack.sh: images.lock, what each base image's
 # name meant when this machine first had the image. A name moved since (a `docker pull` or
-# `docker tag` outside the project) is refused, not used; only `make update` moves the lock.
+# `docker tag` outside the project) is refused, not used; only the set-up making the image, or
+# `make update`, moves the lock.
+#
+# The images live in the engine, which every checkout of the project on this machine shares (a
+# developer's, the gate's clean clone, the planted-mistake runner's copies): so does the lock, one
+# per user, beside the user's other state. A lock per checkout would refuse what another
+# checkout's set-up legitimately rebuilt.
 #
 # One line per image: its name, its image id, and the digest a registry served it under (none
 # for a stand-in built here). The file is data: read with awk, never run. The caller defines
-# `root`, `say` and `die`; IMAGE_LOCK names another file (the unit tests').
+# `say` and `die`; IMAGE_LOCK names another file (the unit tests').
 
-image_lock_file() { printf '%s\n' "${IMAGE_LOCK:-$root/images.lock}"; }
+image_lock_file() {
+  printf '%s\n' "${IMAGE_LOCK:-${XDG_STATE_HOME:-$HOME/.local/state}/docker-tutorial/images.lock}"
+}
 
 # locked_id NAME, locked_digest NAME: the image id, and the registry digest, the lock records
 # for NAME; or nothing.
@@ -45,6 +53,7 @@ lock_image() {
   [ "$before" != "$id" ] || return 0
   digest=$(registry_digest "$name") || digest=
   file=$(image_lock_file)
+  mkdir -p "$(dirname "$file")"
   (
     flock 9
     tmp=$(mktemp "$file.XXXXXX") || exit 1
@@ -53,7 +62,7 @@ lock_image() {
         awk -v name="$name" '$1 != name' "$file"
       else
         printf '%s\n' "# The base images as this machine has them: name, image id, registry digest." \
-          "# Written by scripts/ensure-images.sh; moved only by \`make update\`."
+          "# Written by scripts/ensure-images.sh as it pulls or builds one; else moved only by \`make update\`."
       fi
       printf '%s %s%s\n' "$name" "$id" "${digest:+ $digest}"
     } >"$tmp" && chmod 0644 "$tmp" && mv "$tmp" "$file" || { rm -f "$tmp"; exit 1; }

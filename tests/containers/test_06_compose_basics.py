@@ -19,12 +19,14 @@ from tests.support.compose import DEFAULT_ENVIRONMENT, ProjectCompose
 from tests.support.containers import free_host_port
 from tests.support.environment import API_REPOSITORY, ROOT, WEBAPP_REPOSITORY
 from tests.support.events import EventRecorder
+from tests.support.marks import COMPOSE_PROJECT_LABEL
 from tests.support.waiting import ConditionTimeoutError, wait_until
 
 
 def test_up_ps_logs_and_down(docker_client: docker.DockerClient) -> None:
     """`up` builds and starts the stack on the host port WEBAPP_PORT names; `ps` shows that
-    mapping; `logs` shows the webapp's own output; `down` removes containers and network."""
+    mapping; `logs` shows the webapp's own output; `down` removes containers and network
+    (gone within 10 s of its return)."""
     port = free_host_port()
     stack = ProjectCompose(build=True, environment={"WEBAPP_PORT": str(port)})
     try:
@@ -45,11 +47,20 @@ def test_up_ps_logs_and_down(docker_client: docker.DockerClient) -> None:
 
         stack.down(volumes=True)
 
-        project: Filters = {"label": f"com.docker.compose.project={stack.project_name}"}
-        assert docker_client.containers.list(all=True, filters=project) == []
-        assert docker_client.networks.list(filters=project) == []
+        _wait_until_the_project_is_gone(docker_client, stack.project_name)
     finally:
         stack.stop()
+
+
+def _wait_until_the_project_is_gone(client: docker.DockerClient, project_name: str) -> None:
+    """No container or network of the project left, within 10 s of `down` returning (on a
+    loaded engine one was seen listed a moment after)."""
+    project: Filters = {"label": f"{COMPOSE_PROJECT_LABEL}={project_name}"}
+    wait_until(
+        lambda: not client.containers.list(all=True, filters=project) and not client.networks.list(filters=project),
+        timeout=10,
+        what=f"no container or network of {project_name} left",
+    )
 
 
 def test_by_default_the_webapp_is_published_on_host_port_8080() -> None:
@@ -138,8 +149,8 @@ def test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing(docker_cli
     """The README's own commands: `make up` returns only once every service is healthy and
     the page answers, and asks no registry for an image it builds, not even the webapp's,
     which the migrations' service shares (its output has no pull line, with images not built
-    before); `make down` removes the stack's containers, its network and the database's
-    anonymous volume, so nothing is left orphaned."""
+    before); `make down` removes the stack's containers and its network (gone within 10 s of
+    its return) and the database's anonymous volume, so nothing is left orphaned."""
     stack = ProjectCompose()
     images = {
         "WEBAPP_IMAGE": f"{WEBAPP_REPOSITORY}:{stack.project_name}",
@@ -161,9 +172,7 @@ def test_make_up_serves_the_page_at_once_and_make_down_leaves_nothing(docker_cli
 
         subprocess.run(["make", "down"], cwd=ROOT, env=make_env, check=True, capture_output=True, timeout=60)
 
-        project: Filters = {"label": f"com.docker.compose.project={stack.project_name}"}
-        assert docker_client.containers.list(all=True, filters=project) == []
-        assert docker_client.networks.list(filters=project) == []
+        _wait_until_the_project_is_gone(docker_client, stack.project_name)
         assert volumes
         assert [name for name in volumes if docker_client.volumes.list(filters={"name": name})] == []
     finally:

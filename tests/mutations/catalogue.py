@@ -2565,12 +2565,22 @@ MISTAKES: tuple[Mistake, ...] = (
         ),
     ),
     Mistake(
-        name="stack-of-a-copy-with-no-lock-runs-images-by-name",
+        name="stack-runs-an-image-the-lock-does-not-hold-by-name",
         file="scripts/lib/image-lock.sh",
         find="""  [ -n "$id" ] || id=$(docker image inspect -f '{{.Id}}' "$1" 2>/dev/null) || id=\n""",
         replace="",
-        claim="A copy of the project with no images.lock still deploys the stack's base images by their ids.",
-        killers=("tests/unit/test_image_lock.py::test_a_copy_with_no_lock_deploys_the_engines_image_by_its_id",),
+        claim="A base image the lock holds no line for is still deployed in the stack by its id.",
+        killers=(
+            "tests/unit/test_image_lock.py::test_a_name_the_lock_does_not_hold_is_deployed_by_the_engines_id_for_it",
+        ),
+    ),
+    Mistake(
+        name="image-lock-kept-in-each-checkout",
+        file="scripts/lib/image-lock.sh",
+        find="${XDG_STATE_HOME:-$HOME/.local/state}/docker-tutorial/images.lock}",
+        replace="$PWD/images.lock}",
+        claim="The base images' lock is the user's, shared by every checkout of the project on the machine.",
+        killers=("tests/unit/test_image_lock.py::test_the_lock_is_the_users_one_for_every_checkout_of_the_project",),
     ),
     Mistake(
         name="stack-runs-the-database-by-its-name",

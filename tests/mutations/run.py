@@ -524,6 +524,9 @@ def build_stand_ins(project: Path, workdir: Path, env: Mapping[str, str], option
     except DockerException as error:
         return f"could not tag the current stand-in images: {error}"
     log = workdir / "ensure-images.log"
+    # A lock of its own: the mutant's stand-ins, under its names, are made anew for each run and
+    # removed after it; a line of theirs in the user's lock would refuse the next run's.
+    env = {**env, "IMAGE_LOCK": str(workdir / "images.lock")}
     exit_code = run_process(["scripts/ensure-images.sh"], project, env, options.timeout, log, children)
     if exit_code == 0:
         return ""

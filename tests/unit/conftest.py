@@ -13,8 +13,8 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _an_images_lock_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The set-up's scripts read and write images.lock at the project's root, which holds this
-    machine's images: a unit test's fake engine gets a lock of its own, empty at first."""
+    """The set-up's scripts read and write the user's images.lock, which holds this machine's
+    images: a unit test's fake engine gets a lock of its own, empty at first."""
     monkeypatch.setenv("IMAGE_LOCK", str(tmp_path / "images.lock"))
 
 

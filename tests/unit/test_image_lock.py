@@ -129,9 +129,9 @@ def test_a_locked_image_gone_from_the_engine_comes_back_by_its_locked_digest(tmp
     assert (tmp_path / "deployed.calls").read_text().splitlines() == [f"pull -q {POSTGRES}"]
 
 
-def test_a_copy_with_no_lock_deploys_the_engines_image_by_its_id(tmp_path: Path) -> None:
-    """The planted-mistake runner's copies have no images.lock: the stack still names the
-    database's image by the id this engine has under its name, never by the name."""
+def test_a_name_the_lock_does_not_hold_is_deployed_by_the_engines_id_for_it(tmp_path: Path) -> None:
+    """A name the lock holds no line for (the planted-mistake runner's stand-ins, under names of
+    their own): the stack still names the image by the id this engine has under the name."""
     table = tmp_path / "images"
     table.write_text(f"{POSTGRES} {POSTGRES_ID}\n")
     result = run_with_fakes(
@@ -141,3 +141,15 @@ def test_a_copy_with_no_lock_deploys_the_engines_image_by_its_id(tmp_path: Path)
         env={"IMAGES": str(table), "IMAGE_LOCK": str(tmp_path / "images.lock")},
     )
     assert result.stdout.split() == [POSTGRES_ID, "absent:1"], result.stderr
+
+
+def test_the_lock_is_the_users_one_for_every_checkout_of_the_project(tmp_path: Path) -> None:
+    """The images live in the engine every checkout on the machine shares (a developer's, the
+    gate's clean clone): so does the lock, in the user's state folder, not in the clone. A lock
+    per checkout refused what another checkout's set-up had rebuilt."""
+    result = run_with_fakes(
+        "source scripts/ensure-images.sh && image_lock_file",
+        tmp_path,
+        env={"IMAGE_LOCK": "", "XDG_STATE_HOME": str(tmp_path / "state")},
+    )
+    assert result.stdout.strip() == str(tmp_path / "state" / "docker-tutorial" / "images.lock"), result.stderr
