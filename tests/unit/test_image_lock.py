@@ -29,11 +29,20 @@ exit 0
 """
 
 
-def _run(tmp_path: Path, commands: str, images: list[str], refresh: str = "") -> tuple[int, str, str]:
+def _run(
+    tmp_path: Path,
+    commands: str,
+    images: list[str],
+    refresh: str = "",
+    script: str = "scripts/ensure-images.sh",
+    env: dict[str, str] | None = None,
+) -> tuple[int, str, str]:
+    """`commands` after sourcing `script`, the fake engine having the images of `images`
+    (lines of name, id, digest), the lock in `tmp_path`."""
     table = tmp_path / "images"
     table.write_text("".join(f"{line}\n" for line in images))
     result = run_with_fakes(
-        f"source scripts/ensure-images.sh && {commands}",
+        f"source {script} && {commands}",
         tmp_path,
         {"docker": FAKE_DOCKER},
         env={
@@ -41,6 +50,7 @@ def _run(tmp_path: Path, commands: str, images: list[str], refresh: str = "") ->
             "IMAGE_LOCK": str(tmp_path / "images.lock"),
             "DEPLOYED": str(tmp_path / "deployed"),
             "REFRESH": refresh,
+            **(env or {}),
         },
     )
     return result.returncode, result.stdout, result.stderr
@@ -96,22 +106,11 @@ def test_the_stack_runs_the_locked_base_images_by_id(tmp_path: Path) -> None:
     task's start never asks a registry for the name; an image the lock does not hold (the
     three-node swarm's registry names) is deployed as named."""
     nginx = "registry.cluster.invalid:5000/nginx@sha256:" + "e" * 64
-    _run(tmp_path, f"keep_locked {POSTGRES}", [f"{POSTGRES} {POSTGRES_ID} {POSTGRES_DIGEST}"])
-    table = tmp_path / "images"
-    result = run_with_fakes(
-        "source scripts/stack.sh && deploy_stack",
-        tmp_path,
-        {"docker": FAKE_DOCKER},
-        env={
-            "IMAGES": str(table),
-            "IMAGE_LOCK": str(tmp_path / "images.lock"),
-            "DEPLOYED": str(tmp_path / "deployed"),
-            "WEBAPP_IMAGE_ID": OLD_ID,
-            "POSTGRES_IMAGE": POSTGRES,
-            "NGINX_IMAGE": nginx,
-        },
-    )
-    assert result.returncode == 0, result.stderr
+    postgres = [f"{POSTGRES} {POSTGRES_ID} {POSTGRES_DIGEST}"]
+    _run(tmp_path, f"keep_locked {POSTGRES}", postgres)
+    deployment = {"WEBAPP_IMAGE_ID": OLD_ID, "POSTGRES_IMAGE": POSTGRES, "NGINX_IMAGE": nginx}
+    status, _, stderr = _run(tmp_path, "deploy_stack", postgres, script="scripts/stack.sh", env=deployment)
+    assert status == 0, stderr
     assert (tmp_path / "deployed").read_text().split() == [POSTGRES_ID, nginx]
 
 
@@ -132,15 +131,9 @@ def test_a_locked_image_gone_from_the_engine_comes_back_by_its_locked_digest(tmp
 def test_a_name_the_lock_does_not_hold_is_deployed_by_the_engines_id_for_it(tmp_path: Path) -> None:
     """A name the lock holds no line for (the planted-mistake runner's stand-ins, under names of
     their own): the stack still names the image by the id this engine has under the name."""
-    table = tmp_path / "images"
-    table.write_text(f"{POSTGRES} {POSTGRES_ID}\n")
-    result = run_with_fakes(
-        f"source scripts/stack.sh && pinned {POSTGRES} && pinned absent:1",
-        tmp_path,
-        {"docker": FAKE_DOCKER},
-        env={"IMAGES": str(table), "IMAGE_LOCK": str(tmp_path / "images.lock")},
-    )
-    assert result.stdout.split() == [POSTGRES_ID, "absent:1"], result.stderr
+    commands = f"pinned {POSTGRES} && pinned absent:1"
+    _, stdout, stderr = _run(tmp_path, commands, [f"{POSTGRES} {POSTGRES_ID}"], script="scripts/stack.sh")
+    assert stdout.split() == [POSTGRES_ID, "absent:1"], stderr
 
 
 def test_the_lock_is_the_users_one_for_every_checkout_of_the_project(tmp_path: Path) -> None:
